@@ -1,0 +1,374 @@
+"""numba kernels of the Ising model on a grid (private).
+
+Layout shared by every kernel:
+
+* ``xp`` : int8 array of shape (H + 2, W + 2), the spins ±1 with a border of zeros, so a
+  site's neighbour sum needs no boundary test (free boundary conditions).
+* ``y``  : int8 array of shape (H, W), the observed spins ±1.
+* The local field of site i is ``a_i = beta * n_i - (h - eta * y_i)`` where ``n_i`` is the sum
+  of its neighbours (an integer in [-K, K], K = 4 or 8). Because ``n_i`` and ``y_i`` take so
+  few values, every decision is precomputed in Python (:func:`icm_thresholds`,
+  :func:`gibbs_thresholds`) and the kernels only add small integers and compare.
+* Colours: site (i, j) of the unpadded grid has colour ``(i + j) % 2`` for the 4-neighbour
+  grid and ``2 * (i % 2) + (j % 2)`` for the 8-neighbour grid. Sites of one colour are never
+  neighbours, so each colour is updated in parallel (``prange`` over rows).
+
+Random numbers: each call gets a 64-bit ``seed`` from the caller's numpy Generator; site
+(r, c) of the padded array uses the top 31 bits of ``splitmix64(seed + (r * (W + 2) + c) * GOLDEN)``,
+a counter-based generator: a draw depends only on (seed, site), never on the thread that makes
+it, so runs reproduce exactly for any number of threads, and a whole row of draws is one
+vectorised loop. The draw ``u`` is compared with ``thr = round(P(x_i = +1 | rest) * 2**31)``
+from a lookup table: +1 when ``u < thr``.
+
+Speed (see benchmarks/bench_ising.py): the 4-neighbour kernels evaluate a whole row
+branch-free (both colours) into a small row buffer and keep the other colour's old values, so
+every inner loop is contiguous and vectorises; that beats a stride-2 loop by 3-4x.
+
+Every kernel has a plain-numpy reference in :mod:`energy._kernels_ref` that the tests
+compare it with.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_M1 = np.uint64(0xBF58476D1CE4E5B9)
+_M2 = np.uint64(0x94D049BB133111EB)
+_S30 = np.uint64(30)
+_S27 = np.uint64(27)
+_S31 = np.uint64(31)
+_S33 = np.uint64(33)
+
+
+# ----------------------------------------------------------------------------- decisions
+def icm_thresholds(beta: float, eta: float, h: float, K: int):
+    """Integer thresholds that decide the zero-temperature update of a site.
+
+    For ``s = sign * n`` (``sign`` = -1 when beta < 0, else +1) the new spin is +1 when
+    ``s >= hi[y]``, -1 when ``s <= lo[y]``, and unchanged otherwise (a tie, a_i == 0).
+    Index 0 is y = -1, index 1 is y = +1. Returns ``(sign, lo, hi)`` with lo, hi int8 (2,).
+
+    Derived by evaluating ``a = beta * n - (h - eta * y)`` at every n in [-K, K], exactly the
+    expression the references use, so ties are decided identically.
+    """
+    sign = -1 if beta < 0 else 1
+    lo = np.empty(2, np.int8)
+    hi = np.empty(2, np.int8)
+    for k, yv in enumerate((-1, 1)):
+        lo_k, hi_k = -K - 1, K + 1
+        for n in range(-K, K + 1):
+            a = beta * n - (h - eta * yv)
+            if a < 0:
+                lo_k = max(lo_k, sign * n)
+            elif a > 0:
+                hi_k = min(hi_k, sign * n)
+        lo[k], hi[k] = lo_k, hi_k
+    return sign, lo, hi
+
+
+def icm_row_constants(sign, lo, hi):
+    """Fold the y-dependent thresholds into four int8 constants for the branch-free row kernel.
+
+    With ``t = 2 * sign * n``: ``s >= hi[y]`` iff ``t - d*y >= A`` and ``s <= lo[y]`` iff
+    ``t - e*y <= B`` (y = ±1), where A = hi[1] + hi[0], d = hi[1] - hi[0], B = lo[1] + lo[0],
+    e = lo[1] - lo[0]. All values stay within int8.
+    """
+    A = int(hi[1]) + int(hi[0])
+    d = int(hi[1]) - int(hi[0])
+    B = int(lo[1]) + int(lo[0])
+    e = int(lo[1]) - int(lo[0])
+    return np.int8(2 * sign), np.int8(A), np.int8(d), np.int8(B), np.int8(e)
+
+
+def gibbs_thresholds(beta: float, eta: float, h: float, K: int, temperature: float):
+    """Lookup table ``thr[(2K + 1) * y_index + n + K] = round(P(x_i = +1 | rest) * 2**31)``.
+
+    uint32 of shape (2 * (2K + 1),), y_index 0 for y = -1 and 1 for y = +1.
+    ``P(x_i = +1 | rest) = sigmoid(2 a_i / T)`` with ``a_i = beta n_i - (h - eta y_i)``; a
+    uniform 31-bit draw ``u`` gives +1 when ``u < thr``, so the probability is exact to 2**-31
+    (P = 1 gives thr = 2**31, always +1; P = 0 gives 0, never).
+    """
+    n = np.arange(-K, K + 1, dtype=np.float64)
+    yv = np.repeat(np.array([-1.0, 1.0]), 2 * K + 1)
+    a = beta * np.tile(n, 2) - (h - eta * yv)
+    return probability_threshold(stable_sigmoid(2.0 * a / temperature))
+
+
+def stable_sigmoid(z):
+    """1 / (1 + exp(-z)) without overflow for large |z| (float64 array)."""
+    z = np.asarray(z, dtype=np.float64)
+    e = np.exp(-np.abs(z))
+    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+
+def probability_threshold(p):
+    """round(p * 2**31) as uint32: the integer a 31-bit uniform is compared with."""
+    return np.round(np.asarray(p, dtype=np.float64) * 2.0**31).astype(np.uint32)
+
+
+# ----------------------------------------------------------------------------- helpers
+@njit(cache=True, inline="always")
+def _draw31(seed, site):
+    """Top 31 bits of splitmix64(seed + site * GOLDEN): the uniform for one padded site."""
+    z = seed + site * GOLDEN
+    z = (z ^ (z >> _S30)) * _M1
+    z = (z ^ (z >> _S27)) * _M2
+    return np.uint32((z ^ (z >> _S31)) >> _S33)
+
+
+@njit(cache=True, inline="always")
+def _nsum(xp, r, c, K):
+    """Sum of the K neighbours of padded site (r, c), as int32."""
+    n = (np.int32(xp[r - 1, c]) + np.int32(xp[r + 1, c])
+         + np.int32(xp[r, c - 1]) + np.int32(xp[r, c + 1]))
+    if K == 8:
+        n += (np.int32(xp[r - 1, c - 1]) + np.int32(xp[r - 1, c + 1])
+              + np.int32(xp[r + 1, c - 1]) + np.int32(xp[r + 1, c + 1]))
+    return n
+
+
+@njit(cache=True, inline="always")
+def _icm_decide(n, yv, sign, lo, hi, old):
+    s = n * sign
+    k = 1 if yv > 0 else 0
+    return np.int8(1) if s >= hi[k] else (np.int8(-1) if s <= lo[k] else old)
+
+
+# ----------------------------------------------------------------------------- ICM
+@njit(cache=True, parallel=True)
+def icm_checkerboard4(xp, y, colour, s2, A, d, B, e):
+    """Zero-temperature update of every site of ``colour`` (0 or 1) on the 4-neighbour grid.
+
+    ``s2, A, d, B, e`` come from :func:`icm_row_constants`. Rows are independent (prange);
+    within a row every site is evaluated branch-free into a row buffer, sites of the other
+    colour keep their value, and the buffer is copied back, so each inner loop is contiguous,
+    free of loop-carried dependences, and vectorises on int8 lanes. Returns the number of
+    changed spins.
+    """
+    H, W = y.shape
+    changed = 0
+    for i in prange(H):
+        r = i + 1
+        up = xp[r - 1, 1:W + 1]
+        dn = xp[r + 1, 1:W + 1]
+        lf = xp[r, 0:W]
+        rt = xp[r, 2:W + 2]
+        cur = xp[r, 1:W + 1]
+        yr = y[i]
+        b = np.empty(W, np.int8)
+        par = (i + colour) & 1            # this colour's columns j have j & 1 == par
+        for j in range(W):
+            t = np.int8(np.int8(up[j] + dn[j] + lf[j] + rt[j]) * s2)
+            yy = yr[j]
+            old = cur[j]
+            new = np.int8(1) if np.int8(t - d * yy) >= A else (
+                np.int8(-1) if np.int8(t - e * yy) <= B else old)
+            b[j] = new if (j & 1) == par else old
+        c = 0
+        for j in range(W):
+            c += np.int32(b[j] != cur[j])
+        cur[:] = b
+        changed += c
+    return changed
+
+
+@njit(cache=True, parallel=True)
+def icm_colour8(xp, y, colour, sign, lo, hi):
+    """Zero-temperature update of every site of ``colour`` (0..3) on the 8-neighbour grid."""
+    H, W = y.shape
+    ci = colour // 2
+    cj = colour % 2
+    changed = 0
+    for ii in prange((H - ci + 1) // 2):
+        i = ci + 2 * ii
+        r = i + 1
+        c = 0
+        for j in range(cj, W, 2):
+            old = xp[r, j + 1]
+            new = _icm_decide(_nsum(xp, r, j + 1, 8), y[i, j], sign, lo, hi, old)
+            c += np.int32(new != old)
+            xp[r, j + 1] = new
+        changed += c
+    return changed
+
+
+@njit(cache=True)
+def icm_raster(xp, y, K, sign, lo, hi):
+    """PRML's sequential ICM: sites in raster order, each update seen by the next.
+
+    Returns the number of changed spins in the sweep.
+    """
+    H, W = y.shape
+    changed = 0
+    for i in range(H):
+        r = i + 1
+        for j in range(W):
+            old = xp[r, j + 1]
+            new = _icm_decide(_nsum(xp, r, j + 1, K), y[i, j], sign, lo, hi, old)
+            changed += np.int32(new != old)
+            xp[r, j + 1] = new
+    return changed
+
+
+# ----------------------------------------------------------------------------- Gibbs
+@njit(cache=True, parallel=True)
+def gibbs_checkerboard4(xp, y, colour, thr, seed):
+    """Draw every site of ``colour`` (0 or 1, 4-neighbour grid) from its conditional.
+
+    ``thr`` is :func:`gibbs_thresholds`' table for the temperature. Per row: one vectorised
+    loop of counter-based draws, one of table indices, a lookup for this colour's sites, one
+    vectorised compare-and-blend, and a copy back. Returns the number of changed spins.
+    """
+    H, W = y.shape
+    Wp = W + 2
+    useed = np.uint64(seed)
+    changed = 0
+    for i in prange(H):
+        r = i + 1
+        up = xp[r - 1, 1:W + 1]
+        dn = xp[r + 1, 1:W + 1]
+        lf = xp[r, 0:W]
+        rt = xp[r, 2:W + 2]
+        cur = xp[r, 1:W + 1]
+        yr = y[i]
+        u = np.empty(W, np.uint32)
+        idx = np.empty(W, np.uint8)
+        t = np.empty(W, np.uint32)
+        b = np.empty(W, np.int8)
+        base = np.uint64(r * Wp + 1)
+        par = (i + colour) & 1
+        for j in range(W):
+            u[j] = _draw31(useed, base + np.uint64(j))
+        for j in range(W):
+            idx[j] = np.uint8(np.int8(up[j] + dn[j] + lf[j] + rt[j] + 4 + 9 * (yr[j] > 0)))
+        for j in range(par, W, 2):
+            t[j] = thr[idx[j]]
+        for j in range(W):
+            new = np.int8(1) if u[j] < t[j] else np.int8(-1)
+            b[j] = new if (j & 1) == par else cur[j]
+        c = 0
+        for j in range(W):
+            c += np.int32(b[j] != cur[j])
+        cur[:] = b
+        changed += c
+    return changed
+
+
+@njit(cache=True, parallel=True)
+def gibbs_colour8(xp, y, colour, thr, seed):
+    """Draw every site of ``colour`` (0..3, 8-neighbour grid) from its conditional."""
+    H, W = y.shape
+    Wp = W + 2
+    useed = np.uint64(seed)
+    ci = colour // 2
+    cj = colour % 2
+    changed = 0
+    for ii in prange((H - ci + 1) // 2):
+        i = ci + 2 * ii
+        r = i + 1
+        c = 0
+        for j in range(cj, W, 2):
+            k = 17 * (1 if y[i, j] > 0 else 0) + _nsum(xp, r, j + 1, 8) + 8
+            new = np.int8(1) if _draw31(useed, np.uint64(r * Wp + j + 1)) < thr[k] else np.int8(-1)
+            c += np.int32(new != xp[r, j + 1])
+            xp[r, j + 1] = new
+        changed += c
+    return changed
+
+
+@njit(cache=True)
+def gibbs_raster(xp, y, K, thr, seed):
+    """Sequential (raster-order) Gibbs sweep; same random-number convention as the others."""
+    H, W = y.shape
+    Wp = W + 2
+    useed = np.uint64(seed)
+    changed = 0
+    for i in range(H):
+        r = i + 1
+        for j in range(W):
+            k = (2 * K + 1) * (1 if y[i, j] > 0 else 0) + _nsum(xp, r, j + 1, K) + K
+            new = np.int8(1) if _draw31(useed, np.uint64(r * Wp + j + 1)) < thr[k] else np.int8(-1)
+            changed += np.int32(new != xp[r, j + 1])
+            xp[r, j + 1] = new
+    return changed
+
+
+# ----------------------------------------------------------------------------- sums
+@njit(cache=True, parallel=True)
+def ising_sums(xp, y, K):
+    """Integer sums that give the energy exactly: (sum x, sum x*y, sum over pairs x_i x_j)."""
+    H, W = y.shape
+    s1 = 0
+    s2 = 0
+    s3 = 0
+    for i in prange(H):
+        r = i + 1
+        a1 = 0
+        a2 = 0
+        a3 = 0
+        for j in range(W):
+            x = np.int64(xp[r, j + 1])
+            a1 += x
+            a2 += x * y[i, j]
+            # right and down neighbours (and the two lower diagonals for K = 8): each pair once
+            p = np.int64(xp[r, j + 2]) + np.int64(xp[r + 1, j + 1])
+            if K == 8:
+                p += np.int64(xp[r + 1, j]) + np.int64(xp[r + 1, j + 2])
+            a3 += x * p
+        s1 += a1
+        s2 += a2
+        s3 += a3
+    return s1, s2, s3
+
+
+@njit(cache=True, parallel=True)
+def neighbour_sums(xp, K, out):
+    """out[i, j] = sum of the neighbours of site (i, j) (int32 (H, W))."""
+    H, W = out.shape
+    for i in prange(H):
+        r = i + 1
+        for j in range(W):
+            out[i, j] = _nsum(xp, r, j + 1, K)
+
+
+# ----------------------------------------------------------------------------- mean field
+@njit(cache=True, parallel=True)
+def mean_field_colour(mp, y, K, colour, beta, eta, h, temperature, damping):
+    """Update the magnetisations m_i = E[x_i] of one colour:
+    m_i <- (1 - damping) m_i + damping * tanh((beta * sum_j m_j - (h - eta y_i)) / T).
+
+    ``mp`` is float64 (H + 2, W + 2) with a zero border. Returns the largest change.
+    """
+    H, W = y.shape
+    delta = 0.0
+    if K == 4:
+        for i in prange(H):
+            r = i + 1
+            d = 0.0
+            for j in range((i + colour) & 1, W, 2):
+                c = j + 1
+                n = mp[r - 1, c] + mp[r + 1, c] + mp[r, c - 1] + mp[r, c + 1]
+                target = np.tanh((beta * n - (h - eta * y[i, j])) / temperature)
+                new = (1.0 - damping) * mp[r, c] + damping * target
+                d = max(d, abs(new - mp[r, c]))
+                mp[r, c] = new
+            delta = max(delta, d)
+    else:
+        ci = colour // 2
+        cj = colour % 2
+        for ii in prange((H - ci + 1) // 2):
+            i = ci + 2 * ii
+            r = i + 1
+            d = 0.0
+            for j in range(cj, W, 2):
+                c = j + 1
+                n = (mp[r - 1, c] + mp[r + 1, c] + mp[r, c - 1] + mp[r, c + 1]
+                     + mp[r - 1, c - 1] + mp[r - 1, c + 1] + mp[r + 1, c - 1] + mp[r + 1, c + 1])
+                target = np.tanh((beta * n - (h - eta * y[i, j])) / temperature)
+                new = (1.0 - damping) * mp[r, c] + damping * target
+                d = max(d, abs(new - mp[r, c]))
+                mp[r, c] = new
+            delta = max(delta, d)
+    return delta
