@@ -296,13 +296,13 @@ class IsingModel:
 
     def graphcut(self, *, solver: str = "grid") -> IsingResult:
         """Exact MAP by minimum cut (Greig, Porteous & Seheult 1989); needs β ≥ 0."""
-        from .graphcut import ising_map_graphcut
-
         if self.beta < 0:
             raise ValueError(
                 f"beta: graph cut needs beta >= 0 (got {self.beta}); for beta < 0 the energy "
                 "is not submodular and a minimum cut does not give the MAP — use icm or anneal"
             )
+        from .graphcut import ising_map_graphcut
+
         t0 = time.perf_counter()
         unary = self.h - self.eta * self.y.astype(np.float64)
         x = ising_map_graphcut(unary, self.beta, connectivity=self.connectivity, solver=solver)
