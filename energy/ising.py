@@ -294,7 +294,7 @@ class IsingModel:
         return IsingResult(x, self.energy(x), "meanfield", marginals=(1.0 + m) / 2.0,
                            seconds=time.perf_counter() - t0)
 
-    def graphcut(self, *, solver: str = "grid") -> IsingResult:
+    def graphcut(self) -> IsingResult:
         """Exact MAP by minimum cut (Greig, Porteous & Seheult 1989); needs β ≥ 0."""
         if self.beta < 0:
             raise ValueError(
@@ -305,7 +305,7 @@ class IsingModel:
 
         t0 = time.perf_counter()
         unary = self.h - self.eta * self.y.astype(np.float64)
-        x = ising_map_graphcut(unary, self.beta, connectivity=self.connectivity, solver=solver)
+        x = ising_map_graphcut(unary, self.beta, connectivity=self.connectivity)
         return IsingResult(x, self.energy(x), "graphcut", seconds=time.perf_counter() - t0)
 
     def restore(self, method: str = "icm", **kwargs) -> IsingResult:
