@@ -1,0 +1,112 @@
+"""Ising engine speed: ns per site per sweep of the numba kernels vs vectorised numpy, and
+graph-cut seconds (ours vs PyMaxflow when installed), from one run.
+
+    python benchmarks/bench_ising.py [--sizes 512 2048] [--repeats 7]
+
+Threads are set explicitly (numba 1 and 2; BLAS 1) and printed. Figures are medians.
+Input: the shipped 512x512 camera image (tiled 4x4 for 2048), 10% flip noise, PRML's
+parameters h=0, beta=1, eta=2.1.
+"""
+
+import os
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+os.environ.setdefault("MKL_NUM_THREADS", "1")
+
+import argparse  # noqa: E402
+import time  # noqa: E402
+
+import numba  # noqa: E402
+import numpy as np  # noqa: E402
+
+from energy import _kernels_ref as R  # noqa: E402
+from energy.images import add_flip_noise, load_example  # noqa: E402
+from energy.ising import IsingModel  # noqa: E402
+
+
+def median_time(fn, repeats):
+    ts = []
+    for _ in range(repeats):
+        t = time.perf_counter()
+        fn()
+        ts.append(time.perf_counter() - t)
+    return float(np.median(ts))
+
+
+def problem(n):
+    base = load_example("camera")
+    clean = np.tile(base, (n // 512, n // 512)) if n >= 512 else base[:n, :n]
+    return add_flip_noise(clean, 0.1, rng=0)
+
+
+def bench_sweeps(y, repeats):
+    n_sites = y.size
+    m = IsingModel(y, beta=1.0, eta=2.1)
+    state = m.initial_state()
+    out = {}
+    for nt in (1, 2):
+        numba.set_num_threads(nt)
+        m.sample_block(state, 0, 0.0, None)                  # compile / warm
+        out[f"icm numba {nt}t"] = median_time(
+            lambda: [m.sample_block(state, b, 0.0, None) for b in m.blocks], repeats)
+        rng = np.random.default_rng(0)
+        m.sample_block(state, 0, 1.0, rng)
+        out[f"gibbs T=1 numba {nt}t"] = median_time(
+            lambda: [m.sample_block(state, b, 1.0, rng) for b in m.blocks], repeats)
+    xp = m.initial_state()
+    out["icm numpy"] = median_time(
+        lambda: [R.icm_colour_ref(xp, m.y, c, 4, 1.0, 2.1, 0.0) for c in (0, 1)],
+        max(3, repeats // 2))
+    return {k: v / n_sites * 1e9 for k, v in out.items()}
+
+
+def bench_graphcut(y, repeats):
+    m = IsingModel(y, beta=1.0, eta=2.1)
+    res = {"ours (scipy max-flow)": median_time(m.graphcut, max(1, repeats // 3))}
+    try:
+        import maxflow
+    except ImportError:
+        return res, None
+    times, energies = [], []
+    for _ in range(max(1, repeats // 3)):
+        g = maxflow.Graph[float]()
+        ids = g.add_grid_nodes(y.shape)
+        g.add_grid_edges(ids, 2.0)
+        d = 2 * 2.1 * y.astype(np.float64)
+        g.add_grid_tedges(ids, np.maximum(d, 0), np.maximum(-d, 0))
+        t = time.perf_counter()
+        g.maxflow()
+        times.append(time.perf_counter() - t)
+        x = np.where(g.get_grid_segments(ids), -1, 1)
+        energies.append(m.energy(x))
+    res["PyMaxflow (graph prebuilt)"] = float(np.median(times))
+    return res, energies[0]
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--sizes", type=int, nargs="+", default=[512, 2048])
+    ap.add_argument("--repeats", type=int, default=7)
+    a = ap.parse_args()
+    print(f"numba {numba.__version__}, numpy {np.__version__}, cores {os.cpu_count()}, "
+          f"BLAS threads {os.environ['OMP_NUM_THREADS']}, numba threads 1 and 2 as labelled")
+    for n in a.sizes:
+        y = problem(n)
+        print(f"\n== {n}x{n}, 10% flip noise, h=0 beta=1 eta=2.1 ==")
+        ns = bench_sweeps(y, a.repeats)
+        for k, v in ns.items():
+            print(f"  {k:<22} {v:9.3f} ns/site/sweep")
+        for nt in (1, 2):
+            print(f"  ratio numpy / numba ICM {nt}t: {ns['icm numpy'] / ns[f'icm numba {nt}t']:.0f}x")
+        numba.set_num_threads(1)
+        gc, e_pm = bench_graphcut(y, a.repeats)
+        for k, v in gc.items():
+            print(f"  graph cut {k:<28} {v:8.3f} s")
+        if "PyMaxflow (graph prebuilt)" in gc:
+            print(f"  ratio ours / PyMaxflow: {gc['ours (scipy max-flow)'] / gc['PyMaxflow (graph prebuilt)']:.2f}"
+                  f"  (energies: ours {IsingModel(y).graphcut().energy:.1f}, PyMaxflow {e_pm:.1f})")
+
+
+if __name__ == "__main__":
+    main()
