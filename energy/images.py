@@ -1,10 +1,13 @@
 """Binary images for the Ising denoising engine: read, binarise, add noise, compare, write.
 
-Spins are int8 arrays of shape (H, W) with +1 for white and -1 for black.
+Spins are int8 arrays of shape (H, W) with +1 for white and -1 for black. Gray images are
+float64 arrays of shape (H, W) with values in [0, 1] (0 = black, 1 = white).
 
 Example
 -------
 >>> clean = load_example("horse")
+>>> clean.shape, clean.dtype
+((328, 400), dtype('int8'))
 >>> y = add_flip_noise(clean, 0.1, rng=0)
 >>> round(error_rate(y, clean), 2)
 0.1
@@ -13,7 +16,7 @@ Example
 from __future__ import annotations
 
 import os
-import tempfile
+import secrets
 from importlib import resources
 
 import numpy as np
@@ -24,11 +27,15 @@ __all__ = ["read_image", "otsu_threshold", "binarize", "to_spins", "spins_to_uin
            "add_flip_noise", "error_rate", "median_filter", "write_png", "load_example",
            "example_path", "EXAMPLES"]
 
+#: Shipped example images (package data under ``energy/data``, see its README.md).
 EXAMPLES = {"horse": "horse.png", "camera": "camera_binary.png"}
 
-# ITU-R BT.601 luma weights, as Pillow's "L" conversion uses.
+# ITU-R BT.601 luma weights (the ones Pillow's own "L" conversion approximates in integers).
 _LUMA = np.array([0.299, 0.587, 0.114])
+_MODES_16BIT = ("I;16", "I;16L", "I;16B", "I;16N")
 
+
+# --------------------------------------------------------------------------- reading
 
 def read_image(path) -> np.ndarray:
     """Read an image file as grayscale luminance in [0, 1].
@@ -36,87 +43,184 @@ def read_image(path) -> np.ndarray:
     Parameters
     ----------
     path : str or os.PathLike
-        Any format Pillow reads (PNG, JPEG, ...). Colour is reduced to luminance with the
-        BT.601 weights 0.299 R + 0.587 G + 0.114 B; an alpha channel is composited on white.
+        Any file Pillow decodes (PNG, JPEG, GIF, TIFF, BMP, ...). Multi-frame files give
+        their first frame; an EXIF orientation tag is applied.
 
     Returns
     -------
-    ndarray of float64, shape (H, W)
+    gray : ndarray of float64, shape (H, W)
+        Values in [0, 1]. How each Pillow mode is mapped:
+
+        - ``"1"`` (1-bit): 0 or 1.
+        - ``"L"`` (8-bit gray): value / 255, exactly.
+        - 16-bit gray (``"I;16*"``): value / 65535. Mode ``"I"`` (32-bit int) is taken as
+          16-bit and must lie in [0, 65535]; mode ``"F"`` must already lie in [0, 1].
+        - colour (``"RGB"``, palette ``"P"``, ``"CMYK"``, ...): converted to RGB by Pillow,
+          then luminance ``0.299 R + 0.587 G + 0.114 B`` (ITU-R BT.601), computed in float.
+        - with alpha (``"LA"``, ``"RGBA"``, ``"PA"``, a palette with transparency): composited
+          on white, ``c * a + (1 - a)``, then as above; the alpha channel is then dropped.
 
     Raises
     ------
     FileNotFoundError
-        The file does not exist.
+        No file at ``path``.
     ValueError
-        The file cannot be decoded as an image, or has no pixels.
+        ``path`` is a folder, the file cannot be decoded as an image (not an image,
+        truncated, corrupt), its values are out of range, or the image has no pixels.
+
+    Examples
+    --------
+    >>> gray = read_image(example_path("horse"))
+    >>> gray.shape, float(gray.min()), float(gray.max())
+    ((328, 400), 0.0, 1.0)
     """
-    from PIL import Image, UnidentifiedImageError
+    from PIL import Image
 
     path = os.fspath(path)
-    if not os.path.exists(path):
-        raise FileNotFoundError(f"path: no such image file: {path!r}")
+    if os.path.isdir(path):
+        raise ValueError(f"path: {path!r} is a folder, not an image file")
     try:
-        with Image.open(path) as im:
+        fh = open(path, "rb")
+    except FileNotFoundError:
+        raise FileNotFoundError(f"path: no such image file: {path!r}") from None
+    with fh:
+        return _decode(fh, repr(path), Image)
+
+
+def _decode(fileobj, label: str, Image) -> np.ndarray:
+    """Decode an open binary file into gray [0, 1]; errors name ``label`` (the path)."""
+    from PIL import ImageOps, UnidentifiedImageError
+
+    try:
+        with Image.open(fileobj) as im:
             im.load()
-            if im.mode == "P":
-                im = im.convert("RGBA")
-            if im.mode in ("I;16", "I;16B", "I;16L", "I"):
-                arr = np.asarray(im, dtype=np.float64)
-                gray = arr / (65535.0 if arr.max() > 255 else 255.0)
-            elif im.mode == "1":
-                gray = np.asarray(im, dtype=np.float64)
-            else:
-                rgba = np.asarray(im.convert("RGBA"), dtype=np.float64) / 255.0
-                alpha = rgba[..., 3:4]
-                rgb = rgba[..., :3] * alpha + (1.0 - alpha)      # composite on white
-                gray = rgb @ _LUMA
-    except (UnidentifiedImageError, OSError, SyntaxError) as exc:
-        raise ValueError(f"path: could not decode {path!r} as an image ({exc})") from None
+            im = ImageOps.exif_transpose(im)
+            gray = _to_gray(im)
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError) as exc:
+        if isinstance(exc, ValueError) and str(exc).startswith("path:"):
+            raise ValueError(str(exc).replace("path:", f"path: {label}:", 1)) from None
+        raise ValueError(
+            f"path: could not decode {label} as an image "
+            f"({type(exc).__name__}: {exc})") from None
     if gray.size == 0:
-        raise ValueError(f"path: image {path!r} has no pixels")
-    return np.clip(gray, 0.0, 1.0)
+        raise ValueError(f"path: image {label} has no pixels (shape {gray.shape})")
+    return gray
 
 
-def _check_gray(gray, name="gray"):
+def _to_gray(im) -> np.ndarray:
+    """Pillow image → float64 (H, W) in [0, 1], per the table in :func:`read_image`."""
+    mode = im.mode
+    if mode == "1":
+        return np.asarray(im, dtype=np.float64)
+    if mode == "L":
+        return np.asarray(im, dtype=np.float64) / 255.0
+    if mode in _MODES_16BIT or mode == "I":
+        arr = np.asarray(im).astype(np.float64)
+        if arr.size and (arr.min() < 0 or arr.max() > 65535):
+            raise ValueError(f"path: 32-bit integer image with values in "
+                             f"[{arr.min():g}, {arr.max():g}], expected 16-bit [0, 65535]")
+        return arr / 65535.0
+    if mode == "F":
+        arr = np.asarray(im).astype(np.float64)
+        if arr.size and (not np.all(np.isfinite(arr)) or arr.min() < 0 or arr.max() > 1):
+            raise ValueError("path: floating-point image with values outside [0, 1] "
+                             "(or non-finite); rescale it first")
+        return arr
+    if mode == "LA":
+        la = np.asarray(im, dtype=np.float64) / 255.0
+        a = la[..., 1]
+        return np.clip(la[..., 0] * a + (1.0 - a), 0.0, 1.0)
+    rgba = np.asarray(im.convert("RGBA"), dtype=np.float64) / 255.0
+    alpha = rgba[..., 3:4]
+    rgb = rgba[..., :3] * alpha + (1.0 - alpha)          # composite on white
+    return np.clip(rgb @ _LUMA, 0.0, 1.0)                # clip 1-ulp overshoot of the sum
+
+
+# --------------------------------------------------------------------------- thresholds
+
+def _check_gray(gray, name: str = "gray") -> np.ndarray:
+    """A 2-D finite numeric array with values in [0, 1], as float64."""
     g = check_array(gray, name, ndim=2, dtype_kind="biuf").astype(np.float64)
     check_finite(g, name)
-    if g.min() < 0 or g.max() > 1:
-        raise ValueError(f"{name}: expected values in [0, 1], got [{g.min()}, {g.max()}]")
+    lo, hi = g.min(), g.max()
+    if lo < 0 or hi > 1:
+        hint = "; an 8-bit image needs / 255" if hi > 1 and lo >= 0 else ""
+        raise ValueError(f"{name}: expected values in [0, 1], got values in [{lo:g}, {hi:g}]{hint}")
     return g
 
 
 def otsu_threshold(gray) -> float:
     """Otsu's threshold: the gray level that maximises the between-class variance.
 
+    The image is binned into 256 levels (``round(gray * 255)``); for each split
+    "levels <= k" versus "levels > k" the between-class variance
+    ``w0 w1 (mu0 - mu1)^2`` is computed at once from cumulative sums, and the best k wins
+    (the lowest k on ties).
+
     Parameters
     ----------
-    gray : array-like of shape (H, W), values in [0, 1]
+    gray : array-like of shape (H, W)
+        Values in [0, 1].
 
     Returns
     -------
-    float, the threshold t in [0, 1]; pixels > t are one class.
+    t : float
+        ``(k + 0.5) / 255``, halfway between level k and k + 1, so that ``gray > t`` puts
+        exactly the levels above k in the bright class.
+
+    Raises
+    ------
+    ValueError
+        ``gray`` is not 2-D, not finite or outside [0, 1], or all of it falls in one level
+        (a constant image has no threshold; pass ``threshold=`` to :func:`binarize`).
+
+    Examples
+    --------
+    >>> g = np.array([[0.1, 0.2], [0.8, 0.9]])
+    >>> t = otsu_threshold(g)
+    >>> 0.2 < t < 0.8
+    True
     """
     g = _check_gray(gray)
-    if g.max() == g.min():
-        raise ValueError("gray: cannot threshold a constant image; pass threshold= explicitly")
-    hist = np.bincount(np.minimum((g * 255).round().astype(np.int64), 255).ravel(),
-                       minlength=256).astype(np.float64)
+    levels = np.rint(g * 255).astype(np.int64).ravel()
+    hist = np.bincount(levels, minlength=256).astype(np.float64)
+    if np.count_nonzero(hist) < 2:
+        raise ValueError(
+            f"gray: cannot threshold a constant image; pass threshold= explicitly "
+            f"(every pixel falls in gray level {int(levels[0])}/255)")
     p = hist / hist.sum()
-    levels = np.arange(256)
-    w0 = np.cumsum(p)                 # weight of class 0: levels <= k
-    mu = np.cumsum(p * levels)
+    k = np.arange(256, dtype=np.float64)
+    w0 = np.cumsum(p)                  # weight of class "levels <= k"
+    m0 = np.cumsum(p * k)              # its first moment
+    mt = m0[-1]
     w1 = 1.0 - w0
+    n0 = np.cumsum(hist)
+    valid = (n0 > 0) & (n0 < n0[-1])   # both classes non-empty (exact, on counts)
     with np.errstate(divide="ignore", invalid="ignore"):
-        between = (mu[-1] * w0 - mu) ** 2 / (w0 * w1)
-    between[(w0 == 0) | (w1 <= 1e-15)] = -1.0
-    k = int(np.argmax(between))
-    return (k + 0.5) / 255.0
+        between = (mt * w0 - m0) ** 2 / (w0 * w1)
+    between = np.where(valid, between, -np.inf)
+    return (int(np.argmax(between)) + 0.5) / 255.0
 
 
 def binarize(gray, threshold="otsu") -> np.ndarray:
-    """Spins +1 where ``gray > threshold``, -1 elsewhere (int8 (H, W)).
+    """Spins from a gray image: +1 where ``gray > threshold``, -1 elsewhere.
 
-    ``threshold`` is a float in [0, 1] or ``"otsu"`` for :func:`otsu_threshold`.
+    Parameters
+    ----------
+    gray : array-like of shape (H, W)
+        Finite values in [0, 1] (use :func:`read_image` for a file).
+    threshold : float in [0, 1] or "otsu", default "otsu"
+        "otsu" uses :func:`otsu_threshold`, which refuses a constant image.
+
+    Returns
+    -------
+    spins : ndarray of int8, shape (H, W)
+
+    Examples
+    --------
+    >>> binarize(np.array([[0.1, 0.9], [0.6, 0.4]]), 0.5)
+    array([[-1,  1],
+           [ 1, -1]], dtype=int8)
     """
     g = _check_gray(gray)
     if isinstance(threshold, str):
@@ -128,33 +232,81 @@ def binarize(gray, threshold="otsu") -> np.ndarray:
     return np.where(g > t, 1, -1).astype(np.int8)
 
 
+# --------------------------------------------------------------------------- conversions
+
 def to_spins(binary) -> np.ndarray:
-    """Bool or 0/1 array → spins (1 → +1, 0 → -1), int8 (H, W)."""
+    """A bool or 0/1 image → spins (1/True → +1, 0/False → -1).
+
+    Parameters
+    ----------
+    binary : array-like of shape (H, W)
+        bool, or numbers that are all exactly 0 or 1. Anything else (±1 spins, 0/255,
+        NaN, ...) is an error.
+
+    Returns
+    -------
+    spins : ndarray of int8, shape (H, W)
+
+    Examples
+    --------
+    >>> to_spins([[0, 1], [1, 0]])
+    array([[-1,  1],
+           [ 1, -1]], dtype=int8)
+    """
     b = check_array(binary, "binary", ndim=2, dtype_kind="biuf")
     check_finite(b, "binary")
-    if not np.all((b == 0) | (b == 1)):
-        raise ValueError(f"binary: expected only 0/1 (or bool) values, found {np.unique(b)[:5].tolist()}")
+    if b.dtype.kind != "b":
+        ok = (b == 0) | (b == 1)
+        if not np.all(ok):
+            vals = np.unique(b[~ok])[:5].tolist()
+            hint = "; this looks like spins already" if np.all((b == 1) | (b == -1)) else ""
+            raise ValueError(f"binary: expected only 0/1 (or bool) values, found {vals}{hint}")
     return np.where(b == 1, 1, -1).astype(np.int8)
 
 
 def spins_to_uint8(spins) -> np.ndarray:
-    """Spins → an 8-bit image: +1 → 255 (white), -1 → 0 (black)."""
+    """Spins → an 8-bit gray image: +1 → 255 (white), -1 → 0 (black).
+
+    Parameters
+    ----------
+    spins : array-like of shape (H, W), values -1/+1
+
+    Returns
+    -------
+    ndarray of uint8, shape (H, W)
+
+    Examples
+    --------
+    >>> spins_to_uint8([[1, -1]])
+    array([[255,   0]], dtype=uint8)
+    """
     s = check_spins(spins, "spins")
     return np.where(s > 0, 255, 0).astype(np.uint8)
 
 
+# --------------------------------------------------------------------------- noise, scores, baseline
+
 def add_flip_noise(spins, rate: float, rng=None) -> np.ndarray:
-    """Flip each pixel independently with probability ``rate`` (a new array).
+    """Flip each pixel independently with probability ``rate`` (binary symmetric channel).
 
     Parameters
     ----------
-    spins : array-like of shape (H, W), values ±1
+    spins : array-like of shape (H, W), values -1/+1
     rate : float in [0, 1)
     rng : None, int or numpy.random.Generator
+        See :func:`pgm.utils.check_rng`; the same int seed gives the same noise.
 
     Returns
     -------
-    ndarray of int8, shape (H, W); the input is not modified.
+    noisy : ndarray of int8, shape (H, W)
+        A new array; ``spins`` is never modified.
+
+    Examples
+    --------
+    >>> x = np.ones((100, 100), np.int8)
+    >>> y = add_flip_noise(x, 0.2, rng=0)
+    >>> bool(np.all(x == 1)), 0.18 < error_rate(y, x) < 0.22
+    (True, True)
     """
     s = check_spins(spins, "spins")
     r = check_scalar(rate, "rate", low=0, high=1, high_inclusive=False)
@@ -163,16 +315,50 @@ def add_flip_noise(spins, rate: float, rng=None) -> np.ndarray:
 
 
 def error_rate(x, clean) -> float:
-    """Fraction of pixels where ``x`` differs from ``clean`` (both spins of one shape)."""
+    """Fraction of pixels where ``x`` differs from ``clean``.
+
+    Parameters
+    ----------
+    x, clean : array-like of shape (H, W), values -1/+1, the same shape
+
+    Returns
+    -------
+    float in [0, 1]
+
+    Examples
+    --------
+    >>> error_rate([[1, 1], [1, -1]], [[1, 1], [1, 1]])
+    0.25
+    """
     a = check_spins(x, "x")
     b = check_spins(clean, "clean")
     if a.shape != b.shape:
-        raise ValueError(f"x and clean: shapes differ, x {a.shape} vs clean {b.shape}")
+        raise ValueError(f"x and clean: shapes differ, x has shape {a.shape} and clean {b.shape}")
     return float(np.mean(a != b))
 
 
 def median_filter(spins, size: int = 3) -> np.ndarray:
-    """The classical baseline: a size × size median of the spins (borders: nearest pixel)."""
+    """The classical baseline: a ``size`` × ``size`` majority (median) filter.
+
+    Uses :func:`scipy.ndimage.median_filter` with ``mode="nearest"`` (the border pixel is
+    repeated outwards).
+
+    Parameters
+    ----------
+    spins : array-like of shape (H, W), values -1/+1
+    size : odd int >= 1, default 3
+        Odd so that the window holds an odd number of ±1 values and the median is ±1.
+
+    Returns
+    -------
+    ndarray of int8, shape (H, W)
+
+    Examples
+    --------
+    >>> x = np.ones((3, 3), np.int8); x[1, 1] = -1
+    >>> median_filter(x).tolist()
+    [[1, 1, 1], [1, 1, 1], [1, 1, 1]]
+    """
     from scipy import ndimage
 
     s = check_spins(spins, "spins")
@@ -182,49 +368,151 @@ def median_filter(spins, size: int = 3) -> np.ndarray:
     return ndimage.median_filter(s, size=k, mode="nearest").astype(np.int8)
 
 
-def write_png(path, image, *, protect=()) -> None:
-    """Write spins (±1) or a gray image in [0, 1] as an 8-bit grayscale PNG, atomically.
+# --------------------------------------------------------------------------- writing
 
-    The data goes to a temporary file in the same folder, then replaces ``path``, so a
-    failed write never leaves a half-written file. ``protect`` lists input files that must
-    never be overwritten: if ``path`` is one of them, nothing is written and a ValueError
-    is raised.
+def _same_file(a: str, b: str) -> bool:
+    if os.path.realpath(a) == os.path.realpath(b):
+        return True
+    try:
+        return os.path.samefile(a, b)
+    except OSError:                     # one of them does not exist
+        return False
+
+
+def write_png(path, spins_or_gray, *, overwrite: bool = True, protect=()) -> None:
+    """Write spins or a gray image as an 8-bit grayscale PNG, atomically.
+
+    The PNG goes to a temporary file in the same folder, which then replaces ``path``
+    (:func:`os.replace`), so a failed write never leaves a half-written file and never
+    destroys an existing one.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        Output file; must end in ``.png`` and its folder must exist.
+    spins_or_gray : array-like of shape (H, W)
+        Spins (every value -1 or +1; +1 → 255, -1 → 0) or a gray image with values in
+        [0, 1] (written as ``round(255 * gray)``). An array of 0s and 1s is gray, which
+        gives the same picture. Anything else (0..255 values, NaN) is an error.
+    overwrite : bool, default True
+        If False and ``path`` exists, raise :class:`FileExistsError`.
+    protect : path or iterable of paths, default ()
+        Input files that must never be overwritten: if ``path`` is any of them (same
+        resolved path, or :func:`os.path.samefile`), nothing is written.
+
+    Raises
+    ------
+    ValueError
+        ``path`` is a protected file, a folder or not ``.png``; bad image values.
+    FileNotFoundError
+        The folder of ``path`` does not exist.
+    FileExistsError
+        ``overwrite=False`` and ``path`` exists.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> out = os.path.join(tempfile.mkdtemp(), "out.png")
+    >>> write_png(out, load_example("horse"), protect=[example_path("horse")])
+    >>> bool(np.all(binarize(read_image(out), 0.5) == load_example("horse")))
+    True
     """
     from PIL import Image
 
     path = os.fspath(path)
+    if isinstance(protect, (str, bytes, os.PathLike)):
+        protect = [protect]
     for p in protect:
-        p = os.fspath(p)
-        same = (os.path.exists(path) and os.path.exists(p) and os.path.samefile(path, p)) or \
-            os.path.realpath(path) == os.path.realpath(p)
-        if same:
-            raise ValueError(f"path: refusing to overwrite the input file {p!r}; choose another output")
-    arr = np.asarray(image)
-    if arr.dtype.kind in "iu" and np.all((arr == 1) | (arr == -1)):
+        p = os.fsdecode(os.fspath(p))
+        if _same_file(path, p):
+            raise ValueError(f"path: refusing to overwrite the input file {p!r} "
+                             f"(given as output {path!r}); choose another output path")
+    if not path.lower().endswith(".png"):
+        raise ValueError(f"path: expected a file name ending in .png, got {path!r}")
+    if os.path.isdir(path):
+        raise ValueError(f"path: {path!r} is a folder, expected a file name")
+
+    arr = check_array(spins_or_gray, "spins_or_gray", ndim=2, dtype_kind="biuf")
+    if arr.dtype.kind != "b" and np.all((arr == 1) | (arr == -1)):
         data = spins_to_uint8(arr)
     else:
-        data = (np.round(_check_gray(arr, "image") * 255)).astype(np.uint8)
+        data = np.rint(_check_gray(arr, "spins_or_gray") * 255).astype(np.uint8)
+
     folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder):
-        raise FileNotFoundError(f"path: the folder {folder!r} does not exist")
-    fd, tmp = tempfile.mkstemp(suffix=".png", dir=folder)
+        raise FileNotFoundError(f"path: the folder {folder!r} does not exist (writing {path!r})")
+    if not overwrite and os.path.lexists(path):
+        raise FileExistsError(f"path: {path!r} exists and overwrite=False")
+
+    # A temporary file next to the target (same file system, so os.replace is atomic),
+    # created with mode 0o666 so that the umask applies as for any new file.
+    tmp = os.path.join(folder, f".{os.path.basename(path)}.{secrets.token_hex(6)}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
     try:
         with os.fdopen(fd, "wb") as fh:
             Image.fromarray(data).save(fh, format="PNG")
+            fh.flush()
+            os.fsync(fh.fileno())
         os.replace(tmp, path)
     except BaseException:
-        if os.path.exists(tmp):
+        try:
             os.unlink(tmp)
+        except OSError:
+            pass
         raise
 
 
+# --------------------------------------------------------------------------- shipped examples
+
+def _example_resource(name):
+    if not isinstance(name, str) or name not in EXAMPLES:
+        raise ValueError(f"name: unknown example {name!r}; known examples: "
+                         f"{', '.join(repr(k) for k in EXAMPLES)}")
+    return resources.files("energy") / "data" / EXAMPLES[name]
+
+
 def example_path(name: str = "horse") -> str:
-    """Path of a shipped example image (see ``energy/data/README.md``): "horse" or "camera"."""
-    if name not in EXAMPLES:
-        raise ValueError(f"name: unknown example {name!r}; known: {', '.join(EXAMPLES)}")
-    return str(resources.files("energy") / "data" / EXAMPLES[name])
+    """File path of a shipped example image (package data, see ``energy/data/README.md``).
+
+    Parameters
+    ----------
+    name : {"horse", "camera"}, default "horse"
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> os.path.basename(example_path("camera"))
+    'camera_binary.png'
+    """
+    return str(_example_resource(name))
 
 
 def load_example(name: str = "horse") -> np.ndarray:
-    """The clean spins of a shipped binary image: "horse" (328 × 400) or "camera" (512 × 512)."""
-    return binarize(read_image(example_path(name)), 0.5)
+    """The clean spins of a shipped binary image.
+
+    Parameters
+    ----------
+    name : {"horse", "camera"}, default "horse"
+        "horse": 328 × 400 silhouette; "camera": 512 × 512 binarised photograph.
+
+    Returns
+    -------
+    spins : ndarray of int8, shape (H, W)
+        +1 white, -1 black. A new array on every call.
+
+    Examples
+    --------
+    >>> load_example("camera").shape
+    (512, 512)
+    """
+    from PIL import Image
+
+    res = _example_resource(name)
+    with res.open("rb") as fh:
+        gray = _decode(fh, repr(str(res)), Image)
+    if not np.all((gray == 0) | (gray == 1)):
+        raise ValueError(f"name: the shipped example {name!r} is not a black/white image")
+    return to_spins(gray)
