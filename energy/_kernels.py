@@ -136,6 +136,15 @@ def _icm_decide(n, yv, sign, lo, hi, old):
     return np.int8(1) if s >= hi[k] else (np.int8(-1) if s <= lo[k] else old)
 
 
+@njit(cache=True)
+def _parity_masks(W):
+    """masks[p, j] = (j % 2 == p): a row's columns of one colour, as bytes the loops can vectorise."""
+    m = np.zeros((2, W), np.bool_)
+    for j in range(W):
+        m[j & 1, j] = True
+    return m
+
+
 # ----------------------------------------------------------------------------- ICM
 @njit(cache=True, parallel=True)
 def icm_checkerboard4(xp, y, colour, s2, A, d, B, e):
@@ -148,6 +157,7 @@ def icm_checkerboard4(xp, y, colour, s2, A, d, B, e):
     changed spins.
     """
     H, W = y.shape
+    masks = _parity_masks(W)
     changed = 0
     for i in prange(H):
         r = i + 1
@@ -158,14 +168,14 @@ def icm_checkerboard4(xp, y, colour, s2, A, d, B, e):
         cur = xp[r, 1:W + 1]
         yr = y[i]
         b = np.empty(W, np.int8)
-        par = (i + colour) & 1            # this colour's columns j have j & 1 == par
+        mine = masks[(i + colour) & 1]    # this colour's columns
         for j in range(W):
             t = np.int8(np.int8(up[j] + dn[j] + lf[j] + rt[j]) * s2)
             yy = yr[j]
             old = cur[j]
             new = np.int8(1) if np.int8(t - d * yy) >= A else (
                 np.int8(-1) if np.int8(t - e * yy) <= B else old)
-            b[j] = new if (j & 1) == par else old
+            b[j] = new if mine[j] else old
         c = 0
         for j in range(W):
             c += np.int32(b[j] != cur[j])
@@ -224,6 +234,7 @@ def gibbs_checkerboard4(xp, y, colour, thr, seed):
     H, W = y.shape
     Wp = W + 2
     useed = np.uint64(seed)
+    masks = _parity_masks(W)
     changed = 0
     for i in prange(H):
         r = i + 1
@@ -239,6 +250,7 @@ def gibbs_checkerboard4(xp, y, colour, thr, seed):
         b = np.empty(W, np.int8)
         base = np.uint64(r * Wp + 1)
         par = (i + colour) & 1
+        mine = masks[par]
         for j in range(W):
             u[j] = _draw31(useed, base + np.uint64(j))
         for j in range(W):
@@ -247,7 +259,7 @@ def gibbs_checkerboard4(xp, y, colour, thr, seed):
             t[j] = thr[idx[j]]
         for j in range(W):
             new = np.int8(1) if u[j] < t[j] else np.int8(-1)
-            b[j] = new if (j & 1) == par else cur[j]
+            b[j] = new if mine[j] else cur[j]
         c = 0
         for j in range(W):
             c += np.int32(b[j] != cur[j])
