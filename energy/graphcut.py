@@ -5,28 +5,180 @@ For spins x in {-1, +1}^(H x W) and
     E(x) = Σ_i u_i x_i − β Σ_{i~j} x_i x_j        (u_i = h − η y_i for denoising)
 
 with β ≥ 0 the energy is submodular: −β x_i x_j = −β + 2β [x_i ≠ x_j], so every
-disagreeing pair costs 2β (an n-link of that capacity in both directions), and the unary
-term costs 2|u_i| on one side (a t-link). Source side means +1. The minimum cut is then a
-global minimum of E, and E(x*) = cut value + constant.
+disagreeing pair costs 2β (an n-link of that capacity in both directions), and
+u_i x_i = −|u_i| + 2|u_i| [x_i is the dearer label], a single t-link of capacity 2|u_i|
+(s -> i when u_i < 0, i -> t when u_i > 0). Source side means +1. The minimum cut is then a
+global minimum of E, and for every labeling
 
-This module is the solver of record: :func:`ising_map_graphcut` builds the explicit graph
-as a sparse matrix and calls :func:`scipy.sparse.csgraph.maximum_flow`, which is exact for
-integer capacities (the float capacities are scaled, see ``scale``).
+    E(x) = cut(x) − Σ_i |u_i| − β m        (m = number of neighbouring pairs).
+
+Two solvers:
+
+* ``solver="grid"`` (default): Boykov–Kolmogorov max-flow written for the implicit grid
+  (:mod:`energy._maxflow`), no graph is built; about 38 bytes per pixel for 4-connectivity
+  and 54 for 8 (:func:`grid_maxflow_memory_bytes`).
+* ``solver="scipy"``: the reference, the explicit graph as a sparse matrix and
+  :func:`scipy.sparse.csgraph.maximum_flow`.
+
+Capacities. Both solvers work on integers, so the max-flow arithmetic is exact: the float
+capacities are multiplied by ``scale`` and rounded. That solves exactly a problem whose every
+capacity is within ``0.5 / scale`` of the true one, so the labeling returned has an energy at
+most ``(n + m) / scale`` above the optimum (n sites, m pairs) — see :func:`quantization_bound`.
+The grid solver stores int32 residuals and maps the largest of 2 max|u| and 2β to 2**29
+(arc residuals reach twice an n-link, 2**30 < 2**31), so for the denoising problem the energy
+is optimal to about 1e-8 relative. The scipy solver needs int32 capacities whose sums it does
+not overflow, and maps the largest capacity to 2**20.
 """
 
 from __future__ import annotations
 
 import numpy as np
-from scipy import sparse
-from scipy.sparse.csgraph import breadth_first_order, maximum_flow
 
 from pgm.utils import check_array, check_finite, check_scalar
 
-__all__ = ["ising_map_graphcut", "grid_edges"]
+from . import _maxflow
 
+__all__ = ["ising_map_graphcut", "grid_maxflow", "grid_maxflow_memory_bytes", "grid_workspace",
+           "quantization_bound", "grid_edges", "SOLVERS"]
+
+SOLVERS = ("grid", "scipy")
 _HALF_OFFSETS = {4: ((0, 1), (1, 0)), 8: ((0, 1), (1, 0), (1, 1), (1, -1))}
+_GRID_TOP = 2.0**29      # largest scaled capacity of the grid solver (int32 residuals)
+_SCIPY_TOP = 2.0**20     # same for scipy's maximum_flow
 
 
+# ----------------------------------------------------------------------------- checks
+def _check_problem(unary, beta, connectivity):
+    u = check_array(unary, "unary", ndim=2, dtype_kind="iuf")
+    check_finite(u, "unary")
+    u = u.astype(np.float64, copy=False)
+    b = check_scalar(beta, "beta")
+    if b < 0:
+        raise ValueError(
+            f"beta: graph cut needs beta >= 0 (got {b}); for beta < 0 the energy is not "
+            "submodular and a minimum cut does not give the MAP — use ICM or annealing")
+    if isinstance(connectivity, bool) or connectivity not in (4, 8):
+        raise ValueError(f"connectivity: expected 4 or 8, got {connectivity!r}")
+    return u, b, int(connectivity)
+
+
+def _default_scale(u: np.ndarray, b: float, top: float) -> float:
+    biggest = max(2.0 * float(np.max(np.abs(u))), 2.0 * b)
+    return top / biggest if biggest > 0 else 1.0
+
+
+def _check_scale(scale, u, b, top):
+    if scale is None:
+        return _default_scale(u, b, top)
+    scale = check_scalar(scale, "scale", low=0, low_inclusive=False)
+    biggest = max(2.0 * float(np.max(np.abs(u))), 2.0 * b) * scale
+    if biggest > top:
+        raise ValueError(f"scale: capacities up to {biggest:.4g} after scaling exceed {top:.4g} "
+                         f"and could overflow int32; use scale <= {_default_scale(u, b, top):.6g}")
+    return scale
+
+
+def n_pairs(H: int, W: int, connectivity: int = 4) -> int:
+    """Number m of neighbouring pairs of an H × W grid, each pair once."""
+    m = H * (W - 1) + (H - 1) * W
+    if connectivity == 8:
+        m += 2 * (H - 1) * (W - 1)
+    return m
+
+
+def quantization_bound(unary, beta, *, connectivity: int = 4, solver: str = "grid",
+                       scale: float | None = None) -> float:
+    """Largest possible excess energy E(x_returned) − min E caused by rounding capacities.
+
+    Every capacity is rounded to a multiple of ``1 / scale``, an error of at most
+    ``0.5 / scale`` on each of the n t-links and m n-links; the optimum of the rounded problem
+    is therefore within ``(n + m) / scale`` of the true optimum.
+    """
+    u, b, c = _check_problem(unary, beta, connectivity)
+    top = _GRID_TOP if solver == "grid" else _SCIPY_TOP
+    s = _check_scale(scale, u, b, top)
+    return (u.size + n_pairs(*u.shape, c)) / s
+
+
+# ----------------------------------------------------------------------------- grid solver
+def grid_workspace(H: int, W: int, connectivity: int = 4) -> dict:
+    """Allocate the working arrays of the grid solver (see :mod:`energy._maxflow`).
+
+    Returns a dict of arrays over the N = (H + 2) * (W + 2) nodes of the padded grid:
+    ``rc`` int32 (N, K), ``tr`` int32 (N,), ``tree`` int8, ``parent`` int8, ``nxt``, ``orph``,
+    ``ts``, ``dist`` int32 (N,). Their total size is :func:`grid_maxflow_memory_bytes`.
+    """
+    N = (H + 2) * (W + 2)
+    K = connectivity
+    return {
+        "rc": np.empty((N, K), np.int32),
+        "tr": np.empty(N, np.int32),
+        "tree": np.empty(N, np.int8),
+        "parent": np.empty(N, np.int8),
+        "nxt": np.empty(N, np.int32),
+        "orph": np.empty(N, np.int32),
+        "ts": np.empty(N, np.int32),
+        "dist": np.empty(N, np.int32),
+    }
+
+
+def grid_maxflow_memory_bytes(H: int, W: int, connectivity: int = 4) -> int:
+    """Bytes of all working arrays of the grid solver for an H × W grid.
+
+    ``(H + 2) * (W + 2) * (4 K + 22)``: 38 bytes per node for K = 4 and 54 for K = 8 (the
+    int8 output and the float64 unary the caller passes are not counted).
+    """
+    if isinstance(connectivity, bool) or connectivity not in (4, 8):
+        raise ValueError(f"connectivity: expected 4 or 8, got {connectivity!r}")
+    return (H + 2) * (W + 2) * (4 * connectivity + 4 + 1 + 1 + 4 + 4 + 4 + 4)
+
+
+def _grid_solve(u: np.ndarray, b: float, connectivity: int, scale: float):
+    """Run the grid solver; returns (integer flow, spins int8 (H, W), workspace)."""
+    H, W = u.shape
+    ws = grid_workspace(H, W, connectivity)
+    u = np.ascontiguousarray(u, dtype=np.float64)
+    _maxflow.fill_capacities(u, 2.0 * b, scale, connectivity, ws["rc"], ws["tr"])
+    off = _maxflow.grid_offsets(W, connectivity)
+    flow = _maxflow.bk_maxflow(ws["rc"], ws["tr"], ws["tree"], ws["parent"], ws["nxt"],
+                               ws["orph"], ws["ts"], ws["dist"], off, H, W)
+    if flow < 0:
+        raise RuntimeError("grid max-flow: internal error (augmenting path without capacity)")
+    x = np.empty((H, W), np.int8)
+    _maxflow.source_side(ws["tree"], H, W, x)
+    return int(flow), x, ws
+
+
+def grid_maxflow(unary, beta, *, connectivity: int = 4, scale: float | None = None):
+    """Maximum flow and minimum cut of the Ising graph by the grid solver.
+
+    Parameters
+    ----------
+    unary : array-like of shape (H, W)
+        u_i, finite numbers.
+    beta : float
+        Coupling β ≥ 0.
+    connectivity : {4, 8}
+    scale : float, optional
+        Capacities are multiplied by ``scale`` and rounded to integers; by default the
+        largest maps to 2**29.
+
+    Returns
+    -------
+    flow : float
+        Value of the maximum flow of the rounded problem, in energy units (integer flow
+        divided by ``scale``); ``E(x) ≈ flow − Σ|u_i| − β m`` up to :func:`quantization_bound`.
+    source : ndarray of bool, shape (H, W)
+        The source side of the minimum cut (the sites labelled +1): the sites reachable from
+        s in the residual graph.
+    """
+    u, b, c = _check_problem(unary, beta, connectivity)
+    s = _check_scale(scale, u, b, _GRID_TOP)
+    flow, x, _ = _grid_solve(u, b, c, s)
+    return flow / s, x > 0
+
+
+# ----------------------------------------------------------------------------- scipy solver
 def grid_edges(H: int, W: int, connectivity: int = 4):
     """Index pairs (a, b) of the neighbouring sites of an H × W grid, each pair once.
 
@@ -41,26 +193,66 @@ def grid_edges(H: int, W: int, connectivity: int = 4):
     return np.concatenate(a_parts), np.concatenate(b_parts)
 
 
-def ising_map_graphcut(unary, beta, *, connectivity: int = 4, scale: float | None = None):
+def _scipy_solve(u: np.ndarray, b: float, connectivity: int, scale: float):
+    """Explicit graph + scipy maximum_flow; returns (integer flow, spins int8 (H, W))."""
+    from scipy import sparse
+    from scipy.sparse.csgraph import breadth_first_order, maximum_flow
+
+    H, W = u.shape
+    n = H * W
+    s, t = n, n + 1
+    a_idx, b_idx = grid_edges(H, W, connectivity)
+    ucap = np.rint(2.0 * np.abs(u).ravel() * scale).astype(np.int64)
+    pos = u.ravel() > 0                 # +1 costs more: pay on i -> t when i is on the source side
+    rows = [np.where(pos, np.arange(n), s), a_idx, b_idx]
+    cols = [np.where(pos, t, np.arange(n)), b_idx, a_idx]
+    w = int(np.rint(2.0 * b * scale))
+    data = [ucap, np.full(a_idx.size, w, np.int64), np.full(a_idx.size, w, np.int64)]
+    rows, cols, data = (np.concatenate(v) for v in (rows, cols, data))
+    keep = data > 0
+    cap = sparse.csr_matrix((data[keep].astype(np.int32), (rows[keep], cols[keep])),
+                            shape=(n + 2, n + 2))
+    cap.sum_duplicates()
+    res = maximum_flow(cap, s, t)
+    residual = (cap - res.flow).tocsr()
+    residual.data[residual.data < 0] = 0
+    residual.eliminate_zeros()
+    reach = breadth_first_order(residual, s, directed=True, return_predecessors=False)
+    source_side = np.zeros(n + 2, dtype=bool)
+    source_side[reach] = True
+    x = np.where(source_side[:n], 1, -1).astype(np.int8).reshape(H, W)
+    return int(res.flow_value), x
+
+
+# ----------------------------------------------------------------------------- public
+def ising_map_graphcut(unary, beta, *, connectivity: int = 4, solver: str = "grid",
+                       scale: float | None = None) -> np.ndarray:
     """Global minimiser of E(x) = Σ u_i x_i − β Σ_{i~j} x_i x_j by a minimum s-t cut.
 
     Parameters
     ----------
     unary : array-like of shape (H, W)
-        u_i, finite.
+        u_i, finite numbers (for denoising ``h - eta * y``).
     beta : float
         Coupling, β ≥ 0 (for β < 0 the energy is not submodular and a cut does not give
         the MAP: use ICM or annealing).
     connectivity : {4, 8}
+        Neighbours up/down/left/right, or also the diagonals (same β).
+    solver : {"grid", "scipy"}
+        ``"grid"`` is the Boykov–Kolmogorov max-flow on the implicit grid
+        (:mod:`energy._maxflow`); ``"scipy"`` builds the explicit graph as a CSR matrix and
+        calls :func:`scipy.sparse.csgraph.maximum_flow` (slower; the reference).
     scale : float, optional
-        Capacities are rounded to integers after multiplying by ``scale`` (scipy's max-flow
-        is integral). The default maps the largest capacity to about 2**20, so the result
-        is exact for capacities rounded to 2**-20 of the largest; the energy found is within
-        (number of terms) × 2**-21 × (largest capacity) of the optimum.
+        Capacities are multiplied by ``scale`` and rounded to integers, and the max-flow is
+        exact for these integers. By default the largest capacity maps to 2**29 (grid) or
+        2**20 (scipy); the energy returned is within :func:`quantization_bound` of the
+        optimum.
 
     Returns
     -------
-    ndarray of int8, shape (H, W): spins ±1.
+    x : ndarray of int8, shape (H, W)
+        Spins ±1; +1 on the source side of the cut (the sites reachable from s in the
+        residual graph, so among several optima the one with the fewest +1).
 
     Examples
     --------
@@ -68,43 +260,14 @@ def ising_map_graphcut(unary, beta, *, connectivity: int = 4, scale: float | Non
     >>> y = np.array([[1, 1, 1], [1, -1, 1], [1, 1, 1]])
     >>> ising_map_graphcut(-2.1 * y, 1.0).tolist()     # the isolated -1 is smoothed away
     [[1, 1, 1], [1, 1, 1], [1, 1, 1]]
+    >>> ising_map_graphcut(-2.1 * y, 0.1, solver="scipy").tolist()   # weak coupling keeps y
+    [[1, 1, 1], [1, -1, 1], [1, 1, 1]]
     """
-    u = check_array(unary, "unary", ndim=2, dtype_kind="biuf").astype(np.float64)
-    check_finite(u, "unary")
-    b = check_scalar(beta, "beta")
-    if b < 0:
-        raise ValueError(
-            f"beta: graph cut needs beta >= 0 (got {b}); for beta < 0 the energy is not "
-            "submodular and a minimum cut does not give the MAP — use ICM or annealing")
-    if connectivity not in (4, 8) or isinstance(connectivity, bool):
-        raise ValueError(f"connectivity: expected 4 or 8, got {connectivity!r}")
-    H, W = u.shape
-    n = H * W
-    s, t = n, n + 1
-    tcap = 2.0 * np.abs(u).ravel()
-    nlink = 2.0 * b
-    biggest = max(float(tcap.max(initial=0.0)), nlink)
-    if scale is None:
-        scale = 2.0**20 / biggest if biggest > 0 else 1.0
-    else:
-        scale = check_scalar(scale, "scale", low=0, low_inclusive=False)
-    a_idx, b_idx = grid_edges(H, W, connectivity)
-    ucap = np.rint(tcap * scale).astype(np.int64)
-    pos = u.ravel() > 0                 # +1 costs more: pay on i -> t when i is on the source side
-    rows = [np.where(pos, np.arange(n), s), a_idx, b_idx]
-    cols = [np.where(pos, t, np.arange(n)), b_idx, a_idx]
-    w = int(np.rint(nlink * scale))
-    data = [ucap, np.full(a_idx.size, w, np.int64), np.full(a_idx.size, w, np.int64)]
-    rows, cols, data = (np.concatenate(v) for v in (rows, cols, data))
-    if data.size and data.max() >= 2**31:
-        raise ValueError(f"scale: capacities up to {data.max()} overflow int32; use a smaller scale")
-    cap = sparse.csr_matrix((data.astype(np.int32), (rows, cols)), shape=(n + 2, n + 2))
-    cap.sum_duplicates()
-    flow = maximum_flow(cap, s, t).flow
-    residual = (cap - flow).tocsr()
-    residual.data[residual.data < 0] = 0
-    residual.eliminate_zeros()
-    reach = breadth_first_order(residual, s, directed=True, return_predecessors=False)
-    source_side = np.zeros(n + 2, dtype=bool)
-    source_side[reach] = True
-    return np.where(source_side[:n], 1, -1).astype(np.int8).reshape(H, W)
+    u, b, c = _check_problem(unary, beta, connectivity)
+    if solver == "grid":
+        s = _check_scale(scale, u, b, _GRID_TOP)
+        return _grid_solve(u, b, c, s)[1]
+    if solver == "scipy":
+        s = _check_scale(scale, u, b, _SCIPY_TOP)
+        return _scipy_solve(u, b, c, s)[1]
+    raise ValueError(f"solver: expected one of {SOLVERS}, got {solver!r}")
