@@ -294,8 +294,12 @@ class IsingModel:
         return IsingResult(x, self.energy(x), "meanfield", marginals=(1.0 + m) / 2.0,
                            seconds=time.perf_counter() - t0)
 
-    def graphcut(self) -> IsingResult:
-        """Exact MAP by minimum cut (Greig, Porteous & Seheult 1989); needs β ≥ 0."""
+    def graphcut(self, *, solver: str = "grid") -> IsingResult:
+        """Exact MAP by minimum cut (Greig, Porteous & Seheult 1989); needs β ≥ 0.
+
+        ``solver`` is "grid" (Boykov–Kolmogorov on the implicit grid, the default) or "scipy"
+        (the explicit-graph reference); see :mod:`energy.graphcut`.
+        """
         if self.beta < 0:
             raise ValueError(
                 f"beta: graph cut needs beta >= 0 (got {self.beta}); for beta < 0 the energy "
@@ -305,7 +309,7 @@ class IsingModel:
 
         t0 = time.perf_counter()
         unary = self.h - self.eta * self.y.astype(np.float64)
-        x = ising_map_graphcut(unary, self.beta, connectivity=self.connectivity)
+        x = ising_map_graphcut(unary, self.beta, connectivity=self.connectivity, solver=solver)
         return IsingResult(x, self.energy(x), "graphcut", seconds=time.perf_counter() - t0)
 
     def restore(self, method: str = "icm", **kwargs) -> IsingResult:
