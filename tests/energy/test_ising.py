@@ -258,3 +258,39 @@ def test_schedule_and_sampler_arguments():
         block_gibbs(m, m.initial_state(), rng="seed")
     res = block_gibbs(m, m.initial_state(), temperature=[2.0, 1.0, 0.0, 0.0, 0.0], rng=0)
     assert res.temperatures[-1] == 0 and res.n_sweeps <= 5
+
+
+def _blobs(n=160, seed=0):
+    rng = np.random.default_rng(seed)
+    i, j = np.indices((n, n))
+    img = -np.ones((n, n), dtype=np.int8)
+    for _ in range(6):
+        ci, cj, r = rng.integers(20, n - 20, 2).tolist() + [int(rng.integers(8, 25))]
+        img[(i - ci) ** 2 + (j - cj) ** 2 < r * r] = 1
+    return img
+
+
+@pytest.mark.parametrize("rate", [0.05, 0.1, 0.2])
+def test_noise_rate_estimate_is_close_on_a_smooth_image(rate):
+    from energy.ising import estimate_noise_rate
+    clean = _blobs()
+    y = np.where(np.random.default_rng(1).random(clean.shape) < rate, -clean, clean)
+    true_rate = np.mean(y != clean)
+    # binomial sd on ~25k flat pixels is < 0.003; allow 4 sd
+    assert abs(estimate_noise_rate(y) - true_rate) < 0.012
+
+
+def test_auto_parameters_beat_prml_parameters_without_the_clean_image():
+    from energy.ising import auto_parameters
+    clean = _blobs(seed=2)
+    y = np.where(np.random.default_rng(3).random(clean.shape) < 0.15, -clean, clean)
+    par = auto_parameters(y)
+    assert par["noise_estimated"] and abs(par["noise"] - 0.15) < 0.02
+    assert par["eta"] == pytest.approx(0.5 * np.log((1 - par["noise"]) / par["noise"]))
+    assert 0 < par["beta"] <= par["eta"]
+    auto = IsingModel(y, beta=par["beta"], eta=par["eta"]).graphcut().x
+    prml = IsingModel(y, beta=1.0, eta=2.1).graphcut().x
+    assert np.mean(auto != clean) < np.mean(prml != clean)
+    assert np.mean(auto != clean) < 0.01
+    with pytest.raises(ValueError, match="noise"):
+        auto_parameters(y, noise=0.6)
