@@ -145,6 +145,16 @@ def _parity_masks(W):
     return m
 
 
+@njit(cache=True, inline="always")
+def _commit_row(b, cur):
+    """Copy the new row ``b`` into ``cur``; return how many entries changed."""
+    c = 0
+    for j in range(b.size):
+        c += np.int32(b[j] != cur[j])
+    cur[:] = b
+    return c
+
+
 # ----------------------------------------------------------------------------- ICM
 @njit(cache=True, parallel=True)
 def icm_checkerboard4(xp, y, colour, s2, A, d, B, e):
@@ -176,11 +186,7 @@ def icm_checkerboard4(xp, y, colour, s2, A, d, B, e):
             new = np.int8(1) if np.int8(t - d * yy) >= A else (
                 np.int8(-1) if np.int8(t - e * yy) <= B else old)
             b[j] = new if mine[j] else old
-        c = 0
-        for j in range(W):
-            c += np.int32(b[j] != cur[j])
-        cur[:] = b
-        changed += c
+        changed += _commit_row(b, cur)
     return changed
 
 
@@ -260,11 +266,7 @@ def gibbs_checkerboard4(xp, y, colour, thr, seed):
         for j in range(W):
             new = np.int8(1) if u[j] < t[j] else np.int8(-1)
             b[j] = new if mine[j] else cur[j]
-        c = 0
-        for j in range(W):
-            c += np.int32(b[j] != cur[j])
-        cur[:] = b
-        changed += c
+        changed += _commit_row(b, cur)
     return changed
 
 
