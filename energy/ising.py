@@ -30,6 +30,7 @@ import time
 from dataclasses import dataclass
 
 import networkx as nx
+import numba
 import numpy as np
 
 from pgm.utils import check_rng, check_scalar, check_spins
@@ -205,6 +206,25 @@ class IsingModel:
         if Kc == 4:
             return K.gibbs_checkerboard4(state, self.y, block, thr, seed)
         return K.gibbs_colour8(state, self.y, block, thr, seed)
+
+    def sweep(self, state, temperature: float, rng) -> int:
+        """One sweep of every block in order, in place; returns the number of changed spins.
+
+        On the 4-neighbour checkerboard grid both colours are updated in a single pass over
+        memory (:func:`energy._kernels.icm_sweep4` / ``gibbs_sweep4``): exactly the result of
+        ``sample_block(state, 0, ...)`` then ``sample_block(state, 1, ...)``, except that at
+        T > 0 one random seed serves both colours (each site still gets its own draw).
+        Otherwise the blocks are sampled one after the other.
+        """
+        if self.order == "raster" or self.connectivity != 4:
+            return sum(int(self.sample_block(state, b, temperature, rng)) for b in self.blocks)
+        n_chunks = numba.get_num_threads()
+        if temperature == 0:
+            c0, c1 = K.icm_sweep4(state, self.y, *self._row_consts, n_chunks)
+        else:
+            seed = int(rng.integers(0, 2**63))
+            c0, c1 = K.gibbs_sweep4(state, self.y, self._thresholds(temperature), seed, n_chunks)
+        return int(c0 + c1)
 
     def observe(self, state) -> np.ndarray:
         return self.spins(state)
