@@ -114,9 +114,10 @@ class Optimizer:
         """
         grads = self._grads(grads)
         self.steps += 1
-        for i, (a, g) in enumerate(zip(self._arrays, grads)):
+        for i, (p, g) in enumerate(zip(self.params, grads)):
             if g is None:
                 continue
+            a = p.data if isinstance(p, Tensor) else p
             g = np.asarray(g, dtype=a.dtype)
             if self.maximize:
                 g = -g
