@@ -1,7 +1,37 @@
-"""Neural networks built on the energy package's gradient engine and sampler.
+"""Neural networks built on the energy package's gradient engine.
 
-Placeholder: the layers, CNN, RNN family, autoencoders and GAN/InfoGAN arrive with the
-gradient-engine issues. Importing it works and exposes nothing yet.
+Layers (:mod:`neural.layers`, :mod:`neural.conv`), the :class:`Module` base
+(:mod:`neural.module`), initialisers (:mod:`neural.init`), data helpers (:mod:`neural.data`)
+and a training loop (:mod:`neural.train`). The engine and the optimisers live in
+:mod:`energy.autodiff` and :mod:`energy.optim` and are re-exported here.
+
+Examples
+--------
+>>> import numpy as np
+>>> from neural import Sequential, Linear, ReLU, CrossEntropyLoss, SGD
+>>> net = Sequential(Linear(4, 16, rng=0), ReLU(), Linear(16, 3, rng=1))
+>>> opt = SGD(net.parameters(), lr=0.1)
+>>> X = np.random.default_rng(0).standard_normal((8, 4)).astype(np.float32)
+>>> loss = CrossEntropyLoss()(net(X), np.arange(8) % 3)
+>>> opt.zero_grad(); loss.backward(); opt.step()
 """
 
-__all__: list[str] = []
+from energy.autodiff import Parameter, Tensor, no_grad
+from energy.gradcheck import gradcheck
+from energy.optim import SGD, Adam, CosineLR, StepLR, clip_grad_norm
+
+from . import init
+from .conv import AvgPool2d, Conv2d, MaxPool2d, avg_pool2d, conv2d, conv_output_size, max_pool2d
+from .layers import (BatchNorm1d, BatchNorm2d, BCEWithLogitsLoss, CrossEntropyLoss, Dropout,
+                     Flatten, Identity, LeakyReLU, Linear, LogSoftmax, MSELoss, ReLU, Sequential,
+                     Sigmoid, Softplus, Swish, Tanh, batch_norm, linear)
+from .module import Module, count_params
+
+__all__ = [
+    "Tensor", "Parameter", "no_grad", "gradcheck", "SGD", "Adam", "StepLR", "CosineLR",
+    "clip_grad_norm", "init", "Module", "count_params", "Linear", "Sequential", "Identity",
+    "ReLU", "LeakyReLU", "Sigmoid", "Tanh", "Softplus", "Swish", "LogSoftmax", "Flatten",
+    "Dropout", "BatchNorm1d", "BatchNorm2d", "CrossEntropyLoss", "MSELoss", "BCEWithLogitsLoss",
+    "Conv2d", "MaxPool2d", "AvgPool2d", "conv2d", "max_pool2d", "avg_pool2d", "conv_output_size",
+    "linear", "batch_norm",
+]

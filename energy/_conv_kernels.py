@@ -1,0 +1,170 @@
+"""numba kernels of 2-D convolution and pooling on NCHW arrays (private).
+
+Layout shared by the kernels:
+
+* ``x`` : (N, C, H, W) input, not padded: the kernels test the bounds themselves, so no
+  padded copy is made (padding is zero for convolution and average pooling, -inf for max).
+* ``cols`` : (C·kH·kW, N·Ho·Wo) — the "im2col" matrix: row ``r = (c·kH + i)·kW + j`` holds,
+  for every output position (n, oh, ow) at column ``n·Ho·Wo + oh·Wo + ow``, the input value
+  ``x[n, c, oh·sH - pH + i·dH, ow·sW - pW + j·dW]`` (0 outside). A convolution is then one
+  GEMM ``weight.reshape(O, -1) @ cols``.
+* :func:`col2im` is the adjoint of :func:`im2col` (a scatter-add): it is how the input
+  gradient, a full convolution with the 180°-rotated kernel, is computed from ``Wᵀ·G``.
+* Pooling windows of size k, stride s, padding p; max-pooling records the flat index
+  (``h·W + w``) of each window's maximum so that the backward pass routes the gradient there.
+
+Parallelism: ``im2col`` is parallel over the rows of ``cols`` (contiguous writes);
+``col2im`` and the pooling kernels over the N·C image planes (each plane is written by one
+thread only, so the scatter-adds have no races).
+
+Each kernel has a plain-numpy reference in :mod:`energy._conv_kernels_ref` that the tests
+compare it with.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+
+def out_size(H, k, s, p, d=1):
+    """floor((H + 2p - d(k-1) - 1)/s + 1), PyTorch's output-size formula."""
+    return (H + 2 * p - d * (k - 1) - 1) // s + 1
+
+
+@njit(cache=True, parallel=True)
+def im2col(x, kh, kw, sh, sw, ph, pw, dh, dw, Ho, Wo):
+    N, C, H, W = x.shape
+    K = C * kh * kw
+    P = Ho * Wo
+    cols = np.empty((K, N * P), x.dtype)
+    for r in prange(K):
+        c = r // (kh * kw)
+        i = (r // kw) % kh
+        j = r % kw
+        for n in range(N):
+            base = n * P
+            for oh in range(Ho):
+                h = oh * sh - ph + i * dh
+                o = base + oh * Wo
+                if h < 0 or h >= H:
+                    for ow in range(Wo):
+                        cols[r, o + ow] = 0
+                    continue
+                for ow in range(Wo):
+                    w = ow * sw - pw + j * dw
+                    if 0 <= w < W:
+                        cols[r, o + ow] = x[n, c, h, w]
+                    else:
+                        cols[r, o + ow] = 0
+    return cols
+
+
+@njit(cache=True, parallel=True)
+def col2im(cols, N, C, H, W, kh, kw, sh, sw, ph, pw, dh, dw, Ho, Wo):
+    P = Ho * Wo
+    dx = np.zeros((N, C, H, W), cols.dtype)
+    for nc in prange(N * C):
+        n = nc // C
+        c = nc % C
+        base = n * P
+        for i in range(kh):
+            for j in range(kw):
+                r = (c * kh + i) * kw + j
+                for oh in range(Ho):
+                    h = oh * sh - ph + i * dh
+                    if h < 0 or h >= H:
+                        continue
+                    o = base + oh * Wo
+                    for ow in range(Wo):
+                        w = ow * sw - pw + j * dw
+                        if 0 <= w < W:
+                            dx[n, c, h, w] += cols[r, o + ow]
+    return dx
+
+
+@njit(cache=True, parallel=True)
+def maxpool_forward(x, kh, kw, sh, sw, ph, pw, Ho, Wo):
+    N, C, H, W = x.shape
+    out = np.empty((N, C, Ho, Wo), x.dtype)
+    arg = np.empty((N, C, Ho, Wo), np.int32)
+    for nc in prange(N * C):
+        n = nc // C
+        c = nc % C
+        for oh in range(Ho):
+            for ow in range(Wo):
+                best = -np.inf
+                bi = -1
+                for i in range(kh):
+                    h = oh * sh - ph + i
+                    if h < 0 or h >= H:
+                        continue
+                    for j in range(kw):
+                        w = ow * sw - pw + j
+                        if w < 0 or w >= W:
+                            continue
+                        v = x[n, c, h, w]
+                        if v > best or bi < 0:
+                            best = v
+                            bi = h * W + w
+                out[n, c, oh, ow] = best
+                arg[n, c, oh, ow] = bi
+    return out, arg
+
+
+@njit(cache=True, parallel=True)
+def maxpool_backward(g, arg, H, W):
+    N, C, Ho, Wo = g.shape
+    dx = np.zeros((N, C, H * W), g.dtype)
+    for nc in prange(N * C):
+        n = nc // C
+        c = nc % C
+        for oh in range(Ho):
+            for ow in range(Wo):
+                dx[n, c, arg[n, c, oh, ow]] += g[n, c, oh, ow]
+    return dx.reshape((N, C, H, W))
+
+
+@njit(cache=True, parallel=True)
+def avgpool_forward(x, kh, kw, sh, sw, ph, pw, Ho, Wo):
+    N, C, H, W = x.shape
+    out = np.empty((N, C, Ho, Wo), x.dtype)
+    inv = 1.0 / (kh * kw)
+    for nc in prange(N * C):
+        n = nc // C
+        c = nc % C
+        for oh in range(Ho):
+            for ow in range(Wo):
+                s = 0.0
+                for i in range(kh):
+                    h = oh * sh - ph + i
+                    if h < 0 or h >= H:
+                        continue
+                    for j in range(kw):
+                        w = ow * sw - pw + j
+                        if 0 <= w < W:
+                            s += x[n, c, h, w]
+                out[n, c, oh, ow] = s * inv
+    return out
+
+
+@njit(cache=True, parallel=True)
+def avgpool_backward(g, H, W, kh, kw, sh, sw, ph, pw):
+    N, C, Ho, Wo = g.shape
+    dx = np.zeros((N, C, H, W), g.dtype)
+    inv = 1.0 / (kh * kw)
+    for nc in prange(N * C):
+        n = nc // C
+        c = nc % C
+        for oh in range(Ho):
+            for ow in range(Wo):
+                v = g[n, c, oh, ow] * inv
+                for i in range(kh):
+                    h = oh * sh - ph + i
+                    if h < 0 or h >= H:
+                        continue
+                    for j in range(kw):
+                        w = ow * sw - pw + j
+                        if 0 <= w < W:
+                            dx[n, c, h, w] += v
+    return dx
