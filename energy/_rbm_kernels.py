@@ -17,6 +17,7 @@ Every kernel has a plain-numpy reference there that the tests compare it with.
 from __future__ import annotations
 
 import numpy as np
+import scipy.linalg.cython_blas  # noqa: F401  (load the BLAS numba calls, so thread limits reach it)
 from numba import njit, prange
 
 from ._kernels import GOLDEN, _M1, _M2, _S27, _S30, _S31
@@ -108,3 +109,108 @@ def reconstruction_error(pre, bias, data):
             ce += max(x, 0.0) + np.log1p(np.exp(-abs(x))) - data[r, j] * x
         out[r] = ce
     return out
+
+
+@njit(cache=True, parallel=True)
+def cd_batch(vd, C, a, b, seeds, k, persistent, chains, n_blocks, V2, H2T, gW, ce,
+             PH, PP, PV, HS):
+    """One CD-k / PCD-k update's Gibbs chains and its weight gradient, in parallel over blocks.
+
+    The batch's chains are cut into ``n_blocks`` blocks of rows; each thread runs its block's
+    whole chain — the matrix products with W (BLAS, which the caller keeps at one thread so
+    the numba threads are the only ones) and the fused sigmoid + Bernoulli passes — so the
+    cores never switch between a BLAS pool and numba's. The gradient product is then split
+    over blocks of hidden units.
+
+    Parameters
+    ----------
+    vd : (B, V) data batch; C : (H, V) = Wᵀ; a : (H,) hidden bias; b : (V,) visible bias.
+    seeds : uint64 (2k + 1,)
+        seeds[0]: hidden draws from the data; seeds[1 + 2s], seeds[2 + 2s]: the visible and
+        hidden draws of Gibbs step s. Element (row r, unit j) of a layer uses counter
+        r * n + j, as in :func:`sample_layer`.
+    persistent : bool
+        PCD: the chains start from ``chains`` (B, H) hidden states and leave their last hidden
+        draw there; the reconstruction error is then that of p(v | p(h | v_data)) (one extra
+        product). CD: the chains start from h ~ p(h | v_data) and the error is that of the
+        first Gibbs step's p(v | h).
+    V2 : (2B, V) out
+        [v_data; v_k].
+    H2T : (H, 2B) out
+        [−p(h | v_data) / B, +p(h | v_k) / B] column-wise, so ``gW = H2T @ V2`` is the
+        gradient of mean F(v_data) − mean F(v_k) with respect to Wᵀ, and ``H2T.sum(1)`` the
+        hidden bias's.
+    gW : (H, V) out.  ce : (B,) out, reconstruction cross-entropy per row (nats).
+    PH, PP : (n_blocks, B, H), PV : (n_blocks, B, V), HS : (n_blocks, B, H) scratch.
+    """
+    Bn, Vn = vd.shape
+    Hn = C.shape[0]
+    inv = 1.0 / Bn
+    Ct = C.T
+    for blk in prange(n_blocks):
+        r0 = blk * Bn // n_blocks
+        r1 = (blk + 1) * Bn // n_blocks
+        nb = r1 - r0
+        if nb == 0:
+            continue
+        ph = PH[blk, :nb]
+        pp = PP[blk, :nb]
+        pv = PV[blk, :nb]
+        hs = HS[blk, :nb]
+        np.dot(vd[r0:r1], Ct, ph)
+        s0 = seeds[0]
+        for r in range(nb):
+            base = np.uint64((r0 + r) * Hn)
+            for j in range(Hn):
+                p = _sigmoid(ph[r, j] + a[j])
+                pp[r, j] = p
+                H2T[j, r0 + r] = -p * inv
+                if not persistent:
+                    hs[r, j] = 1.0 if _uniform53(s0, base + np.uint64(j)) < p else 0.0
+        for r in range(nb):
+            V2[r0 + r] = vd[r0 + r]
+            ce[r0 + r] = 0.0
+        if persistent:
+            for r in range(nb):
+                hs[r] = chains[r0 + r]
+            np.dot(pp, C, pv)
+            for r in range(nb):
+                e_r = 0.0
+                for j in range(Vn):
+                    x = pv[r, j] + b[j]
+                    e_r += max(x, 0.0) + np.log1p(np.exp(-abs(x))) - vd[r0 + r, j] * x
+                ce[r0 + r] = e_r
+        for s in range(k):
+            np.dot(hs, C, pv)
+            sv = seeds[1 + 2 * s]
+            score = s == 0 and not persistent
+            for r in range(nb):
+                base = np.uint64((r0 + r) * Vn)
+                e_r = 0.0
+                for j in range(Vn):
+                    x = pv[r, j] + b[j]
+                    e = np.exp(-abs(x))
+                    p = 1.0 / (1.0 + e) if x >= 0 else e / (1.0 + e)
+                    if score:
+                        e_r += max(x, 0.0) + np.log1p(e) - vd[r0 + r, j] * x
+                    V2[Bn + r0 + r, j] = 1.0 if _uniform53(sv, base + np.uint64(j)) < p else 0.0
+                if score:
+                    ce[r0 + r] = e_r
+            np.dot(V2[Bn + r0:Bn + r1], Ct, ph)
+            sh = seeds[2 + 2 * s]
+            last = s == k - 1
+            for r in range(nb):
+                base = np.uint64((r0 + r) * Hn)
+                for j in range(Hn):
+                    p = _sigmoid(ph[r, j] + a[j])
+                    if last:
+                        H2T[j, Bn + r0 + r] = p * inv
+                        if persistent:
+                            chains[r0 + r, j] = 1.0 if _uniform53(sh, base + np.uint64(j)) < p else 0.0
+                    else:
+                        hs[r, j] = 1.0 if _uniform53(sh, base + np.uint64(j)) < p else 0.0
+    for blk in prange(n_blocks):
+        j0 = blk * Hn // n_blocks
+        j1 = (blk + 1) * Hn // n_blocks
+        if j1 > j0:
+            np.dot(H2T[j0:j1], V2, gW[j0:j1])

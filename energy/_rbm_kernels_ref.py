@@ -29,3 +29,31 @@ def reconstruction_error_ref(pre, bias, data):
     """Per-row cross-entropy of ``data`` under sigmoid(pre + bias), in nats."""
     x = pre + bias
     return (np.logaddexp(0.0, x) - data * x).sum(axis=1)
+
+
+def cd_batch_ref(vd, C, a, b, seeds, k, persistent, chains):
+    """numpy version of :func:`energy._rbm_kernels.cd_batch`: returns (V2, H2T, gW, ce) and
+    updates ``chains`` in place (PCD)."""
+    B, V = vd.shape
+    H = C.shape[0]
+    pd = stable_sigmoid(vd @ C.T + a)
+    if persistent:
+        hs = chains.copy()
+        x = pd @ C + b
+        ce = (np.logaddexp(0.0, x) - vd * x).sum(axis=1)
+    else:
+        hs = (uniform53(seeds[0], (B, H)) < pd).astype(vd.dtype)
+    for s in range(k):
+        x = hs @ C + b
+        if s == 0 and not persistent:
+            ce = (np.logaddexp(0.0, x) - vd * x).sum(axis=1)
+        vk = (uniform53(seeds[1 + 2 * s], (B, V)) < stable_sigmoid(x)).astype(vd.dtype)
+        pk = stable_sigmoid(vk @ C.T + a)
+        draws = (uniform53(seeds[2 + 2 * s], (B, H)) < pk).astype(vd.dtype)
+        if s < k - 1:
+            hs = draws
+        elif persistent:
+            chains[...] = draws
+    V2 = np.concatenate([vd, vk])
+    H2T = np.concatenate([-pd, pk]).T / B
+    return V2, H2T, H2T @ V2, ce

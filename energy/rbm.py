@@ -40,8 +40,10 @@ import time
 from dataclasses import dataclass
 
 import networkx as nx
+import numba
 import numpy as np
 from scipy.special import logsumexp
+from threadpoolctl import threadpool_limits
 
 from pgm.utils import check_array, check_rng, check_scalar
 
@@ -426,53 +428,33 @@ class BernoulliRBM:
         gen = self._rng
         order = gen.permutation(n)
         n_batches = n // B          # a last partial batch is left out of this epoch
-        V2 = np.empty((2 * B, V), dt)    # [v_data; v_k]
-        H2 = np.empty((2 * B, H), dt)    # [p(h|v_data); -p(h|v_k)]
-        hs = np.empty((B, H), dt)
-        pre_h = np.empty((B, H), dt)
-        pre_v = np.empty((B, V), dt)
-        ce = np.empty(B)
-        grad_W = np.empty((H, V), dt)
-        empty = _EMPTY[dt]
-        opt = self._optimizer()
-        if self.persistent and (self._chains is None or self._chains.shape != (B, H)):
-            self._chains = self._sample(np.zeros((B, H), dt), self.intercept_hidden_, gen)
-        total_ce = 0.0
-        for m in range(n_batches):
-            vd = V2[:B]
-            np.take(X, order[m * B:(m + 1) * B], axis=0, out=vd)
-            vk = V2[B:]
-            C = self.components_
-            np.matmul(vd, C.T, out=pre_h)
-            if self.persistent:
-                K.sample_layer(pre_h, self.intercept_hidden_, 0, H2[:B], empty, 1.0)
-                hs[:] = self._chains
-            else:
-                K.sample_layer(pre_h, self.intercept_hidden_, _seed(gen), H2[:B], hs, 1.0)
-            if self.persistent:       # score the data's reconstruction: one extra product
-                np.matmul(H2[:B], C, out=pre_v)
-                ce[:] = K.reconstruction_error(pre_v, self.intercept_visible_, vd)
-                total_ce += ce.sum()
-            for step in range(int(self.k)):
-                np.matmul(hs, C, out=pre_v)
-                if step == 0 and not self.persistent:
-                    K.sample_visible_with_error(pre_v, self.intercept_visible_, _seed(gen), vd,
-                                                vk, ce)
-                    total_ce += ce.sum()
-                else:
-                    K.sample_layer(pre_v, self.intercept_visible_, _seed(gen), empty, vk, 1.0)
-                np.matmul(vk, C.T, out=pre_h)
-                if step < self.k - 1:
-                    K.sample_layer(pre_h, self.intercept_hidden_, _seed(gen), empty, hs, 1.0)
-                elif self.persistent:
-                    K.sample_layer(pre_h, self.intercept_hidden_, _seed(gen), H2[B:],
-                                   self._chains, -1.0)
-                else:
-                    K.sample_layer(pre_h, self.intercept_hidden_, 0, H2[B:], empty, -1.0)
-            grads = self._gradients(V2, H2, grad_W, B)
-            opt.step(grads)
         if n_batches == 0:
             raise ValueError(f"batch_size: {B} leaves no full batch in {n} examples")
+        nblk = max(1, min(numba.get_num_threads(), B))
+        vd = np.empty((B, V), dt)
+        V2 = np.empty((2 * B, V), dt)    # [v_data; v_k]
+        H2T = np.empty((H, 2 * B), dt)   # [-p(h|v_data); p(h|v_k)]ᵀ / B
+        grad_W = np.empty((H, V), dt)
+        ce = np.empty(B, dt)
+        scratch = (np.empty((nblk, B, H), dt), np.empty((nblk, B, H), dt),
+                   np.empty((nblk, B, V), dt), np.empty((nblk, B, H), dt))
+        opt = self._optimizer()
+        persistent = bool(self.persistent)
+        if persistent and (self._chains is None or self._chains.shape != (B, H)):
+            self._chains = self._sample(np.zeros((B, H), dt), self.intercept_hidden_, gen)
+        chains = self._chains if persistent else scratch[3][0]
+        k = int(self.k)
+        total_ce = 0.0
+        # BLAS runs single-threaded inside the numba threads (one pool busy at a time)
+        with threadpool_limits(limits=1, user_api="blas"):
+            for m in range(n_batches):
+                np.take(X, order[m * B:(m + 1) * B], axis=0, out=vd)
+                seeds = gen.integers(0, 2**63, size=2 * k + 1, dtype=np.uint64)
+                K.cd_batch(vd, self.components_, self.intercept_hidden_,
+                           self.intercept_visible_, seeds, k, persistent, chains, nblk,
+                           V2, H2T, grad_W, ce, *scratch)
+                total_ce += float(ce.sum())
+                opt.step(self._gradients(V2, H2T, grad_W, B))
         rec = total_ce / (n_batches * B)
         if not math.isfinite(rec) or not np.all(np.isfinite(self.components_)):
             raise FloatingPointError(
@@ -485,21 +467,19 @@ class BernoulliRBM:
             print(f"[BernoulliRBM] epoch {len(self.history_)}: reconstruction cross-entropy "
                   f"{rec:.4f} nats/example, {sec:.2f} s", file=sys.stderr, flush=True)
 
-    def _gradients(self, V2, H2, grad_W, B):
+    def _gradients(self, V2, H2T, grad_W, B):
         """Gradients of mean F(v_data) − mean F(v_k) (+ sparsity) w.r.t. (Wᵀ, a, b).
 
-        ∂F/∂W_ij = −v_i p(h_j|v), ∂F/∂a_j = −p(h_j|v), ∂F/∂b_i = −v_i; ``H2`` holds
-        [p(h|v_data); −p(h|v_k)] and ``V2`` [v_data; v_k], so one product gives the W term.
+        ∂F/∂W_ij = −v_i p(h_j|v), ∂F/∂a_j = −p(h_j|v), ∂F/∂b_i = −v_i. ``H2T`` holds
+        [−p(h|v_data), p(h|v_k)] / B column-wise and ``V2`` [v_data; v_k], so ``grad_W`` (their
+        product, made by the kernel) is already the W term and ``H2T.sum(1)`` the a term.
         """
-        np.matmul(H2.T, V2, out=grad_W)
-        grad_W *= -1.0 / B
-        ph_data = H2[:B].mean(axis=0)
-        grad_a = -(ph_data + H2[B:].mean(axis=0))
-        grad_b = -(V2[:B].mean(axis=0) - V2[B:].mean(axis=0))
+        grad_a = H2T.sum(axis=1)
+        grad_b = V2[B:].mean(axis=0) - V2[:B].mean(axis=0)
         if self.sparsity_target is not None:
-            d = self.sparsity_cost * (ph_data - self.sparsity_target)
+            d = self.sparsity_cost * (-H2T[:, :B].sum(axis=1) - self.sparsity_target)
             grad_a = grad_a + d
-            grad_W += np.outer(d, V2[:B].mean(axis=0))
+            grad_W += np.outer(d, V2[:B].mean(axis=0)).astype(grad_W.dtype)
         return [grad_W, grad_a.astype(self._dtype), grad_b.astype(self._dtype)]
 
     # ------------------------------------------------------------------ generation

@@ -171,17 +171,52 @@ def test_chains_at_zero_temperature_descend_in_energy():
 
 
 # ----------------------------------------------------------------------------- training
-def test_cd_gradient_equals_engine_gradient_of_free_energy_difference():
-    """The update direction is ∇[mean F(v_data) − mean F(v_k)] w.r.t. (Wᵀ, a, b), as the
-    one gradient engine computes it."""
+def _run_cd_batch(m, vd, k, persistent, n_blocks, seed=0, chains=None):
+    B, V = vd.shape
+    H = m.n_components
+    dt = m.components_.dtype
+    seeds = np.random.default_rng(seed).integers(0, 2**63, size=2 * k + 1, dtype=np.uint64)
+    out = (np.empty((2 * B, V), dt), np.empty((H, 2 * B), dt), np.empty((H, V), dt),
+           np.empty(B, dt))
+    scratch = (np.empty((n_blocks, B, H), dt), np.empty((n_blocks, B, H), dt),
+               np.empty((n_blocks, B, V), dt), np.empty((n_blocks, B, H), dt))
+    if chains is None:
+        chains = np.zeros((B, H), dt)
+    K.cd_batch(vd, m.components_, m.intercept_hidden_, m.intercept_visible_, seeds, k,
+               persistent, chains, n_blocks, *out, *scratch)
+    return seeds, out
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(1, 12), st.integers(1, 20), st.integers(1, 9), st.integers(1, 4),
+       st.booleans(), st.integers(1, 5), st.integers(0, 1000))
+def test_cd_batch_kernel_matches_numpy_draw_for_draw(B, V, H, k, persistent, n_blocks, seed):
+    m = _model(V, H, seed=seed, scale=0.7)
+    rng = np.random.default_rng(seed)
+    vd = (rng.random((B, V)) < 0.5).astype(float)
+    chains0 = (rng.random((B, H)) < 0.5).astype(float)
+    chains = chains0.copy()
+    seeds, (V2, H2T, gW, ce) = _run_cd_batch(m, vd, k, persistent, n_blocks, seed, chains)
+    ref_chains = chains0.copy()
+    rV2, rH2T, rgW, rce = R.cd_batch_ref(vd, m.components_, m.intercept_hidden_,
+                                         m.intercept_visible_, seeds, k, persistent, ref_chains)
+    np.testing.assert_array_equal(V2, rV2)       # same draws (ties have probability ~1e-16)
+    np.testing.assert_allclose(H2T, rH2T, atol=1e-13)
+    np.testing.assert_allclose(gW, rgW, atol=1e-12)
+    np.testing.assert_allclose(ce, rce, rtol=1e-10, atol=1e-10)
+    np.testing.assert_array_equal(chains, ref_chains)
+
+
+def test_cd_update_equals_engine_gradient_of_free_energy_difference():
+    """The update direction is ∇[mean F(v_data) − mean F(v_k)] w.r.t. (Wᵀ, a, b), with v_k the
+    chains' visible draws, as the one gradient engine computes it."""
     rng = np.random.default_rng(0)
     B, V, H = 7, 9, 5
     m = _model(V, H, seed=1)
     vd = (rng.random((B, V)) < 0.5).astype(float)
-    vk = (rng.random((B, V)) < 0.5).astype(float)
-    V2 = np.concatenate([vd, vk])
-    H2 = np.concatenate([m._mean_hiddens(vd), -m._mean_hiddens(vk)])
-    gW, ga, gb = m._gradients(V2, H2, np.empty((H, V)), B)
+    _, (V2, H2T, gW, _) = _run_cd_batch(m, vd, 3, False, 2)
+    vk = V2[B:]
+    gW, ga, gb = m._gradients(V2, H2T, gW, B)
 
     C = ad.Parameter(m.components_.copy())
     a = ad.Parameter(m.intercept_hidden_.copy())
@@ -195,6 +230,27 @@ def test_cd_gradient_equals_engine_gradient_of_free_energy_difference():
     np.testing.assert_allclose(gW, C.grad, atol=1e-12)
     np.testing.assert_allclose(ga, a.grad, atol=1e-12)
     np.testing.assert_allclose(gb, b.grad, atol=1e-12)
+
+
+def test_one_training_step_moves_parameters_by_minus_lr_times_that_gradient():
+    rng = np.random.default_rng(1)
+    B, V, H = 8, 6, 4
+    X = (rng.random((B, V)) < 0.5).astype(float)
+    m = BernoulliRBM(H, k=2, batch_size=B, learning_rate=0.3, momentum=0.0, random_state=5)
+    m._init(V)
+    m._data_marginals = None
+    C0, a0, b0 = m.components_.copy(), m.intercept_hidden_.copy(), m.intercept_visible_.copy()
+    # replay the generator the way one epoch uses it: batch order, then the step's seeds
+    gen = np.random.default_rng(5)
+    gen.standard_normal((H, V))                 # the initial weights
+    order = gen.permutation(B)
+    seeds = gen.integers(0, 2**63, size=5, dtype=np.uint64)
+    V2, H2T, gW, _ = R.cd_batch_ref(X[order], C0, a0, b0, seeds, 2, False, None)
+    m.partial_fit(X)
+    np.testing.assert_allclose(m.components_, C0 - 0.3 * gW, atol=1e-12)
+    np.testing.assert_allclose(m.intercept_hidden_, a0 - 0.3 * H2T.sum(axis=1), atol=1e-12)
+    np.testing.assert_allclose(m.intercept_visible_,
+                               b0 - 0.3 * (V2[B:].mean(0) - V2[:B].mean(0)), atol=1e-12)
 
 
 def _prototypes(n, seed):
