@@ -16,6 +16,8 @@ Every kernel has a plain-numpy reference there that the tests compare it with.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import scipy.linalg.cython_blas  # noqa: F401  (load the BLAS numba calls, so thread limits reach it)
 from numba import njit, prange
@@ -36,11 +38,113 @@ def _uniform53(seed, k):
     return np.float64(z >> _S11) * _INV53
 
 
+# ----------------------------------------------------------------------------- row passes
+# exp and log1p by range reduction and polynomials, written so a whole row is a few
+# branch-free loops that LLVM vectorises (numba's np.exp / np.log1p are scalar libm calls
+# here, about 10 ns each, which would cost as much as the matrix products).
+_INV_LN2 = 1.4426950408889634
+_LN2_HI = 6.93147180369123816490e-01
+_LN2_LO = 1.90821492927058770002e-10
+_EXP_C = tuple(1.0 / math.factorial(i) for i in range(13))     # Taylor, |r| <= ln2 / 2
+_S52 = np.int64(52)
+
+
 @njit(cache=True, inline="always")
-def _sigmoid(x):
-    """1 / (1 + exp(-x)) without overflow (one exp of a non-positive number)."""
-    e = np.exp(-abs(x))
-    return 1.0 / (1.0 + e) if x >= 0 else e / (1.0 + e)
+def _exp_nonpos_row(t, e, bits):
+    """e[j] = exp(t[j]) for t[j] <= 0 (t clipped at -708), relative error ~2e-16.
+
+    exp(t) = 2^k exp(r), k = round(t / ln2), r = t - k ln2 (two-part ln2); exp(r) by its
+    degree-12 Taylor polynomial (remainder < 2e-16 for |r| <= 0.347); 2^k built from its bits.
+    """
+    n = t.size
+    for j in range(n):
+        x = max(t[j], -708.0)
+        k = np.floor(x * _INV_LN2 + 0.5)
+        r = (x - k * _LN2_HI) - k * _LN2_LO
+        p = _EXP_C[12]
+        p = p * r + _EXP_C[11]
+        p = p * r + _EXP_C[10]
+        p = p * r + _EXP_C[9]
+        p = p * r + _EXP_C[8]
+        p = p * r + _EXP_C[7]
+        p = p * r + _EXP_C[6]
+        p = p * r + _EXP_C[5]
+        p = p * r + _EXP_C[4]
+        p = p * r + _EXP_C[3]
+        p = p * r + _EXP_C[2]
+        p = p * r + 1.0
+        p = p * r + 1.0
+        e[j] = p
+        bits[j] = (np.int64(k) + np.int64(1023)) << _S52
+    scale = bits.view(np.float64)
+    for j in range(n):
+        e[j] *= scale[j]
+
+
+@njit(cache=True, inline="always")
+def _log1p_unit(e):
+    """log(1 + e) for e in [0, 1]: 2 atanh(s), s = e / (2 + e) <= 1/3, odd series to s^35."""
+    s = e / (2.0 + e)
+    z = s * s
+    q = 1.0 / 35.0
+    q = q * z + 1.0 / 33.0
+    q = q * z + 1.0 / 31.0
+    q = q * z + 1.0 / 29.0
+    q = q * z + 1.0 / 27.0
+    q = q * z + 1.0 / 25.0
+    q = q * z + 1.0 / 23.0
+    q = q * z + 1.0 / 21.0
+    q = q * z + 1.0 / 19.0
+    q = q * z + 1.0 / 17.0
+    q = q * z + 1.0 / 15.0
+    q = q * z + 1.0 / 13.0
+    q = q * z + 1.0 / 11.0
+    q = q * z + 1.0 / 9.0
+    q = q * z + 1.0 / 7.0
+    q = q * z + 1.0 / 5.0
+    q = q * z + 1.0 / 3.0
+    q = q * z + 1.0
+    return 2.0 * s * q
+
+
+@njit(cache=True, inline="always")
+def _sigmoid_row(pre, bias, x, e, bits, p):
+    """x = pre + bias, e = exp(-|x|), p = sigmoid(x) for one row (float64 scratch rows)."""
+    n = pre.size
+    for j in range(n):
+        x[j] = pre[j] + bias[j]
+        e[j] = -abs(x[j])
+    _exp_nonpos_row(e, e, bits)
+    for j in range(n):
+        d = 1.0 / (1.0 + e[j])
+        p[j] = d if x[j] >= 0 else e[j] * d
+
+
+@njit(cache=True, inline="always")
+def _draw_row(p, seed, base, out):
+    """out[j] = 1 if uniform(seed, base + j) < p[j] else 0 (vectorised counter-based draws)."""
+    for j in range(p.size):
+        out[j] = 1.0 if _uniform53(seed, base + np.uint64(j)) < p[j] else 0.0
+
+
+@njit(cache=True, inline="always")
+def _cross_entropy_row(x, e, v):
+    """sum_j softplus(x_j) - v_j x_j, with e = exp(-|x|) already made."""
+    c = 0.0
+    for j in range(x.size):
+        c += max(x[j], 0.0) + _log1p_unit(e[j]) - v[j] * x[j]
+    return c
+
+
+@njit(cache=True)
+def _row_scratch(n):
+    """Scratch rows x, e, p (float64) and the int64 bits of 2^k, each of length n."""
+    return np.empty(n), np.empty(n), np.empty(n), np.empty(n, np.int64)
+
+
+@njit(cache=True)
+def _n_chunks(R):
+    return min(R, 64)
 
 
 @njit(cache=True, parallel=True)
@@ -59,21 +163,25 @@ def sample_layer(pre, bias, seed, prob, samp, prob_sign):
     samp : float array (n_chains, n) or (0, 0)
         Receives the draws as 0.0 / 1.0 (skipped when empty).
     prob_sign : float
-        +1 or -1 (the negative phase stores -p so one matrix product gives both terms of
-        the gradient).
+        +1 or -1.
     """
     R, n = pre.shape
     useed = np.uint64(seed)
     want_p = prob.shape[0] > 0
     want_s = samp.shape[0] > 0
-    for r in prange(R):
-        base = np.uint64(r) * np.uint64(n)
-        for j in range(n):
-            p = _sigmoid(pre[r, j] + bias[j])
+    nc = _n_chunks(R)
+    for c in prange(nc):
+        x, e, p, bits = _row_scratch(n)
+        d = np.empty(n)
+        for r in range(c * R // nc, (c + 1) * R // nc):
+            _sigmoid_row(pre[r], bias, x, e, bits, p)
             if want_p:
-                prob[r, j] = prob_sign * p
+                for j in range(n):
+                    prob[r, j] = prob_sign * p[j]
             if want_s:
-                samp[r, j] = 1.0 if _uniform53(useed, base + np.uint64(j)) < p else 0.0
+                _draw_row(p, useed, np.uint64(r) * np.uint64(n), d)
+                for j in range(n):
+                    samp[r, j] = d[j]
 
 
 @njit(cache=True, parallel=True)
@@ -85,16 +193,16 @@ def sample_visible_with_error(pre, bias, seed, data, samp, ce_rows):
     """
     R, n = pre.shape
     useed = np.uint64(seed)
-    for r in prange(R):
-        base = np.uint64(r) * np.uint64(n)
-        ce = 0.0
-        for j in range(n):
-            x = pre[r, j] + bias[j]
-            e = np.exp(-abs(x))
-            p = 1.0 / (1.0 + e) if x >= 0 else e / (1.0 + e)
-            ce += max(x, 0.0) + np.log1p(e) - data[r, j] * x
-            samp[r, j] = 1.0 if _uniform53(useed, base + np.uint64(j)) < p else 0.0
-        ce_rows[r] = ce
+    nc = _n_chunks(R)
+    for c in prange(nc):
+        x, e, p, bits = _row_scratch(n)
+        d = np.empty(n)
+        for r in range(c * R // nc, (c + 1) * R // nc):
+            _sigmoid_row(pre[r], bias, x, e, bits, p)
+            ce_rows[r] = _cross_entropy_row(x, e, data[r])
+            _draw_row(p, useed, np.uint64(r) * np.uint64(n), d)
+            for j in range(n):
+                samp[r, j] = d[j]
 
 
 @njit(cache=True, parallel=True)
@@ -102,12 +210,12 @@ def reconstruction_error(pre, bias, data):
     """Per-row cross-entropy of ``data`` under sigmoid(pre + bias), in nats: (n_rows,)."""
     R, n = pre.shape
     out = np.empty(R)
-    for r in prange(R):
-        ce = 0.0
-        for j in range(n):
-            x = pre[r, j] + bias[j]
-            ce += max(x, 0.0) + np.log1p(np.exp(-abs(x))) - data[r, j] * x
-        out[r] = ce
+    nc = _n_chunks(R)
+    for c in prange(nc):
+        x, e, p, bits = _row_scratch(n)
+        for r in range(c * R // nc, (c + 1) * R // nc):
+            _sigmoid_row(pre[r], bias, x, e, bits, p)
+            out[r] = _cross_entropy_row(x, e, data[r])
     return out
 
 
@@ -157,58 +265,41 @@ def cd_batch(vd, C, a, b, seeds, k, persistent, chains, n_blocks, V2, H2T, gW, c
         pp = PP[blk, :nb]
         pv = PV[blk, :nb]
         hs = HS[blk, :nb]
+        xh, eh, qh, bh = _row_scratch(Hn)
+        xv, ev, qv, bv = _row_scratch(Vn)
         np.dot(vd[r0:r1], Ct, ph)
-        s0 = seeds[0]
         for r in range(nb):
-            base = np.uint64((r0 + r) * Hn)
+            _sigmoid_row(ph[r], a, xh, eh, bh, pp[r])
             for j in range(Hn):
-                p = _sigmoid(ph[r, j] + a[j])
-                pp[r, j] = p
-                H2T[j, r0 + r] = -p * inv
-                if not persistent:
-                    hs[r, j] = 1.0 if _uniform53(s0, base + np.uint64(j)) < p else 0.0
-        for r in range(nb):
+                H2T[j, r0 + r] = -pp[r, j] * inv
+            if not persistent:
+                _draw_row(pp[r], seeds[0], np.uint64((r0 + r) * Hn), hs[r])
             V2[r0 + r] = vd[r0 + r]
-            ce[r0 + r] = 0.0
         if persistent:
             for r in range(nb):
                 hs[r] = chains[r0 + r]
             np.dot(pp, C, pv)
             for r in range(nb):
-                e_r = 0.0
-                for j in range(Vn):
-                    x = pv[r, j] + b[j]
-                    e_r += max(x, 0.0) + np.log1p(np.exp(-abs(x))) - vd[r0 + r, j] * x
-                ce[r0 + r] = e_r
+                _sigmoid_row(pv[r], b, xv, ev, bv, qv)
+                ce[r0 + r] = _cross_entropy_row(xv, ev, vd[r0 + r])
         for s in range(k):
             np.dot(hs, C, pv)
-            sv = seeds[1 + 2 * s]
-            score = s == 0 and not persistent
             for r in range(nb):
-                base = np.uint64((r0 + r) * Vn)
-                e_r = 0.0
-                for j in range(Vn):
-                    x = pv[r, j] + b[j]
-                    e = np.exp(-abs(x))
-                    p = 1.0 / (1.0 + e) if x >= 0 else e / (1.0 + e)
-                    if score:
-                        e_r += max(x, 0.0) + np.log1p(e) - vd[r0 + r, j] * x
-                    V2[Bn + r0 + r, j] = 1.0 if _uniform53(sv, base + np.uint64(j)) < p else 0.0
-                if score:
-                    ce[r0 + r] = e_r
+                _sigmoid_row(pv[r], b, xv, ev, bv, qv)
+                if s == 0 and not persistent:
+                    ce[r0 + r] = _cross_entropy_row(xv, ev, vd[r0 + r])
+                _draw_row(qv, seeds[1 + 2 * s], np.uint64((r0 + r) * Vn), V2[Bn + r0 + r])
             np.dot(V2[Bn + r0:Bn + r1], Ct, ph)
-            sh = seeds[2 + 2 * s]
             last = s == k - 1
             for r in range(nb):
-                base = np.uint64((r0 + r) * Hn)
-                for j in range(Hn):
-                    p = _sigmoid(ph[r, j] + a[j])
-                    if last:
-                        H2T[j, Bn + r0 + r] = p * inv
-                        if persistent:
-                            chains[r0 + r, j] = 1.0 if _uniform53(sh, base + np.uint64(j)) < p else 0.0
-                    else:
-                        hs[r, j] = 1.0 if _uniform53(sh, base + np.uint64(j)) < p else 0.0
+                _sigmoid_row(ph[r], a, xh, eh, bh, qh)
+                if last:
+                    for j in range(Hn):
+                        H2T[j, Bn + r0 + r] = qh[j] * inv
+                    if persistent:
+                        _draw_row(qh, seeds[2 + 2 * s], np.uint64((r0 + r) * Hn), chains[r0 + r])
+                else:
+                    _draw_row(qh, seeds[2 + 2 * s], np.uint64((r0 + r) * Hn), hs[r])
     for blk in prange(n_blocks):
         j0 = blk * Hn // n_blocks
         j1 = (blk + 1) * Hn // n_blocks
