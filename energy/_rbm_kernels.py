@@ -47,6 +47,8 @@ _LN2_HI = 6.93147180369123816490e-01
 _LN2_LO = 1.90821492927058770002e-10
 _EXP_C = tuple(1.0 / math.factorial(i) for i in range(13))     # Taylor, |r| <= ln2 / 2
 _S52 = np.int64(52)
+# contraction into FMAs and reassociation (vectorised sums); NaN/inf semantics are kept
+_FM = {"contract", "reassoc", "nsz", "arcp"}
 
 
 @njit(cache=True, inline="always")
@@ -147,7 +149,7 @@ def _n_chunks(R):
     return min(R, 64)
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, fastmath=_FM)
 def sample_layer(pre, bias, seed, prob, samp, prob_sign):
     """Probabilities and Bernoulli draws of one layer for a batch of chains.
 
@@ -184,7 +186,7 @@ def sample_layer(pre, bias, seed, prob, samp, prob_sign):
                     samp[r, j] = d[j]
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, fastmath=_FM)
 def sample_visible_with_error(pre, bias, seed, data, samp, ce_rows):
     """:func:`sample_layer` for the visible layer that also scores the reconstruction.
 
@@ -205,7 +207,7 @@ def sample_visible_with_error(pre, bias, seed, data, samp, ce_rows):
                 samp[r, j] = d[j]
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, fastmath=_FM)
 def reconstruction_error(pre, bias, data):
     """Per-row cross-entropy of ``data`` under sigmoid(pre + bias), in nats: (n_rows,)."""
     R, n = pre.shape
@@ -219,7 +221,7 @@ def reconstruction_error(pre, bias, data):
     return out
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, fastmath=_FM)
 def cd_batch(vd, C, a, b, seeds, k, persistent, chains, n_blocks, V2, H2T, gW, ce,
              PH, PP, PV, HS):
     """One CD-k / PCD-k update's Gibbs chains and its weight gradient, in parallel over blocks.
