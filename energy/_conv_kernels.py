@@ -91,6 +91,22 @@ def maxpool_forward(x, kh, kw, sh, sw, ph, pw, Ho, Wo):
     for nc in prange(N * C):
         n = nc // C
         c = nc % C
+        if ph == 0 and pw == 0:          # every window lies inside the image: no bounds tests
+            for oh in range(Ho):
+                for ow in range(Wo):
+                    h0 = oh * sh
+                    w0 = ow * sw
+                    best = x[n, c, h0, w0]
+                    bi = h0 * W + w0
+                    for i in range(kh):
+                        for j in range(kw):
+                            v = x[n, c, h0 + i, w0 + j]
+                            if v > best:
+                                best = v
+                                bi = (h0 + i) * W + w0 + j
+                    out[n, c, oh, ow] = best
+                    arg[n, c, oh, ow] = bi
+            continue
         for oh in range(Ho):
             for ow in range(Wo):
                 best = -np.inf

@@ -106,7 +106,7 @@ def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1, method=None) -
     if X.dtype != Wt.dtype:
         raise TypeError(f"conv2d: input dtype {X.dtype} differs from the weight's {Wt.dtype}")
     if method is None:
-        method = "direct" if (sh, sw, dh, dw) == (1, 1, 1, 1) and C <= 4 else "im2col"
+        method = "direct" if (sh, sw, dh, dw) == (1, 1, 1, 1) and C <= 16 else "im2col"
     if method not in ("direct", "im2col"):
         raise ValueError(f"method: expected 'direct', 'im2col' or None, got {method!r}")
     if method == "direct" and (sh, sw, dh, dw) != (1, 1, 1, 1):
