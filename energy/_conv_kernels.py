@@ -91,6 +91,22 @@ def maxpool_forward(x, kh, kw, sh, sw, ph, pw, Ho, Wo):
     for nc in prange(N * C):
         n = nc // C
         c = nc % C
+        if ph == 0 and pw == 0:          # every window lies inside the image: no bounds tests
+            for oh in range(Ho):
+                for ow in range(Wo):
+                    h0 = oh * sh
+                    w0 = ow * sw
+                    best = x[n, c, h0, w0]
+                    bi = h0 * W + w0
+                    for i in range(kh):
+                        for j in range(kw):
+                            v = x[n, c, h0 + i, w0 + j]
+                            if v > best:
+                                best = v
+                                bi = (h0 + i) * W + w0 + j
+                    out[n, c, oh, ow] = best
+                    arg[n, c, oh, ow] = bi
+            continue
         for oh in range(Ho):
             for ow in range(Wo):
                 best = -np.inf
@@ -168,3 +184,104 @@ def avgpool_backward(g, H, W, kh, kw, sh, sw, ph, pw):
                         if 0 <= w < W:
                             dx[n, c, h, w] += v
     return dx
+
+
+# ----------------------------------------------------------------------------- direct, stride 1
+# For stride 1 and dilation 1 (after explicit zero padding) the convolution of one image is a
+# sum of shifted copies of its planes. In the "wide" layout an output row is Wp long (the
+# padded input's width; the last kW-1 entries of each row are junk that is never copied out),
+# so output position q = oh·Wp + ow reads input position q + i·Wp + j of the flat plane: every
+# inner loop is one contiguous, vectorisable run of L = (Ho-1)·Wp + Wo elements. Nothing of
+# size (C·kH·kW, N·Ho·Wo) is ever built, which is what makes small-channel layers (LeNet's)
+# fast. Parallel over images; the weight gradient is summed over per-image partials.
+
+@njit(cache=True, parallel=True, fastmath=True)
+def conv_forward_s1(xp, w, b, Ho, Wo):
+    N, C, Hp, Wp = xp.shape
+    O, _, kh, kw = w.shape
+    L = (Ho - 1) * Wp + Wo
+    out = np.empty((N, O, Ho, Wo), xp.dtype)
+    xflat = xp.reshape(N * C, Hp * Wp)
+    for n in prange(N):
+        acc = np.empty(L, xp.dtype)
+        for o in range(O):
+            acc[:] = b[o]
+            for c in range(C):
+                xc = xflat[n * C + c]
+                for i in range(kh):
+                    for j in range(kw):
+                        wv = w[o, c, i, j]
+                        off = i * Wp + j
+                        xs = xc[off:off + L]
+                        for q in range(L):          # one contiguous, vectorised run
+                            acc[q] += wv * xs[q]
+            for oh in range(Ho):
+                for ow in range(Wo):
+                    out[n, o, oh, ow] = acc[oh * Wp + ow]
+    return out
+
+
+@njit(cache=True)
+def _wide(g, n, Wp):
+    _, O, Ho, Wo = g.shape
+    L = (Ho - 1) * Wp + Wo
+    gw = np.zeros((O, L), g.dtype)
+    for o in range(O):
+        for oh in range(Ho):
+            for ow in range(Wo):
+                gw[o, oh * Wp + ow] = g[n, o, oh, ow]
+    return gw
+
+
+@njit(cache=True, parallel=True, fastmath=True)
+def conv_weight_grad_s1(xp, g, kh, kw):
+    """Per-image partial weight gradients (N, O, C, kh, kw); the caller sums axis 0.
+
+    dW[o, c, i, j] = Σ_q G[o, q] · X[c, q + i·Wp + j]: the correlation of the input with the
+    output gradient."""
+    N, C, Hp, Wp = xp.shape
+    _, O, Ho, Wo = g.shape
+    part = np.empty((N, O, C, kh, kw), g.dtype)
+    L = (Ho - 1) * Wp + Wo
+    xflat = xp.reshape(N * C, Hp * Wp)
+    for n in prange(N):
+        gw = _wide(g, n, Wp)
+        for o in range(O):
+            go = gw[o]
+            for c in range(C):
+                xc = xflat[n * C + c]
+                for i in range(kh):
+                    for j in range(kw):
+                        off = i * Wp + j
+                        xs = xc[off:off + L]
+                        s = go[0] * 0
+                        for q in range(L):
+                            s += go[q] * xs[q]
+                        part[n, o, c, i, j] = s
+    return part
+
+
+@njit(cache=True, parallel=True, fastmath=True)
+def conv_input_grad_s1(g, w, Hp, Wp):
+    """Gradient with respect to the padded input (N, C, Hp, Wp): the full convolution of g with
+    the 180°-rotated kernel, written as a scatter of shifted copies (no races: one image per
+    thread)."""
+    N, O, Ho, Wo = g.shape
+    _, C, kh, kw = w.shape
+    L = (Ho - 1) * Wp + Wo
+    dxp = np.zeros((N, C, Hp, Wp), g.dtype)
+    dflat = dxp.reshape(N * C, Hp * Wp)
+    for n in prange(N):
+        gw = _wide(g, n, Wp)
+        for c in range(C):
+            dc = dflat[n * C + c]
+            for o in range(O):
+                go = gw[o]
+                for i in range(kh):
+                    for j in range(kw):
+                        wv = w[o, c, i, j]
+                        off = i * Wp + j
+                        ds = dc[off:off + L]
+                        for q in range(L):
+                            ds[q] += wv * go[q]
+    return dxp

@@ -20,7 +20,10 @@ from energy.autodiff import Parameter, Tensor, no_grad
 from energy.gradcheck import gradcheck
 from energy.optim import SGD, Adam, CosineLR, StepLR, clip_grad_norm
 
-from . import init
+from . import data, init
+from .data import (Standardizer, augment, load_digits, load_mnist, minibatches, random_crop,
+                   random_flip, read_idx, train_test_split, write_idx)
+from .train import History, TrainingDiverged, evaluate, fit, predict
 from .conv import AvgPool2d, Conv2d, MaxPool2d, avg_pool2d, conv2d, conv_output_size, max_pool2d
 from .layers import (BatchNorm1d, BatchNorm2d, BCEWithLogitsLoss, CrossEntropyLoss, Dropout,
                      Flatten, Identity, LeakyReLU, Linear, LogSoftmax, MSELoss, ReLU, Sequential,
@@ -33,5 +36,7 @@ __all__ = [
     "ReLU", "LeakyReLU", "Sigmoid", "Tanh", "Softplus", "Swish", "LogSoftmax", "Flatten",
     "Dropout", "BatchNorm1d", "BatchNorm2d", "CrossEntropyLoss", "MSELoss", "BCEWithLogitsLoss",
     "Conv2d", "MaxPool2d", "AvgPool2d", "conv2d", "max_pool2d", "avg_pool2d", "conv_output_size",
-    "linear", "batch_norm",
+    "linear", "batch_norm", "data", "Standardizer", "augment", "load_digits", "load_mnist",
+    "minibatches", "random_crop", "random_flip", "read_idx", "train_test_split", "write_idx",
+    "History", "TrainingDiverged", "evaluate", "fit", "predict",
 ]

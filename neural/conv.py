@@ -66,7 +66,7 @@ def _check_nchw(x, where, C=None):
         raise ValueError(f"{where}: expected input of shape {want}, got {x.shape}")
 
 
-def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1) -> Tensor:
+def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1, method=None) -> Tensor:
     """2-D cross-correlation of NCHW ``x`` with ``weight``, one fused op.
 
     Parameters
@@ -75,6 +75,12 @@ def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1) -> Tensor:
     weight : Tensor of shape (O, C, kH, kW)
     bias : Tensor of shape (O,), optional
     stride, padding, dilation : int or (int, int)
+    method : {None, 'direct', 'im2col'}
+        'im2col' builds the (C·kH·kW, N·Ho·Wo) column matrix (numba) and does one GEMM; its
+        input gradient is col2im (a numba scatter-add) of Wᵀ·G. 'direct' (stride 1, dilation 1
+        only) sums shifted copies of each image plane in numba without building columns, which
+        is faster for layers with few input channels (measured in benchmarks/bench_cnn.py).
+        None picks 'direct' when it applies and in_channels <= 4 (a first layer on images).
 
     Returns
     -------
@@ -96,20 +102,45 @@ def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1) -> Tensor:
                          f"with padding ({ph}, {pw}), dilation ({dh}, {dw}): output would be "
                          f"({Ho}, {Wo})")
     X = np.ascontiguousarray(x.data)
-    Wt = weight.data
+    Wt = np.ascontiguousarray(weight.data)
     if X.dtype != Wt.dtype:
         raise TypeError(f"conv2d: input dtype {X.dtype} differs from the weight's {Wt.dtype}")
+    if method is None:
+        method = "direct" if (sh, sw, dh, dw) == (1, 1, 1, 1) and C <= 16 else "im2col"
+    if method not in ("direct", "im2col"):
+        raise ValueError(f"method: expected 'direct', 'im2col' or None, got {method!r}")
+    if method == "direct" and (sh, sw, dh, dw) != (1, 1, 1, 1):
+        raise ValueError("method: 'direct' needs stride 1 and dilation 1")
+    parents = (x, weight) if bias is None else (x, weight, bias)
+
+    if method == "direct":
+        Xp = np.pad(X, ((0, 0), (0, 0), (ph, ph), (pw, pw))) if ph or pw else X
+        bvec = bias.data if bias is not None else np.zeros(O, X.dtype)
+        out = K.conv_forward_s1(Xp, Wt, bvec, Ho, Wo)
+
+        def backward(g):
+            g = np.ascontiguousarray(g)
+            gw = K.conv_weight_grad_s1(Xp, g, kh, kw).sum(axis=0) if weight.requires_grad else None
+            gx = None
+            if x.requires_grad:
+                gx = K.conv_input_grad_s1(g, Wt, Xp.shape[2], Xp.shape[3])
+                if ph or pw:
+                    gx = np.ascontiguousarray(gx[:, :, ph:ph + H, pw:pw + W])
+            if bias is None:
+                return gx, gw
+            return gx, gw, (g.sum(axis=(0, 2, 3)) if bias.requires_grad else None)
+        return Tensor.from_op(out, parents, backward, "conv2d")
+
     cols = K.im2col(X, kh, kw, sh, sw, ph, pw, dh, dw, Ho, Wo)        # (C kh kw, N Ho Wo)
     W2 = Wt.reshape(O, -1)
     out2 = W2 @ cols                                                   # (O, N Ho Wo)
     if bias is not None:
         out2 += bias.data[:, None]
     out = np.ascontiguousarray(out2.reshape(O, N, Ho, Wo).transpose(1, 0, 2, 3))
-    parents = (x, weight) if bias is None else (x, weight, bias)
 
     def backward(g):
         g2 = np.ascontiguousarray(g.transpose(1, 0, 2, 3)).reshape(O, -1)   # (O, N Ho Wo)
-        gw = (g2 @ cols.T).reshape(Wt.shape) if weight.requires_grad else None
+        gw = (cols @ g2.T).T.reshape(Wt.shape) if weight.requires_grad else None
         gx = None
         if x.requires_grad:
             gx = K.col2im(W2.T @ g2, N, C, H, W, kh, kw, sh, sw, ph, pw, dh, dw, Ho, Wo)
@@ -173,6 +204,7 @@ class Conv2d(Module):
     rng : None, int or Generator — for PyTorch's default init U(-1/√fan_in, 1/√fan_in),
         fan_in = in_channels·kH·kW.
     dtype : default np.float32
+    method : {None, 'direct', 'im2col'} — see :func:`conv2d`
 
     Attributes
     ----------
@@ -181,8 +213,9 @@ class Conv2d(Module):
     """
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1,
-                 bias=True, rng=None, dtype=np.float32):
+                 bias=True, rng=None, dtype=np.float32, method=None):
         super().__init__()
+        self.method = method
         for n, v in (("in_channels", in_channels), ("out_channels", out_channels)):
             if not isinstance(v, numbers.Integral) or v < 1:
                 raise ValueError(f"Conv2d: {n} must be a positive int, got {v!r}")
@@ -204,7 +237,8 @@ class Conv2d(Module):
             raise ValueError(f"Conv2d(in_channels={self.in_channels}, out_channels="
                              f"{self.out_channels}): expected input of shape (N, {self.in_channels},"
                              f" H, W), got {x.shape}")
-        return conv2d(x, self.weight, self.bias, self.stride, self.padding, self.dilation)
+        return conv2d(x, self.weight, self.bias, self.stride, self.padding, self.dilation,
+                      self.method)
 
     def extra_repr(self):
         return (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
