@@ -9,6 +9,8 @@ the weight gradients after the backward kernel (one GEMM each over all steps).
 Shapes: ``T`` steps, ``B`` batch, ``H`` hidden units; ``Xp`` of shape (T, B, k·H) holds
 ``x_t W_ihᵀ + b`` for every step; ``WhhT`` is ``W_hhᵀ`` of shape (H, k·H) (C-contiguous);
 ``Whh`` is ``W_hh`` of shape (k·H, H). ``reverse`` runs the layer from t = T−1 down to 0.
+The elementwise passes are short loops over one row (one sequence of the batch) with few
+arrays each, so that LLVM vectorises them (``error_model="numpy"``: no division checks).
 :mod:`neural._rnn_kernels_ref` holds the same arithmetic in numpy; tests compare them.
 """
 
@@ -20,49 +22,106 @@ import numpy as np
 from numba import njit
 
 
-@njit(cache=True, inline="always")
+# exp, sigmoid and tanh written branch-free so that LLVM vectorises the gate loops (numba's
+# math.exp / math.tanh are scalar libm calls, ~10–20 ns each, which cost more than the
+# matrix products here). exp(x) for x <= 0 (clipped at −40, where sigmoid/tanh are saturated
+# to 4e-18): exp(x) = exp(x/64)^64, exp(x/64) by its degree-16 Taylor polynomial (|x/64| <=
+# 0.625, remainder < 3e-17), then six squarings (relative error ~1e-14).
+_EC = tuple(1.0 / math.factorial(i) for i in range(17))
+_FM = {"contract", "reassoc", "nsz", "arcp"}
+
+
+@njit(cache=True, inline="always", fastmath=_FM, error_model="numpy")
+def _exp_nonpos(x):
+    r = max(x, -40.0) * 0.015625
+    p = _EC[16]
+    p = p * r + _EC[15]
+    p = p * r + _EC[14]
+    p = p * r + _EC[13]
+    p = p * r + _EC[12]
+    p = p * r + _EC[11]
+    p = p * r + _EC[10]
+    p = p * r + _EC[9]
+    p = p * r + _EC[8]
+    p = p * r + _EC[7]
+    p = p * r + _EC[6]
+    p = p * r + _EC[5]
+    p = p * r + _EC[4]
+    p = p * r + _EC[3]
+    p = p * r + _EC[2]
+    p = p * r + 1.0
+    p = p * r + 1.0
+    p = p * p
+    p = p * p
+    p = p * p
+    p = p * p
+    p = p * p
+    return p * p
+
+
+@njit(cache=True, inline="always", fastmath=_FM, error_model="numpy")
 def _sig(x):
-    if x >= 0:
-        return 1.0 / (1.0 + math.exp(-x))
-    e = math.exp(x)
-    return e / (1.0 + e)
+    """Logistic function, stable for any x (never exp of a positive number)."""
+    x = np.float64(x)
+    e = _exp_nonpos(-abs(x))
+    d = 1.0 / (1.0 + e)
+    return d if x >= 0 else e * d
+
+
+@njit(cache=True, inline="always", fastmath=_FM, error_model="numpy")
+def _tanh(x):
+    """tanh(x) = sign(x) (1 − e)/(1 + e), e = exp(−2|x|); absolute error ~1e-16."""
+    x = np.float64(x)
+    e = _exp_nonpos(-2.0 * abs(x))
+    t = (1.0 - e) / (1.0 + e)
+    return t if x >= 0 else -t
 
 
 # ----------------------------------------------------------------------------- LSTM
-@njit(cache=True)
-def lstm_forward(Xp, WhhT, h0, c0, reverse, Gates, Cs, Hs):
+_KW = dict(cache=True, fastmath=_FM, error_model="numpy")
+
+
+@njit(**_KW)
+def lstm_forward(Xp, WhhT, h0, c0, reverse, Gates, Cs, Hs, TCs):
     """LSTM over a sequence (PyTorch gate order i, f, g, o).
 
-    Writes the gate activations ``Gates`` (T, B, 4H), the cells ``Cs`` and hidden states
-    ``Hs`` (T, B, H). ``Xp`` already includes both biases.
+    Writes the gate activations ``Gates`` (T, B, 4H), the cells ``Cs``, the hidden states
+    ``Hs`` and ``TCs`` = tanh(c_t) (T, B, H). ``Xp`` already includes both biases.
     """
     T, B, _ = Xp.shape
     H = h0.shape[1]
-    h = h0.copy()
-    c = c0.copy()
     for s in range(T):
         t = T - 1 - s if reverse else s
-        z = np.dot(h, WhhT)
+        tp = t + 1 if reverse else t - 1
+        hprev = h0 if s == 0 else Hs[tp]
+        cprev = c0 if s == 0 else Cs[tp]
+        z = np.dot(hprev, WhhT)
         for b in range(B):
+            g = Gates[t, b]
+            zr = z[b]
+            xr = Xp[t, b]
+            for k in range(4 * H):
+                g[k] = zr[k] + xr[k]
+            for k in range(2 * H):
+                g[k] = _sig(g[k])
+            for k in range(2 * H, 3 * H):
+                g[k] = _tanh(g[k])
+            for k in range(3 * H, 4 * H):
+                g[k] = _sig(g[k])
+            cr = Cs[t, b]
+            cp = cprev[b]
             for k in range(H):
-                i = _sig(Xp[t, b, k] + z[b, k])
-                f = _sig(Xp[t, b, H + k] + z[b, H + k])
-                g = math.tanh(Xp[t, b, 2 * H + k] + z[b, 2 * H + k])
-                o = _sig(Xp[t, b, 3 * H + k] + z[b, 3 * H + k])
-                cn = f * c[b, k] + i * g
-                hn = o * math.tanh(cn)
-                Gates[t, b, k] = i
-                Gates[t, b, H + k] = f
-                Gates[t, b, 2 * H + k] = g
-                Gates[t, b, 3 * H + k] = o
-                Cs[t, b, k] = cn
-                Hs[t, b, k] = hn
-                c[b, k] = cn
-                h[b, k] = hn
+                cr[k] = g[H + k] * cp[k] + g[k] * g[2 * H + k]
+            tr = TCs[t, b]
+            for k in range(H):
+                tr[k] = _tanh(cr[k])
+            hr = Hs[t, b]
+            for k in range(H):
+                hr[k] = g[3 * H + k] * tr[k]
 
 
-@njit(cache=True)
-def lstm_backward(Gates, Cs, c0, Whh, gH, gC, reverse, dG, dHtot):
+@njit(**_KW)
+def lstm_backward(Gates, Cs, TCs, c0, Whh, gH, gC, reverse, dG, dHtot):
     """Backward of :func:`lstm_forward` (the course's recursions for h̄_t and c̄_t).
 
     ``gH``/``gC`` (T, B, H) are the loss gradients arriving at each h_t / c_t from outside
@@ -73,32 +132,42 @@ def lstm_backward(Gates, Cs, c0, Whh, gH, gC, reverse, dG, dHtot):
     H = c0.shape[1]
     dh_next = np.zeros((B, H), dtype=Gates.dtype)
     dc_next = np.zeros((B, H), dtype=Gates.dtype)
+    dc = np.empty(H, dtype=Gates.dtype)
     for s in range(T):
         t = s if reverse else T - 1 - s
-        first = (t == T - 1) if reverse else (t == 0)
+        first = s == T - 1
         tp = t + 1 if reverse else t - 1
+        cprev = c0 if first else Cs[tp]
         for b in range(B):
+            g = Gates[t, b]
+            d = dG[t, b]
+            dh = dHtot[t, b]
+            ghr = gH[t, b]
+            dhn = dh_next[b]
             for k in range(H):
-                cp = c0[b, k] if first else Cs[tp, b, k]
-                i = Gates[t, b, k]
-                f = Gates[t, b, H + k]
-                g = Gates[t, b, 2 * H + k]
-                o = Gates[t, b, 3 * H + k]
-                tc = math.tanh(Cs[t, b, k])
-                dh = gH[t, b, k] + dh_next[b, k]
-                dHtot[t, b, k] = dh
-                dc = gC[t, b, k] + dc_next[b, k] + dh * o * (1.0 - tc * tc)
-                dG[t, b, k] = dc * g * i * (1.0 - i)
-                dG[t, b, H + k] = dc * cp * f * (1.0 - f)
-                dG[t, b, 2 * H + k] = dc * i * (1.0 - g * g)
-                dG[t, b, 3 * H + k] = dh * tc * o * (1.0 - o)
-                dc_next[b, k] = dc * f
+                dh[k] = ghr[k] + dhn[k]
+            tr = TCs[t, b]
+            gcr = gC[t, b]
+            dcn = dc_next[b]
+            for k in range(H):
+                o = g[3 * H + k]
+                dc[k] = gcr[k] + dcn[k] + dh[k] * o * (1.0 - tr[k] * tr[k])
+                d[3 * H + k] = dh[k] * tr[k] * o * (1.0 - o)
+            cp = cprev[b]
+            for k in range(H):
+                i = g[k]
+                f = g[H + k]
+                gg = g[2 * H + k]
+                d[k] = dc[k] * gg * i * (1.0 - i)
+                d[H + k] = dc[k] * cp[k] * f * (1.0 - f)
+                d[2 * H + k] = dc[k] * i * (1.0 - gg * gg)
+                dcn[k] = dc[k] * f
         dh_next = np.dot(dG[t], Whh)
     return dh_next, dc_next
 
 
 # ----------------------------------------------------------------------------- GRU
-@njit(cache=True)
+@njit(**_KW)
 def gru_forward(Xp, WhhT, bhh, h0, reverse, Gates, HN, Hs):
     """GRU over a sequence (gate order r, z, n; the reset gate acts after the hidden matmul).
 
@@ -107,26 +176,30 @@ def gru_forward(Xp, WhhT, bhh, h0, reverse, Gates, HN, Hs):
     """
     T, B, _ = Xp.shape
     H = h0.shape[1]
-    h = h0.copy()
     for s in range(T):
         t = T - 1 - s if reverse else s
-        z = np.dot(h, WhhT)
+        tp = t + 1 if reverse else t - 1
+        hprev = h0 if s == 0 else Hs[tp]
+        z = np.dot(hprev, WhhT)
         for b in range(B):
+            g = Gates[t, b]
+            zr = z[b]
+            xr = Xp[t, b]
+            hn = HN[t, b]
+            for k in range(2 * H):
+                g[k] = _sig(zr[k] + bhh[k] + xr[k])
             for k in range(H):
-                r = _sig(Xp[t, b, k] + z[b, k] + bhh[k])
-                u = _sig(Xp[t, b, H + k] + z[b, H + k] + bhh[H + k])
-                hn = z[b, 2 * H + k] + bhh[2 * H + k]
-                n = math.tanh(Xp[t, b, 2 * H + k] + r * hn)
-                hnew = (1.0 - u) * n + u * h[b, k]
-                Gates[t, b, k] = r
-                Gates[t, b, H + k] = u
-                Gates[t, b, 2 * H + k] = n
-                HN[t, b, k] = hn
-                Hs[t, b, k] = hnew
-                h[b, k] = hnew
+                hn[k] = zr[2 * H + k] + bhh[2 * H + k]
+            for k in range(H):
+                g[2 * H + k] = _tanh(xr[2 * H + k] + g[k] * hn[k])
+            hr = Hs[t, b]
+            hp = hprev[b]
+            for k in range(H):
+                u = g[H + k]
+                hr[k] = (1.0 - u) * g[2 * H + k] + u * hp[k]
 
 
-@njit(cache=True)
+@njit(**_KW)
 def gru_backward(Gates, HN, Hs, h0, Whh, gH, reverse, dXp, dHP, dHtot):
     """Backward of :func:`gru_forward`.
 
@@ -136,55 +209,77 @@ def gru_backward(Gates, HN, Hs, h0, Whh, gH, reverse, dXp, dHP, dHtot):
     T, B, _ = Gates.shape
     H = h0.shape[1]
     dh_next = np.zeros((B, H), dtype=Gates.dtype)
-    carry = np.zeros((B, H), dtype=Gates.dtype)
     for s in range(T):
         t = s if reverse else T - 1 - s
-        first = (t == T - 1) if reverse else (t == 0)
+        first = s == T - 1
         tp = t + 1 if reverse else t - 1
+        hprev = h0 if first else Hs[tp]
         for b in range(B):
+            g = Gates[t, b]
+            dh = dHtot[t, b]
+            ghr = gH[t, b]
+            dhn = dh_next[b]
             for k in range(H):
-                hp = h0[b, k] if first else Hs[tp, b, k]
-                r = Gates[t, b, k]
-                u = Gates[t, b, H + k]
-                n = Gates[t, b, 2 * H + k]
-                dh = gH[t, b, k] + dh_next[b, k]
-                dHtot[t, b, k] = dh
-                dan = dh * (1.0 - u) * (1.0 - n * n)
-                dar = dan * HN[t, b, k] * r * (1.0 - r)
-                dau = dh * (hp - n) * u * (1.0 - u)
-                dXp[t, b, k] = dar
-                dXp[t, b, H + k] = dau
-                dXp[t, b, 2 * H + k] = dan
-                dHP[t, b, k] = dar
-                dHP[t, b, H + k] = dau
-                dHP[t, b, 2 * H + k] = dan * r
-                carry[b, k] = dh * u
-        dh_next = np.dot(dHP[t], Whh) + carry
+                dh[k] = ghr[k] + dhn[k]
+            hp = hprev[b]
+            hn = HN[t, b]
+            dx = dXp[t, b]
+            dp = dHP[t, b]
+            for k in range(H):
+                r = g[k]
+                u = g[H + k]
+                n = g[2 * H + k]
+                dan = dh[k] * (1.0 - u) * (1.0 - n * n)
+                dar = dan * hn[k] * r * (1.0 - r)
+                dau = dh[k] * (hp[k] - n) * u * (1.0 - u)
+                dx[k] = dar
+                dx[H + k] = dau
+                dx[2 * H + k] = dan
+                dp[k] = dar
+                dp[H + k] = dau
+                dp[2 * H + k] = dan * r
+        dh_next = np.dot(dHP[t], Whh)
+        for b in range(B):
+            dhn = dh_next[b]
+            dh = dHtot[t, b]
+            g = Gates[t, b]
+            for k in range(H):
+                dhn[k] += dh[k] * g[H + k]
     return dh_next
 
 
 # ----------------------------------------------------------------------------- Elman RNN
-@njit(cache=True)
+@njit(**_KW)
 def rnn_forward(Xp, WhhT, h0, reverse, relu, residual, Ys, Hs):
     """Elman RNN h_t = φ(a_t), a_t = Xp_t + h_{t−1} W_hhᵀ (φ = tanh or ReLU); with
     ``residual`` h_t = h_{t−1} + φ(a_t). Writes ``Ys`` = φ(a_t) and ``Hs`` (T, B, H)."""
-    T, B, _ = Xp.shape
-    H = h0.shape[1]
-    h = h0.copy()
+    T, B, H = Xp.shape
     for s in range(T):
         t = T - 1 - s if reverse else s
-        z = np.dot(h, WhhT)
+        tp = t + 1 if reverse else t - 1
+        hprev = h0 if s == 0 else Hs[tp]
+        z = np.dot(hprev, WhhT)
         for b in range(B):
-            for k in range(H):
-                a = Xp[t, b, k] + z[b, k]
-                y = (a if a > 0 else 0.0) if relu else math.tanh(a)
-                hn = h[b, k] + y if residual else y
-                Ys[t, b, k] = y
-                Hs[t, b, k] = hn
-                h[b, k] = hn
+            y = Ys[t, b]
+            zr = z[b]
+            xr = Xp[t, b]
+            if relu:
+                for k in range(H):
+                    y[k] = max(zr[k] + xr[k], 0.0)
+            else:
+                for k in range(H):
+                    y[k] = _tanh(zr[k] + xr[k])
+            hr = Hs[t, b]
+            if residual:
+                hp = hprev[b]
+                for k in range(H):
+                    hr[k] = hp[k] + y[k]
+            else:
+                for k in range(H):
+                    hr[k] = y[k]
 
 
-@njit(cache=True)
+@njit(**_KW)
 def rnn_backward(Ys, Whh, gH, reverse, relu, residual, dA, dHtot):
     """Backward of :func:`rnn_forward`: ∂L/∂h_{t−1} = (∂L/∂h_t ⊙ φ'(a_t)) W_hh (+ ∂L/∂h_t
     when residual). Writes ``dA`` (T, B, H) and ``dHtot``; returns ∂L/∂h_0."""
@@ -193,13 +288,20 @@ def rnn_backward(Ys, Whh, gH, reverse, relu, residual, dA, dHtot):
     for s in range(T):
         t = s if reverse else T - 1 - s
         for b in range(B):
+            dh = dHtot[t, b]
+            ghr = gH[t, b]
+            dhn = dh_next[b]
             for k in range(H):
-                dh = gH[t, b, k] + dh_next[b, k]
-                dHtot[t, b, k] = dh
-                y = Ys[t, b, k]
-                dA[t, b, k] = dh * ((1.0 if y > 0 else 0.0) if relu else 1.0 - y * y)
+                dh[k] = ghr[k] + dhn[k]
+            y = Ys[t, b]
+            da = dA[t, b]
+            if relu:
+                for k in range(H):
+                    da[k] = dh[k] if y[k] > 0 else 0.0
+            else:
+                for k in range(H):
+                    da[k] = dh[k] * (1.0 - y[k] * y[k])
+        dh_next = np.dot(dA[t], Whh)
         if residual:
-            dh_next = np.dot(dA[t], Whh) + dHtot[t]
-        else:
-            dh_next = np.dot(dA[t], Whh)
+            dh_next += dHtot[t]
     return dh_next

@@ -18,7 +18,7 @@ def _order(T, reverse):
     return range(T - 1, -1, -1) if reverse else range(T)
 
 
-def lstm_forward_ref(Xp, WhhT, h0, c0, reverse, Gates, Cs, Hs):
+def lstm_forward_ref(Xp, WhhT, h0, c0, reverse, Gates, Cs, Hs, TCs):
     H = h0.shape[1]
     h, c = h0.copy(), c0.copy()
     for t in _order(len(Xp), reverse):
@@ -28,10 +28,10 @@ def lstm_forward_ref(Xp, WhhT, h0, c0, reverse, Gates, Cs, Hs):
         c = f * c + i * g
         h = o * np.tanh(c)
         Gates[t] = np.concatenate([i, f, g, o], axis=1)
-        Cs[t], Hs[t] = c, h
+        Cs[t], Hs[t], TCs[t] = c, h, np.tanh(c)
 
 
-def lstm_backward_ref(Gates, Cs, c0, Whh, gH, gC, reverse, dG, dHtot):
+def lstm_backward_ref(Gates, Cs, TCs, c0, Whh, gH, gC, reverse, dG, dHtot):
     T = len(Gates)
     H = c0.shape[1]
     dh_next = np.zeros_like(c0)
@@ -40,7 +40,7 @@ def lstm_backward_ref(Gates, Cs, c0, Whh, gH, gC, reverse, dG, dHtot):
         first = t == (T - 1 if reverse else 0)
         cp = c0 if first else Cs[t + 1 if reverse else t - 1]
         i, f, g, o = (Gates[t][:, j * H:(j + 1) * H] for j in range(4))
-        tc = np.tanh(Cs[t])
+        tc = TCs[t]
         dh = gH[t] + dh_next
         dHtot[t] = dh
         dc = gC[t] + dc_next + dh * o * (1 - tc ** 2)

@@ -121,13 +121,14 @@ def lstm_layer(x, h0, c0, weight_ih, weight_hh, bias_ih=None, bias_hh=None, reve
     Gates = np.empty((T, B, 4 * H), dt)
     Cs = np.empty((T, B, H), dt)
     Hs = np.empty((T, B, H), dt)
-    K.lstm_forward(Xp, _c(W_hh.T), H0, C0, bool(reverse), Gates, Cs, Hs)
+    TCs = np.empty((T, B, H), dt)
+    K.lstm_forward(Xp, _c(W_hh.T), H0, C0, bool(reverse), Gates, Cs, Hs, TCs)
     out = np.concatenate([Hs, Cs], axis=2)
 
     def backward(g):
         dG = np.empty((T, B, 4 * H), dt)
         dHtot = np.empty((T, B, H), dt)
-        dh0, dc0 = K.lstm_backward(Gates, Cs, C0, _c(W_hh), _c(g[..., :H]), _c(g[..., H:]),
+        dh0, dc0 = K.lstm_backward(Gates, Cs, TCs, C0, _c(W_hh), _c(g[..., :H]), _c(g[..., H:]),
                                    bool(reverse), dG, dHtot)
         if record is not None:
             record.append(dHtot)

@@ -28,18 +28,18 @@ def test_lstm_kernels_match_reference(dtype, reverse):
     Xp, WhhT = _r(T, B, 4 * H, seed=1, dtype=dtype), _r(H, 4 * H, seed=2, dtype=dtype)
     h0, c0 = _r(B, H, seed=3, dtype=dtype), _r(B, H, seed=4, dtype=dtype)
     bufs = [[np.empty((T, B, 4 * H), dtype), np.empty((T, B, H), dtype),
-             np.empty((T, B, H), dtype)] for _ in range(2)]
+             np.empty((T, B, H), dtype), np.empty((T, B, H), dtype)] for _ in range(2)]
     K.lstm_forward(Xp, WhhT, h0, c0, reverse, *bufs[0])
     R.lstm_forward_ref(Xp, WhhT, h0, c0, reverse, *bufs[1])
     tol = 1e-12 if dtype == np.float64 else 1e-5
     for a, b in zip(*bufs):
         np.testing.assert_allclose(a, b, rtol=tol, atol=tol)
-    Gates, Cs, _ = bufs[0]
+    Gates, Cs, _, TCs = bufs[0]
     gH, gC = _r(T, B, H, seed=5, dtype=dtype), _r(T, B, H, seed=6, dtype=dtype)
     Whh = np.ascontiguousarray(WhhT.T)
     outs = [[np.empty((T, B, 4 * H), dtype), np.empty((T, B, H), dtype)] for _ in range(2)]
-    r1 = K.lstm_backward(Gates, Cs, c0, Whh, gH, gC, reverse, *outs[0])
-    r2 = R.lstm_backward_ref(Gates, Cs, c0, Whh, gH, gC, reverse, *outs[1])
+    r1 = K.lstm_backward(Gates, Cs, TCs, c0, Whh, gH, gC, reverse, *outs[0])
+    r2 = R.lstm_backward_ref(Gates, Cs, TCs, c0, Whh, gH, gC, reverse, *outs[1])
     for a, b in zip(list(r1) + outs[0], list(r2) + outs[1]):
         np.testing.assert_allclose(a, b, rtol=tol, atol=tol)
         assert a.dtype == dtype
