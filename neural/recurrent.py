@@ -756,7 +756,7 @@ def mdrnn(x, weight_in, weight_w, weight_n, bias=None, order="wavefront", stats=
         dHp = np.zeros((R + 1, C + 1, N, H), dt)
         dHp[1:, 1:] = g.transpose(2, 3, 0, 1)
         dA = np.empty((R, C, N, H), dt)
-        WpT = Wpair.T
+        WpT = np.ascontiguousarray(Wpair.T)
         for i, j in reversed(cells):
             n = len(i)
             h = Hp[i + 1, j + 1]
