@@ -112,3 +112,11 @@ def test_bad_input():
     opt.grad_fn = lambda th: th + 1e-3                      # not the same gradient any more
     with pytest.raises(RuntimeError, match="inexact|deterministic"):
         opt.reverse(3)
+
+
+def test_docstring_example_runs():
+    import doctest
+
+    import energy.reversible as mod
+    res = doctest.testmod(mod)
+    assert res.attempted > 0 and res.failed == 0

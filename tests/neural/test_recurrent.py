@@ -466,3 +466,11 @@ def test_bad_input_messages():
         truncated_bptt(lambda *a: None, np.zeros(3), np.zeros(3), 0)
     with pytest.raises(ValueError, match="empty"):
         TimeDelay(3, 4)(np.zeros((0, 1, 3), np.float32))
+
+
+def test_docstring_examples_run():
+    import doctest
+
+    import neural.recurrent as mod
+    res = doctest.testmod(mod, optionflags=doctest.ELLIPSIS)
+    assert res.attempted > 20 and res.failed == 0
