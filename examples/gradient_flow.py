@@ -10,8 +10,8 @@ gradient shrinks geometrically (by the norm of diag(1 − h²) W_hh per step). U
 LSTM and GRU shrink it too, only more slowly: their forget/update gates sit near σ(0) = 1/2.
 With the LSTM's forget-gate biases set to +3 (f ≈ 0.95, the cell's memory path open) the
 gradient survives the 100 steps; the residual RNN's identity path carries it back without
-shrinking (with an untrained W_hh it even grows, about 10³-fold over 100 steps here). Also shown: a tanh RNN whose recurrent
-weights are scaled to spectral radius 3, whose gradient explodes. Writes
+shrinking (with an untrained W_hh it even grows, about 10³-fold over 100 steps here). Also
+shown: a tanh RNN whose recurrent weights are scaled to spectral radius 3: it explodes. Writes
 ``gradient_flow.png`` in the current directory and prints the ratios ‖∂L/∂h_1‖ / ‖∂L/∂h_T‖.
 """
 
