@@ -6,7 +6,8 @@ Text: ``examples/data/public_domain_texts.txt`` (about 6 KB: the Gettysburg Addr
 Preamble of the U.S. Constitution, the opening of the Declaration of Independence and five
 Shakespeare sonnets; all public domain, see ``examples/data/README.md``). The last 10% of the
 characters are the test text and the 10% before them the validation text. Each model reads
-one-hot characters, has one recurrent layer and a linear read-out with softmax, and is
+one-hot characters, has one recurrent layer and a linear read-out with softmax
+(:class:`neural.RecurrentLM`), and is
 trained by truncated BPTT (windows of 50 characters, 8 parallel streams, Adam, gradients
 clipped to norm 5). So little text is quickly over-fitted, so the parameters with the best
 validation bits per character (checked every 2 epochs) are kept (early stopping). Reported:
@@ -25,26 +26,11 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 
 import numpy as np  # noqa: E402
 
-from energy.autodiff import cross_entropy, no_grad  # noqa: E402
+from energy.autodiff import no_grad  # noqa: E402
 from energy.optim import Adam  # noqa: E402
-from neural import GRU, LSTM, RNN, Linear, Module, truncated_bptt  # noqa: E402
+from neural import RecurrentLM, truncated_bptt  # noqa: E402
 
 TEXT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "public_domain_texts.txt")
-
-
-class CharModel(Module):
-    """One-hot characters -> recurrent layer -> linear read-out (logits)."""
-
-    def __init__(self, cell, vocab, hidden, rng):
-        super().__init__()
-        self.vocab = vocab
-        self.rnn = {"RNN": RNN, "LSTM": LSTM, "GRU": GRU}[cell](vocab, hidden, rng=rng)
-        self.head = Linear(hidden, vocab, rng=rng + 1)
-        self.eye = np.eye(vocab, dtype=np.float32)
-
-    def forward(self, ids, state=None):
-        out, state = self.rnn(self.eye[ids], state)          # ids (T, B) -> (T, B, V)
-        return self.head(out), state
 
 
 def streams(ids, n_streams):
@@ -56,7 +42,7 @@ def streams(ids, n_streams):
 def bits_per_char(model, ids, state=None):
     with no_grad():
         logits, _ = model(ids[:-1, None], state)
-        V = model.vocab
+        V = model.vocab_size
         z = logits.data.reshape(-1, V).astype(np.float64)
         z = z - z.max(1, keepdims=True)
         logp = z - np.log(np.exp(z).sum(1, keepdims=True))
@@ -105,13 +91,13 @@ def main():
     Y = streams(train[1:], args.streams)
     results = {}
     for cell in args.cells:
-        model = CharModel(cell, V, args.hidden, rng=args.seed)
+        model = RecurrentLM(V, args.hidden, cell=cell, rng=args.seed)
         params = model.parameters()
         opt = Adam(params, lr=args.lr)
 
-        def loss_fn(x, y, state):
-            logits, state = model(x, state)
-            return cross_entropy(logits.reshape(-1, V), y.reshape(-1)), state
+        def loss_fn(x, y, state):                 # mean over the characters of a window
+            loss, state = model.loss(x, y, state)
+            return loss * (1.0 / len(x)), state
 
         t0 = time.perf_counter()
         best = (np.inf, None, 0)

@@ -29,7 +29,7 @@ from .layers import (BatchNorm1d, BatchNorm2d, BCEWithLogitsLoss, CrossEntropyLo
                      Flatten, Identity, LeakyReLU, Linear, LogSoftmax, MSELoss, ReLU, Sequential,
                      Sigmoid, Softplus, Swish, Tanh, batch_norm, linear)
 from .module import Module, count_params
-from .recurrent import (GRU, LSTM, MDRNN, RNN, ResidualRNN, TimeDelay, detach_state,
+from .recurrent import (GRU, LSTM, MDRNN, RNN, RecurrentLM, ResidualRNN, TimeDelay, detach_state,
                         hidden_grad_norms, mdrnn, truncated_bptt)
 
 __all__ = [
@@ -41,6 +41,6 @@ __all__ = [
     "linear", "batch_norm", "data", "Standardizer", "augment", "load_digits", "load_mnist",
     "minibatches", "random_crop", "random_flip", "read_idx", "train_test_split", "write_idx",
     "History", "TrainingDiverged", "evaluate", "fit", "predict",
-    "RNN", "LSTM", "GRU", "ResidualRNN", "TimeDelay", "MDRNN", "mdrnn", "truncated_bptt",
+    "RNN", "LSTM", "GRU", "ResidualRNN", "TimeDelay", "MDRNN", "RecurrentLM", "mdrnn", "truncated_bptt",
     "detach_state", "hidden_grad_norms",
 ]

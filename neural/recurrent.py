@@ -47,7 +47,8 @@ from .layers import as_input
 from .module import Module
 
 __all__ = [
-    "RNN", "LSTM", "GRU", "ResidualRNN", "TimeDelay", "MDRNN", "lstm_layer", "gru_layer",
+    "RNN", "LSTM", "GRU", "ResidualRNN", "TimeDelay", "MDRNN", "RecurrentLM", "lstm_layer",
+    "gru_layer",
     "rnn_layer", "mdrnn", "truncated_bptt", "detach_state", "hidden_grad_norms",
 ]
 
@@ -864,6 +865,81 @@ class MDRNN(Module):
 
     def extra_repr(self):
         return f"{self.input_size}, {self.hidden_size}, order={self.order!r}"
+
+
+class RecurrentLM(Module):
+    """The course's sequence model: one-hot symbols, a recurrent layer, softmax outputs.
+
+    ``h_t = cell(x_t, h_{t−1})``, ``z_t = softmax(W_hz h_t + b_z)`` and the loss
+    ``L = Σ_t −log z_{t, y_t}`` (summed over steps, averaged over the batch).
+
+    Parameters
+    ----------
+    vocab_size : int
+        Number of symbols V (inputs are int ids in [0, V)).
+    hidden_size : int
+    cell : {'RNN', 'LSTM', 'GRU', 'ResidualRNN'}, default 'RNN'
+    num_layers : int, default 1
+    rng, dtype : as :class:`LSTM`
+
+    Attributes
+    ----------
+    rnn : the recurrent layer (input size V)
+    head : :class:`~neural.Linear` — ``head.weight`` is W_hz (V × H), ``head.bias`` is b_z
+
+    Examples
+    --------
+    >>> lm = RecurrentLM(5, 8, cell="GRU", rng=0)
+    >>> ids = np.array([[0, 1], [2, 3], [4, 0]])            # (seq, batch)
+    >>> logits, h = lm(ids)
+    >>> logits.shape
+    (3, 2, 5)
+    >>> loss, h = lm.loss(ids[:-1], ids[1:])
+    >>> loss.shape
+    ()
+    """
+
+    def __init__(self, vocab_size, hidden_size, cell="RNN", num_layers=1, rng=None,
+                 dtype=np.float32):
+        super().__init__()
+        cells = {"RNN": RNN, "LSTM": LSTM, "GRU": GRU, "ResidualRNN": ResidualRNN}
+        if cell not in cells:
+            raise ValueError(f"RecurrentLM: cell must be one of {sorted(cells)}, got {cell!r}")
+        if not isinstance(vocab_size, (int, np.integer)) or vocab_size < 1:
+            raise ValueError(f"RecurrentLM: vocab_size must be a positive int, got {vocab_size!r}")
+        from .layers import Linear
+        gen = check_rng(rng)
+        self.vocab_size, self.cell = int(vocab_size), cell
+        self.rnn = cells[cell](vocab_size, hidden_size, num_layers, rng=gen, dtype=dtype)
+        self.head = Linear(hidden_size, vocab_size, rng=gen, dtype=dtype)
+        self._eye = np.eye(vocab_size, dtype=dtype)
+
+    def _ids(self, ids, what):
+        a = np.asarray(ids)
+        if a.dtype.kind not in "iu" or a.ndim != 2:
+            raise ValueError(f"RecurrentLM: {what} must be int ids of shape (seq, batch), got "
+                             f"shape {a.shape} and dtype {a.dtype}")
+        if a.size and (a.min() < 0 or a.max() >= self.vocab_size):
+            raise ValueError(f"RecurrentLM: {what} must lie in [0, {self.vocab_size}), got values "
+                             f"in [{a.min()}, {a.max()}]")
+        return a
+
+    def forward(self, ids, state=None):
+        """ids (seq, batch) -> (logits of shape (seq, batch, V), final state)."""
+        ids = self._ids(ids, "ids")
+        out, state = self.rnn(self._eye[ids], state)
+        return self.head(out), state
+
+    def loss(self, ids, targets, state=None):
+        """(L = Σ_t −log z_{t, y_t} averaged over the batch, final state)."""
+        ids, targets = self._ids(ids, "ids"), self._ids(targets, "targets")
+        if ids.shape != targets.shape:
+            raise ValueError(f"RecurrentLM: targets must have the ids' shape {ids.shape}, got "
+                             f"{targets.shape}")
+        logits, state = self(ids, state)
+        V = self.vocab_size
+        return ad.cross_entropy(logits.reshape(-1, V), targets.reshape(-1),
+                                reduction="sum") * (1.0 / ids.shape[1]), state
 
 
 # ----------------------------------------------------------------------------- training helpers

@@ -474,3 +474,30 @@ def test_docstring_examples_run():
     import neural.recurrent as mod
     res = doctest.testmod(mod, optionflags=doctest.ELLIPSIS)
     assert res.attempted > 20 and res.failed == 0
+
+
+@pytest.mark.parametrize("cell", ["RNN", "LSTM", "GRU", "ResidualRNN"])
+def test_recurrent_lm_loss_and_output_gradient_closed_form(cell):
+    from neural import RecurrentLM
+    T, B, V, H = 7, 3, 5, 6
+    lm = RecurrentLM(V, H, cell=cell, rng=0, dtype=np.float64)
+    rng = np.random.default_rng(1)
+    ids, tg = rng.integers(0, V, (T, B)), rng.integers(0, V, (T, B))
+    loss, _ = lm.loss(ids, tg)
+    loss.backward()
+    out, _ = lm.rnn(np.eye(V)[ids])
+    h = out.data.reshape(T * B, H)
+    logits = h @ lm.head.weight.data.T + lm.head.bias.data
+    z = np.exp(logits - logits.max(1, keepdims=True))
+    z /= z.sum(1, keepdims=True)
+    y = tg.reshape(-1)
+    assert float(loss.data) == pytest.approx(-np.log(z[np.arange(T * B), y]).sum() / B, rel=1e-12)
+    e = (z - np.eye(V)[y]) / B
+    np.testing.assert_allclose(lm.head.weight.grad, e.T @ h, rtol=1e-10, atol=1e-13)
+    np.testing.assert_allclose(lm.head.bias.grad, e.sum(0), rtol=1e-10, atol=1e-13)
+    with pytest.raises(ValueError, match=r"must lie in \[0, 5\)"):
+        lm(np.array([[5]]))
+    with pytest.raises(ValueError, match=r"shape \(seq, batch\)"):
+        lm(np.array([1, 2]))
+    with pytest.raises(ValueError, match="targets must have"):
+        lm.loss(ids, tg[:-1])
