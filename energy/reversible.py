@@ -99,7 +99,8 @@ class ReversibleSGD:
             raise ValueError(f"momentum: γ = 0 (or below 2^-{self.momentum_bits + 1}) forgets v "
                              f"and cannot be reversed; got {momentum}")
         self._theta = np.rint(th * self.scale).astype(np.int64).reshape(-1)
-        self.theta0_rounding = float(np.abs(self._theta / self.scale - th.reshape(-1)).max(initial=0))
+        moved = np.abs(self._theta / self.scale - th.reshape(-1))
+        self.theta0_rounding = float(moved.max(initial=0))
         self._v = np.zeros_like(self._theta)
         self.t = 0
         self.lost_bits = []

@@ -366,8 +366,8 @@ class _RNNBase(Module):
                 setattr(self, "weight_hh" + sfx,
                         Parameter(gen.uniform(-k, k, (G * H, H)).astype(dtype)))
                 if self.bias:
-                    setattr(self, "bias_ih" + sfx, Parameter(gen.uniform(-k, k, G * H).astype(dtype)))
-                    setattr(self, "bias_hh" + sfx, Parameter(gen.uniform(-k, k, G * H).astype(dtype)))
+                    for n in ("bias_ih", "bias_hh"):
+                        setattr(self, n + sfx, Parameter(gen.uniform(-k, k, G * H).astype(dtype)))
 
     @property
     def num_directions(self):
@@ -642,11 +642,13 @@ class TimeDelay(Module):
         if nonlinearity not in ("tanh", "relu", None):
             raise ValueError(f"TimeDelay: nonlinearity must be 'tanh', 'relu' or None, got "
                              f"{nonlinearity!r}")
-        self.input_size, self.hidden_size, self.delay = int(input_size), int(hidden_size), int(delay)
+        self.input_size, self.hidden_size = int(input_size), int(hidden_size)
+        self.delay = int(delay)
         self.nonlinearity, self.batch_first = nonlinearity, bool(batch_first)
         gen = check_rng(rng)
         k = 1.0 / math.sqrt(self.delay * self.input_size)
-        self.weight = Parameter(gen.uniform(-k, k, (hidden_size, self.delay * input_size)).astype(dtype))
+        shape = (hidden_size, self.delay * input_size)
+        self.weight = Parameter(gen.uniform(-k, k, shape).astype(dtype))
         self.bias = Parameter(gen.uniform(-k, k, hidden_size).astype(dtype))
 
     def forward(self, x):

@@ -501,3 +501,41 @@ def test_recurrent_lm_loss_and_output_gradient_closed_form(cell):
         lm(np.array([1, 2]))
     with pytest.raises(ValueError, match="targets must have"):
         lm.loss(ids, tg[:-1])
+
+
+# ----------------------------------------------------------------------------- properties
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.sampled_from(["LSTM", "GRU", "RNN"]), st.integers(1, 6), st.integers(1, 3),
+       st.integers(1, 4), st.integers(0, 10 ** 6))
+def test_reverse_direction_is_the_forward_layer_on_the_flipped_sequence(kind, T, B, H, seed):
+    G = {"LSTM": 4, "GRU": 3, "RNN": 1}[kind]
+    x, h0, c0, wi, wh, bi, bh = _layer_inputs(T, B, 2, H, G, seed=seed % 1000)
+    f = {"LSTM": lambda xx, r: lstm_layer(xx, Tensor(h0), Tensor(c0), Tensor(wi), Tensor(wh),
+                                          Tensor(bi), Tensor(bh), reverse=r),
+         "GRU": lambda xx, r: gru_layer(xx, Tensor(h0), Tensor(wi), Tensor(wh), Tensor(bi),
+                                        Tensor(bh), reverse=r),
+         "RNN": lambda xx, r: rnn_layer(xx, Tensor(h0), Tensor(wi), Tensor(wh), Tensor(bi),
+                                        Tensor(bh), reverse=r)}[kind]
+    xa, xb = Tensor(x.copy(), requires_grad=True), Tensor(x[::-1].copy(), requires_grad=True)
+    ya, yb = f(xa, True), f(xb, False)
+    np.testing.assert_allclose(ya.data, yb.data[::-1], rtol=1e-12, atol=1e-14)
+    w = _r(*ya.shape, seed=seed % 1000 + 7)
+    (ya * w).sum().backward()
+    (yb * w[::-1].copy()).sum().backward()
+    np.testing.assert_allclose(xa.grad, xb.grad[::-1], rtol=1e-10, atol=1e-13)
+
+
+@settings(max_examples=20, deadline=None)
+@given(st.sampled_from([LSTM, GRU, RNN, ResidualRNN]), st.integers(2, 8), st.integers(0, 7))
+def test_causal_output_at_t_ignores_later_inputs(cls, T, t):
+    t = t % T
+    m = cls(2, 3, rng=0, dtype=np.float64)
+    x = _r(T, 2, 2, seed=T)
+    y = x.copy()
+    y[t + 1:] += 1.0
+    np.testing.assert_array_equal(m(x)[0].data[:t + 1], m(y)[0].data[:t + 1])
+    if t + 1 < T:
+        assert not np.allclose(m(x)[0].data[t + 1:], m(y)[0].data[t + 1:])
