@@ -384,12 +384,15 @@ def _torch_compare(kind, layers, bidirectional, batch_first, with_state):
     torch = pytest.importorskip("torch")
     torch.manual_seed(0)
     I, H, T, B = 3, 4, 5, 2
+    nl = {}
+    if kind == "RNN-relu":
+        kind, nl = "RNN", {"nonlinearity": "relu"}
     tcls = {"LSTM": torch.nn.LSTM, "GRU": torch.nn.GRU, "RNN": torch.nn.RNN}[kind]
     ours_cls = {"LSTM": LSTM, "GRU": GRU, "RNN": RNN}[kind]
     tm = tcls(I, H, num_layers=layers, bidirectional=bidirectional,
-              batch_first=batch_first).double()
+              batch_first=batch_first, **nl).double()
     om = ours_cls(I, H, num_layers=layers, bidirectional=bidirectional, batch_first=batch_first,
-                  rng=0, dtype=np.float64)
+                  rng=0, dtype=np.float64, **nl)
     om.load_state_dict({n: p.detach().numpy() for n, p in tm.named_parameters()})
     x = _r(*((B, T, I) if batch_first else (T, B, I)), seed=1)
     LD = layers * (2 if bidirectional else 1)
@@ -423,7 +426,7 @@ def _torch_compare(kind, layers, bidirectional, batch_first, with_state):
                                    err_msg=n)
 
 
-@pytest.mark.parametrize("kind", ["LSTM", "GRU", "RNN"])
+@pytest.mark.parametrize("kind", ["LSTM", "GRU", "RNN", "RNN-relu"])
 @pytest.mark.parametrize("layers,bidirectional,batch_first,with_state",
                          [(1, False, False, False), (2, True, True, True), (2, False, False, True),
                           (1, True, False, True)])
