@@ -100,24 +100,22 @@ def lstm_forward(Xp, WhhT, h0, c0, reverse, Gates, Cs, Hs, TCs):
             g = Gates[t, b]
             zr = z[b]
             xr = Xp[t, b]
-            for k in range(4 * H):
-                g[k] = zr[k] + xr[k]
             for k in range(2 * H):
-                g[k] = _sig(g[k])
-            for k in range(2 * H, 3 * H):
-                g[k] = _tanh(g[k])
-            for k in range(3 * H, 4 * H):
-                g[k] = _sig(g[k])
+                g[k] = _sig(zr[k] + xr[k])
+            for k in range(H):
+                g[2 * H + k] = _tanh(zr[2 * H + k] + xr[2 * H + k])
+            for k in range(H):
+                g[3 * H + k] = _sig(zr[3 * H + k] + xr[3 * H + k])
             cr = Cs[t, b]
             cp = cprev[b]
-            for k in range(H):
-                cr[k] = g[H + k] * cp[k] + g[k] * g[2 * H + k]
             tr = TCs[t, b]
-            for k in range(H):
-                tr[k] = _tanh(cr[k])
             hr = Hs[t, b]
             for k in range(H):
-                hr[k] = g[3 * H + k] * tr[k]
+                cn = g[H + k] * cp[k] + g[k] * g[2 * H + k]
+                tc = _tanh(cn)
+                cr[k] = cn
+                tr[k] = tc
+                hr[k] = g[3 * H + k] * tc
 
 
 @njit(**_KW)
@@ -132,7 +130,6 @@ def lstm_backward(Gates, Cs, TCs, c0, Whh, gH, gC, reverse, dG, dHtot):
     H = c0.shape[1]
     dh_next = np.zeros((B, H), dtype=Gates.dtype)
     dc_next = np.zeros((B, H), dtype=Gates.dtype)
-    dc = np.empty(H, dtype=Gates.dtype)
     for s in range(T):
         t = s if reverse else T - 1 - s
         first = s == T - 1
@@ -149,19 +146,19 @@ def lstm_backward(Gates, Cs, TCs, c0, Whh, gH, gC, reverse, dG, dHtot):
             tr = TCs[t, b]
             gcr = gC[t, b]
             dcn = dc_next[b]
-            for k in range(H):
-                o = g[3 * H + k]
-                dc[k] = gcr[k] + dcn[k] + dh[k] * o * (1.0 - tr[k] * tr[k])
-                d[3 * H + k] = dh[k] * tr[k] * o * (1.0 - o)
             cp = cprev[b]
             for k in range(H):
                 i = g[k]
                 f = g[H + k]
                 gg = g[2 * H + k]
-                d[k] = dc[k] * gg * i * (1.0 - i)
-                d[H + k] = dc[k] * cp[k] * f * (1.0 - f)
-                d[2 * H + k] = dc[k] * i * (1.0 - gg * gg)
-                dcn[k] = dc[k] * f
+                o = g[3 * H + k]
+                tc = tr[k]
+                dc = gcr[k] + dcn[k] + dh[k] * o * (1.0 - tc * tc)
+                d[k] = dc * gg * i * (1.0 - i)
+                d[H + k] = dc * cp[k] * f * (1.0 - f)
+                d[2 * H + k] = dc * i * (1.0 - gg * gg)
+                d[3 * H + k] = dh[k] * tc * o * (1.0 - o)
+                dcn[k] = dc * f
         dh_next = np.dot(dG[t], Whh)
     return dh_next, dc_next
 
