@@ -929,6 +929,9 @@ class RecurrentLM(Module):
     def forward(self, ids, state=None):
         """ids (seq, batch) -> (logits of shape (seq, batch, V), final state)."""
         ids = self._ids(ids, "ids")
+        dt = self.head.weight.dtype
+        if self._eye.dtype != dt:                  # after model.to(...) / .double()
+            self._eye = np.eye(self.vocab_size, dtype=dt)
         out, state = self.rnn(self._eye[ids], state)
         return self.head(out), state
 

@@ -504,6 +504,9 @@ def test_recurrent_lm_loss_and_output_gradient_closed_form(cell):
         lm(np.array([1, 2]))
     with pytest.raises(ValueError, match="targets must have"):
         lm.loss(ids, tg[:-1])
+    lm.float()
+    loss32, _ = lm.loss(ids, tg)
+    assert loss32.dtype == np.float32 and float(loss32.data) == pytest.approx(float(loss.data), rel=1e-5)
 
 
 # ----------------------------------------------------------------------------- properties
