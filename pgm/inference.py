@@ -1,0 +1,620 @@
+"""Exact inference on discrete Bayesian networks.
+
+* :class:`VariableElimination` — P(Q | e) for any set of query variables and MAP (max-product)
+  assignments. Before eliminating, the network is pruned to what the query needs: nodes that are
+  not ancestors of Q ∪ E (barren nodes) are dropped, then every factor that the evidence
+  d-separates from Q (outside Q's connected component of the moral graph of the ancestral
+  set with the evidence removed) is dropped too. Elimination orders: min-fill (default),
+  min-degree, min-weight, or an explicit list.
+* :class:`JunctionTree` — compiled once (moral graph, min-fill triangulation, clique tree
+  from the elimination, CPDs multiplied into clique potentials); :meth:`JunctionTree.marginals`
+  then calibrates with evidence in one upward and one downward pass (Hugin-style, 0/0 := 0) and
+  returns every single-node posterior marginal at once.
+* :func:`elimination_order` — the greedy heuristics, on any undirected graph.
+
+Impossible evidence (probability zero) raises ``ValueError``; no result is ever NaN.
+
+Examples
+--------
+>>> from pgm.bayesnet import BayesianNetwork
+>>> from pgm.cpd import TabularCPD
+>>> bn = BayesianNetwork([("Rain", "Wet")])
+>>> bn.add_cpds(TabularCPD("Rain", 2, [0.8, 0.2]),
+...             TabularCPD("Wet", 2, [[0.9, 0.1], [0.1, 0.9]], ["Rain"], [2]))
+>>> VariableElimination(bn).query(["Rain"], {"Wet": 1}).values.round(4).tolist()
+[0.3077, 0.6923]
+>>> JunctionTree(bn).marginals({"Wet": 1})["Rain"].round(4).tolist()
+[0.3077, 0.6923]
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+
+import networkx as nx
+import numpy as np
+
+from .factor import DiscreteFactor
+
+__all__ = ["VariableElimination", "JunctionTree", "elimination_order", "ImpossibleEvidenceError"]
+
+
+class ImpossibleEvidenceError(ValueError):
+    """The evidence has probability zero under the model."""
+
+
+def _evidence_msg(evidence, names=None):
+    if names is None:
+        return str(evidence)
+    return "{" + ", ".join(f"{k!r}: {names[k][v]!r}" for k, v in evidence.items()) + "}"
+
+
+# ---------------------------------------------------------------------- elimination orders
+def elimination_order(adj, to_eliminate=None, heuristic="min_fill", cards=None) -> list:
+    """A greedy elimination order.
+
+    Parameters
+    ----------
+    adj : networkx.Graph or dict of sets
+        The interaction (moral) graph.
+    to_eliminate : iterable, optional
+        Nodes to order (default all); the others stay in the graph and count for fill-in.
+    heuristic : {"min_fill", "min_degree", "min_weight"}
+        Cost of eliminating a node: the number of fill edges it adds, its degree, or the
+        size of the factor it creates (product of cardinalities). Ties are broken by weight,
+        then by the node's position.
+    cards : dict, optional
+        Cardinalities for the weight (default 2 for all).
+
+    Returns
+    -------
+    list
+        ``to_eliminate`` in elimination order.
+
+    Examples
+    --------
+    >>> import networkx as nx
+    >>> elimination_order(nx.path_graph(4), heuristic="min_degree")
+    [0, 1, 2, 3]
+    """
+    if heuristic not in ("min_fill", "min_degree", "min_weight"):
+        raise ValueError(f"heuristic: expected 'min_fill', 'min_degree' or 'min_weight', got {heuristic!r}")
+    if isinstance(adj, nx.Graph):
+        nb = {v: set(adj.adj[v]) for v in adj.nodes}
+    else:
+        nb = {v: set(s) for v, s in adj.items()}
+    todo = list(nb) if to_eliminate is None else list(to_eliminate)
+    rank = {v: i for i, v in enumerate(todo)}
+    todo_set = set(todo)
+    logc = {v: math.log(cards[v]) if cards else math.log(2) for v in nb}
+
+    def cost(v):
+        n = nb[v]
+        w = logc[v] + sum(logc[u] for u in n)
+        if heuristic == "min_fill":
+            nl = list(n)
+            fill = 0
+            for i in range(len(nl)):
+                a = nb[nl[i]]
+                for j in range(i + 1, len(nl)):
+                    if nl[j] not in a:
+                        fill += 1
+            return (fill, w, rank[v])
+        if heuristic == "min_degree":
+            return (len(n), w, rank[v])
+        return (w, len(n), rank[v])
+
+    current = {v: cost(v) for v in todo}
+    heap = [(c, v) for v, c in current.items()]
+    heap.sort(key=lambda t: t[0])
+    order = []
+    while heap:
+        c, v = heapq.heappop(heap)
+        if v not in todo_set or current.get(v) != c:
+            continue
+        order.append(v)
+        todo_set.discard(v)
+        n = nb.pop(v)
+        nl = list(n)
+        for u in nl:
+            nb[u].discard(v)
+        for i in range(len(nl)):
+            for j in range(i + 1, len(nl)):
+                nb[nl[i]].add(nl[j])
+                nb[nl[j]].add(nl[i])
+        if heuristic == "min_fill":
+            touched = set(n)
+            for u in n:
+                touched |= nb[u]
+        else:
+            touched = n
+        for u in touched:
+            if u in todo_set:
+                cu = cost(u)
+                if cu != current[u]:
+                    current[u] = cu
+                    heapq.heappush(heap, (cu, u))
+        current.pop(v, None)
+    return order
+
+
+# ---------------------------------------------------------------------- shared checks
+class _Compiled:
+    """Plain-dict snapshot of a validated network (rebuilt when the network changes)."""
+
+    def __init__(self, model):
+        model.check_model()
+        self.version = model._version
+        self.nodes = model.nodes
+        self.parents = {v: model.get_cpd(v).parents for v in self.nodes}
+        self.tables = {v: model.get_cpd(v).table for v in self.nodes}
+        self.cards = {v: model.get_cpd(v).cardinality for v in self.nodes}
+        self.names = {v: model.get_cpd(v).state_names[v] for v in self.nodes}
+        self.children = {v: [] for v in self.nodes}
+        for v in self.nodes:
+            for p in self.parents[v]:
+                self.children[p].append(v)
+        self.order = model.topological_order()
+        self.topo_rank = {v: i for i, v in enumerate(self.order)}
+
+
+class _Engine:
+    def __init__(self, model):
+        from .bayesnet import BayesianNetwork
+        if not isinstance(model, BayesianNetwork):
+            raise TypeError(f"model: expected a BayesianNetwork, got {type(model).__name__}")
+        self.model = model
+        self._c = _Compiled(model)
+
+    def _compiled(self):
+        if self._c.version != self.model._version:  # the network changed: re-validate
+            self._c = _Compiled(self.model)
+            self._recompile()
+        return self._c
+
+    def _recompile(self):
+        pass
+
+    def _variables(self, variables, what="variables"):
+        c = self._c
+        if variables is None:
+            raise ValueError(f"{what}: expected a list of variables, got None")
+        if isinstance(variables, (str, bytes)) or not isinstance(variables, (list, tuple, set, frozenset)):
+            variables = [variables]
+        out = []
+        for v in variables:
+            if v not in c.cards:
+                raise ValueError(f"{what}: {v!r} is not a variable of the network")
+            if v in out:
+                raise ValueError(f"{what}: {v!r} is given twice")
+            out.append(v)
+        if not out:
+            raise ValueError(f"{what}: need at least one variable")
+        return out
+
+
+# ---------------------------------------------------------------------- variable elimination
+class VariableElimination(_Engine):
+    """Exact P(Q | evidence) and MAP by variable elimination with pruning.
+
+    Parameters
+    ----------
+    model : BayesianNetwork
+        Validated on construction and again whenever it has changed since.
+    """
+
+    def _relevant(self, query, ev):
+        """Families needed for P(query | ev): ancestral set, then d-separation pruning."""
+        c = self._c
+        pa = c.parents
+        seen = set()
+        stack = list(query) + list(ev)
+        while stack:
+            n = stack.pop()
+            if n not in seen:
+                seen.add(n)
+                stack.extend(pa[n])
+        # moral graph of the ancestral set with evidence removed: component of the query
+        nbr: dict = {}
+        for v in seen:
+            fam = [u for u in (v,) + pa[v] if u not in ev]
+            for u in fam:
+                s = nbr.setdefault(u, set())
+                s.update(fam)
+        comp = set()
+        stack = list(query)
+        while stack:
+            n = stack.pop()
+            if n not in comp:
+                comp.add(n)
+                stack.extend(nbr.get(n, ()))
+        fams = [v for v in seen if (v in comp) or (v in ev and any(p in comp for p in pa[v]))]
+        return fams, comp
+
+    def _factors(self, fams, ev):
+        c = self._c
+        out = []
+        for v in fams:
+            scope = (v,) + c.parents[v]
+            t = c.tables[v]
+            if any(u in ev for u in scope):
+                idx = tuple(ev[u] if u in ev else slice(None) for u in scope)
+                t = t[idx]
+                scope = tuple(u for u in scope if u not in ev)
+            out.append((scope, t))
+        return out
+
+    @staticmethod
+    def _eliminate(factors, order, mode="sum", trace=None):
+        """Eliminate ``order`` from a list of (scope, table); return the remaining factors."""
+        by_var: dict = {}
+        live = {}
+        for i, (s, t) in enumerate(factors):
+            live[i] = (s, t)
+            for u in s:
+                by_var.setdefault(u, set()).add(i)
+        nxt = len(factors)
+        for v in order:
+            ids = by_var.pop(v, set())
+            if not ids:
+                continue
+            fs = [live.pop(i) for i in ids]
+            loc: dict = {}
+            args = []
+            for s, t in fs:
+                args.append(t)
+                args.append([loc.setdefault(u, len(loc)) for u in s])
+            out_scope = tuple(u for u in loc if u != v)
+            for u in out_scope:
+                by_var[u] -= ids
+            if mode == "sum":
+                t = np.einsum(*args, [loc[u] for u in out_scope], optimize=len(fs) > 2)
+            else:
+                full = np.einsum(*args, list(range(len(loc))), optimize=len(fs) > 2)
+                t = full.max(axis=loc[v])
+                if trace is not None:
+                    trace.append((v, tuple(loc), full))
+            live[nxt] = (out_scope, t)
+            for u in out_scope:
+                by_var[u].add(nxt)
+            nxt += 1
+        return list(live.values())
+
+    def query(self, variables, evidence=None, elimination_order="min_fill") -> DiscreteFactor:
+        """The posterior P(variables | evidence).
+
+        Parameters
+        ----------
+        variables : hashable or list of hashable
+            Query variables (not evidence variables).
+        evidence : dict, optional
+            ``{variable: state}`` with state names (or indices for unnamed states).
+        elimination_order : {"min_fill", "min_degree", "min_weight"} or list
+            Heuristic, or an explicit order of (at least) the variables to eliminate.
+
+        Returns
+        -------
+        DiscreteFactor
+            Over ``variables`` in the given order, normalised to sum 1.
+
+        Raises
+        ------
+        ValueError
+            Unknown variable or state, a query variable in the evidence, or evidence of
+            probability zero (:class:`ImpossibleEvidenceError`).
+        """
+        c = self._compiled()
+        query = self._variables(variables)
+        ev = self.model.encode_evidence(evidence)
+        both = [q for q in query if q in ev]
+        if both:
+            raise ValueError(f"variables: {both} are also evidence variables; query the others "
+                             "(an observed variable's posterior is a point mass)")
+        fams, comp = self._relevant(query, ev)
+        factors = self._factors(fams, ev)
+        qs = set(query)
+        hidden = [v for v in comp if v not in qs]
+        order = self._order(factors, hidden, elimination_order)
+        rest = self._eliminate(factors, order, "sum")
+        loc: dict = {}
+        args = []
+        for s, t in rest:
+            args.append(t)
+            args.append([loc.setdefault(u, len(loc)) for u in s])
+        for q in query:
+            loc.setdefault(q, len(loc))
+        if args:
+            vals = np.einsum(*args, [loc[q] for q in query])
+        else:
+            vals = np.ones([c.cards[q] for q in query])
+        if vals.shape != tuple(c.cards[q] for q in query):  # a query var in no factor
+            vals = np.broadcast_to(vals, [c.cards[q] for q in query]).copy()
+        z = vals.sum()
+        if not z > 0:
+            raise ImpossibleEvidenceError(
+                f"evidence: {_evidence_msg(ev, c.names)} has probability zero under the model; "
+                "P(variables | evidence) is undefined")
+        return DiscreteFactor(tuple(query), vals / z, copy=False, validate=False)
+
+    def _order(self, factors, hidden, heuristic):
+        if not isinstance(heuristic, str):
+            order = list(heuristic)
+            missing = set(hidden) - set(order)
+            if missing:
+                raise ValueError(f"elimination_order: misses variable(s) {sorted(map(str, missing))}")
+            hs = set(hidden)
+            return [v for v in order if v in hs]
+        if len(hidden) <= 1:
+            return list(hidden)
+        nb: dict = {}
+        for s, _ in factors:
+            for u in s:
+                nb.setdefault(u, set()).update(s)
+        for u in nb:
+            nb[u].discard(u)
+        return elimination_order(nb, hidden, heuristic, self._c.cards)
+
+    def map_query(self, evidence=None, elimination_order="min_fill", return_probability=False):
+        """The most probable joint assignment of all non-evidence variables (max-product).
+
+        Parameters
+        ----------
+        evidence : dict, optional
+        elimination_order : str or list
+        return_probability : bool
+            Also return P(x_map, evidence).
+
+        Returns
+        -------
+        dict
+            ``{variable: state name}`` for every non-evidence variable (ties: lowest index).
+        float, optional
+            The joint probability of the assignment with the evidence.
+        """
+        c = self._compiled()
+        ev = self.model.encode_evidence(evidence)
+        fams = list(c.nodes)
+        factors = self._factors(fams, ev)
+        hidden = [v for v in c.nodes if v not in ev]
+        order = self._order(factors, hidden, elimination_order)
+        trace = []
+        rest = self._eliminate(factors, order, "max", trace)
+        p = float(np.prod([float(t) for _, t in rest])) if rest else 1.0
+        if not p > 0:
+            raise ImpossibleEvidenceError(
+                f"evidence: {_evidence_msg(ev, c.names)} has probability zero under the model")
+        assign = {}
+        for v, scope, full in reversed(trace):
+            idx = tuple(assign[u] if u != v else slice(None) for u in scope)
+            assign[v] = int(np.argmax(full[idx]))
+        out = {v: c.names[v][assign[v]] for v in c.nodes if v in assign}
+        return (out, p) if return_probability else out
+
+
+# ---------------------------------------------------------------------- junction tree
+class JunctionTree(_Engine):
+    """A clique tree compiled once; all posterior marginals in one calibration.
+
+    Parameters
+    ----------
+    model : BayesianNetwork
+    elimination_order : {"min_fill", "min_degree", "min_weight"} or list
+        Triangulation of the moral graph.
+
+    Attributes
+    ----------
+    cliques : list of tuple
+        Variables of each clique (sorted by topological rank).
+    parent : list of int
+        Parent clique of each clique (-1 for roots); cliques are numbered in elimination
+        order, so every child precedes its parent.
+    max_clique_size : int
+        Largest number of table entries of a clique.
+
+    Examples
+    --------
+    >>> from pgm.bayesnet import BayesianNetwork
+    >>> from pgm.cpd import TabularCPD
+    >>> bn = BayesianNetwork([("A", "B"), ("B", "C")])
+    >>> bn.add_cpds(TabularCPD("A", 2, [0.5, 0.5]),
+    ...             TabularCPD("B", 2, [[0.9, 0.2], [0.1, 0.8]], ["A"], [2]),
+    ...             TabularCPD("C", 2, [[0.7, 0.4], [0.3, 0.6]], ["B"], [2]))
+    >>> jt = JunctionTree(bn)
+    >>> m = jt.marginals({"C": 0})
+    >>> sorted(m), round(float(m["A"][0]), 4)
+    (['A', 'B'], 0.5929)
+    """
+
+    def __init__(self, model, elimination_order="min_fill"):
+        super().__init__(model)
+        self._heuristic = elimination_order
+        self._recompile()
+
+    def _recompile(self):
+        c = self._c
+        rank = c.topo_rank
+        moral = {v: set() for v in c.nodes}
+        for v in c.nodes:
+            fam = (v,) + c.parents[v]
+            for a in fam:
+                moral[a].update(fam)
+        for v in c.nodes:
+            moral[v].discard(v)
+        if isinstance(self._heuristic, str):
+            order = elimination_order(moral, None, self._heuristic, c.cards)
+        else:
+            order = list(self._heuristic)
+            if len(order) != len(c.nodes) or set(order) != set(c.nodes):
+                raise ValueError("elimination_order: must list every node of the network once")
+        pos = {v: i for i, v in enumerate(order)}
+        nb = {v: set(s) for v, s in moral.items()}
+        cliques = []
+        for v in order:
+            n = nb.pop(v)
+            cliques.append(tuple(sorted(n | {v}, key=rank.__getitem__)))
+            nl = list(n)
+            for u in nl:
+                nb[u].discard(v)
+                nb[u].update(n)
+                nb[u].discard(u)
+        # parent of clique i: the clique of the earliest-eliminated variable of its separator
+        parent = []
+        seps = []
+        for i, v in enumerate(order):
+            s = tuple(u for u in cliques[i] if u != v)
+            seps.append(s)
+            parent.append(min((pos[u] for u in s), default=-1))
+        self.cliques = cliques
+        self.parent = parent
+        self._seps = seps
+        self._order = order
+        # axes of each separator inside its clique (to sum over) and inside the parent
+        self._sum_axes = []
+        self._sep_shape_in_parent = []
+        self._sum_axes_parent = []
+        self._sep_shape_in_child = []
+        for i, s in enumerate(seps):
+            cl = cliques[i]
+            ss = set(s)
+            self._sum_axes.append(tuple(k for k, u in enumerate(cl) if u not in ss))
+            self._sep_shape_in_child.append(tuple(c.cards[u] if u in ss else 1 for u in cl))
+            p = parent[i]
+            if p >= 0:
+                pc = cliques[p]
+                self._sum_axes_parent.append(tuple(k for k, u in enumerate(pc) if u not in ss))
+                self._sep_shape_in_parent.append(tuple(c.cards[u] if u in ss else 1 for u in pc))
+            else:
+                self._sum_axes_parent.append(None)
+                self._sep_shape_in_parent.append(None)
+        # clique potentials: each CPD goes to the clique of its family's first-eliminated member
+        assigned = [[] for _ in cliques]
+        for v in c.nodes:
+            fam = (v,) + c.parents[v]
+            assigned[min(pos[u] for u in fam)].append(v)
+        pots = []
+        for i, cl in enumerate(cliques):
+            loc = {u: k for k, u in enumerate(cl)}
+            args = []
+            for v in assigned[i]:
+                args.append(c.tables[v])
+                args.append([loc[u] for u in (v,) + c.parents[v]])
+            shape = tuple(c.cards[u] for u in cl)
+            if len(cl) > 52:
+                raise ValueError(f"JunctionTree: a clique of {len(cl)} variables is too large")
+            if args:
+                args.append(np.ones(shape))
+                args.append(list(range(len(cl))))
+                pots.append(np.einsum(*args, list(range(len(cl))), optimize=len(assigned[i]) > 1))
+            else:
+                pots.append(np.ones(shape))
+        self._pots = pots
+        self.max_clique_size = max((p.size for p in pots), default=0)
+        # for each variable: the smallest clique holding it, and the axes to sum over there
+        self._home = {}
+        for i, cl in enumerate(cliques):
+            for k, u in enumerate(cl):
+                h = self._home.get(u)
+                if h is None or pots[i].size < pots[h[0]].size:
+                    self._home[u] = (i, tuple(a for a in range(len(cl)) if a != k), k)
+
+    def to_networkx(self) -> nx.Graph:
+        """The clique tree: nodes are clique indices with attribute ``variables``."""
+        g = nx.Graph()
+        for i, cl in enumerate(self.cliques):
+            g.add_node(i, variables=cl)
+        for i, p in enumerate(self.parent):
+            if p >= 0:
+                g.add_edge(i, p, separator=self._seps[i])
+        return g
+
+    def calibrate(self, evidence=None):
+        """Calibrate with ``evidence``; return the list of normalised clique beliefs and log P(e)."""
+        c = self._compiled()
+        ev = self.model.encode_evidence(evidence)
+        n = len(self.cliques)
+        up = [None] * n
+        inbox = [[] for _ in range(n)]
+        masks = {}
+        for v, k in ev.items():
+            i, _, ax = self._home[v]
+            m = np.zeros(c.cards[v])
+            m[k] = 1.0
+            shape = [1] * len(self.cliques[i])
+            shape[ax] = c.cards[v]
+            masks.setdefault(i, []).append(m.reshape(shape))
+        msgs = [None] * n
+        log_z = 0.0
+        for i in range(n):  # elimination order: children before parents
+            t = self._pots[i]
+            for m in masks.get(i, ()):
+                t = t * m
+            for m in inbox[i]:
+                t = t * m
+            up[i] = t
+            p = self.parent[i]
+            if p >= 0:
+                msg = t.sum(axis=self._sum_axes[i]) if self._sum_axes[i] else t
+                z = msg.sum()
+                if not z > 0:
+                    raise ImpossibleEvidenceError(
+                        f"evidence: {_evidence_msg(ev, c.names)} has probability zero under the model")
+                msg = msg / z
+                log_z += math.log(z)
+                msgs[i] = msg
+                inbox[p].append(msg.reshape(self._sep_shape_in_parent[i]))
+        beliefs = [None] * n
+        for i in range(n - 1, -1, -1):  # parents before children
+            p = self.parent[i]
+            t = up[i]
+            if p < 0:
+                z = t.sum()
+                if not z > 0:
+                    raise ImpossibleEvidenceError(
+                        f"evidence: {_evidence_msg(ev, c.names)} has probability zero under the model")
+                log_z += math.log(z)
+                beliefs[i] = t / z
+            else:
+                bp = beliefs[p]
+                sep = bp.sum(axis=self._sum_axes_parent[i]) if self._sum_axes_parent[i] else bp
+                mm = msgs[i]
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    ratio = np.where(mm > 0, sep / np.where(mm > 0, mm, 1.0), 0.0)
+                b = t * ratio.reshape(self._sep_shape_in_child[i])
+                z = b.sum()
+                beliefs[i] = b / z if z > 0 else b
+        return beliefs, log_z
+
+    def marginals(self, evidence=None, variables=None) -> dict:
+        """All single-node posterior marginals P(X | evidence) from one calibration.
+
+        Parameters
+        ----------
+        evidence : dict, optional
+        variables : list, optional
+            Which variables (default every non-evidence variable).
+
+        Returns
+        -------
+        dict
+            ``{variable: ndarray of shape (cardinality,)}``, each summing to 1.
+        """
+        beliefs, _ = self.calibrate(evidence)
+        ev = self.model.encode_evidence(evidence)
+        if variables is None:
+            variables = [v for v in self._c.nodes if v not in ev]
+        else:
+            variables = self._variables(variables)
+            both = [v for v in variables if v in ev]
+            if both:
+                raise ValueError(f"variables: {both} are also evidence variables")
+        out = {}
+        for v in variables:
+            i, axes, _ = self._home[v]
+            m = beliefs[i].sum(axis=axes) if axes else beliefs[i]
+            out[v] = m / m.sum()
+        return out
+
+    def log_evidence(self, evidence=None) -> float:
+        """log P(evidence) (0 without evidence)."""
+        return self.calibrate(evidence)[1]
