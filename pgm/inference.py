@@ -229,7 +229,14 @@ class VariableElimination(_Engine):
             if n not in comp:
                 comp.add(n)
                 stack.extend(nbr.get(n, ()))
-        fams = [v for v in seen if (v in comp) or (v in ev and any(p in comp for p in pa[v]))]
+        fams = []
+        other = []
+        for v in seen:
+            if (v in comp) or (v in ev and any(p in comp for p in pa[v])):
+                fams.append(v)
+            else:
+                other.append(v)
+        self._other = other  # evidence families d-separated from the query (a constant)
         return fams, comp
 
     def _factors(self, fams, ev):
@@ -281,7 +288,8 @@ class VariableElimination(_Engine):
             nxt += 1
         return list(live.values())
 
-    def query(self, variables, evidence=None, elimination_order="min_fill") -> DiscreteFactor:
+    def query(self, variables, evidence=None, elimination_order="min_fill",
+              check_evidence=True) -> DiscreteFactor:
         """The posterior P(variables | evidence).
 
         Parameters
@@ -292,6 +300,11 @@ class VariableElimination(_Engine):
             ``{variable: state}`` with state names (or indices for unnamed states).
         elimination_order : {"min_fill", "min_degree", "min_weight"} or list
             Heuristic, or an explicit order of (at least) the variables to eliminate.
+        check_evidence : bool
+            Also sum out the evidence families that pruning set aside (they only scale the
+            answer) to make sure the evidence has positive probability (default True). With
+            False, evidence that is impossible only in a part of the network the query does
+            not depend on goes unnoticed.
 
         Returns
         -------
@@ -331,11 +344,26 @@ class VariableElimination(_Engine):
         if vals.shape != tuple(c.cards[q] for q in query):  # a query var in no factor
             vals = np.broadcast_to(vals, [c.cards[q] for q in query]).copy()
         z = vals.sum()
+        if z > 0 and check_evidence and self._other:
+            if not self._constant(self._factors(self._other, ev)) > 0:
+                z = 0.0
         if not z > 0:
             raise ImpossibleEvidenceError(
                 f"evidence: {_evidence_msg(ev, c.names)} has probability zero under the model; "
                 "P(variables | evidence) is undefined")
         return DiscreteFactor(tuple(query), vals / z, copy=False, validate=False)
+
+    def _constant(self, factors):
+        """Sum of the product of ``factors`` over all their variables (scaled, > 0 test only)."""
+        hidden = list({u for sc, _ in factors for u in sc})
+        rest = self._eliminate(factors, self._order(factors, hidden, "min_fill"), "sum")
+        tot = 1.0
+        for _, t in rest:
+            t = float(np.sum(t))
+            tot *= t / (abs(t) if t else 1.0)  # keep the sign of positivity, avoid underflow
+            if tot == 0:
+                return 0.0
+        return tot
 
     def _order(self, factors, hidden, heuristic):
         if not isinstance(heuristic, str):
