@@ -119,16 +119,20 @@ def elimination_order(adj, to_eliminate=None, heuristic="min_fill", cards=None) 
         nl = list(n)
         for u in nl:
             nb[u].discard(v)
+        added = []
         for i in range(len(nl)):
+            a = nb[nl[i]]
             for j in range(i + 1, len(nl)):
-                nb[nl[i]].add(nl[j])
-                nb[nl[j]].add(nl[i])
-        if heuristic == "min_fill":
+                if nl[j] not in a:
+                    a.add(nl[j])
+                    nb[nl[j]].add(nl[i])
+                    added.append((nl[i], nl[j]))
+        touched = n
+        if heuristic == "min_fill" and added:
+            # fill-in changes for the neighbours of v and for common neighbours of a new edge
             touched = set(n)
-            for u in n:
-                touched |= nb[u]
-        else:
-            touched = n
+            for a, b in added:
+                touched |= nb[a] & nb[b]
         for u in touched:
             if u in todo_set:
                 cu = cost(u)
@@ -435,8 +439,7 @@ class JunctionTree(_Engine):
     cliques : list of tuple
         Variables of each clique (sorted by topological rank).
     parent : list of int
-        Parent clique of each clique (-1 for roots); cliques are numbered in elimination
-        order, so every child precedes its parent.
+        Parent clique of each clique (-1 for roots); every child precedes its parent.
     max_clique_size : int
         Largest number of table entries of a clique.
 
@@ -487,12 +490,46 @@ class JunctionTree(_Engine):
                 nb[u].update(n)
                 nb[u].discard(u)
         # parent of clique i: the clique of the earliest-eliminated variable of its separator
-        parent = []
+        m = len(order)
+        parent = [min((pos[u] for u in cliques[i] if u != v), default=-1)
+                  for i, v in enumerate(order)]
+        kids = [[] for _ in range(m)]
+        for i in range(m):
+            if parent[i] >= 0:
+                kids[parent[i]].append(i)
+        # a clique contained in a child's clique is not maximal: the child takes its place
+        alias = list(range(m))
+        alive = [True] * m
+        csets = [set(cl) for cl in cliques]
+        for i in range(m):  # children (smaller indices) are settled before their parent
+            big = next((j for j in kids[i] if csets[i] <= csets[j]), None)
+            if big is None:
+                continue
+            alive[i] = False
+            alias[i] = big
+            p = parent[i]
+            parent[big] = p
+            for k in kids[i]:
+                if k != big:
+                    parent[k] = big
+                    kids[big].append(k)
+            if p >= 0:
+                kids[p] = [big if k == i else k for k in kids[p]]
+        # renumber the surviving cliques so that every child comes before its parent
+        bfs = [i for i in range(m) if alive[i] and parent[i] < 0]
+        h = 0
+        while h < len(bfs):
+            bfs.extend(kids[bfs[h]])
+            h += 1
+        up = bfs[::-1]
+        new = {old: k for k, old in enumerate(up)}
+        cliques = [cliques[i] for i in up]
+        parent = [new[parent[i]] if parent[i] >= 0 else -1 for i in up]
         seps = []
-        for i, v in enumerate(order):
-            s = tuple(u for u in cliques[i] if u != v)
-            seps.append(s)
-            parent.append(min((pos[u] for u in s), default=-1))
+        for k, cl in enumerate(cliques):
+            ps = set(cliques[parent[k]]) if parent[k] >= 0 else set()
+            seps.append(tuple(u for u in cl if u in ps))
+        home_of_elim = [new[alias[i]] for i in range(m)]
         self.cliques = cliques
         self.parent = parent
         self._seps = seps
@@ -519,7 +556,7 @@ class JunctionTree(_Engine):
         assigned = [[] for _ in cliques]
         for v in c.nodes:
             fam = (v,) + c.parents[v]
-            assigned[min(pos[u] for u in fam)].append(v)
+            assigned[home_of_elim[min(pos[u] for u in fam)]].append(v)
         pots = []
         for i, cl in enumerate(cliques):
             loc = {u: k for k, u in enumerate(cl)}
@@ -530,12 +567,17 @@ class JunctionTree(_Engine):
             shape = tuple(c.cards[u] for u in cl)
             if len(cl) > 52:
                 raise ValueError(f"JunctionTree: a clique of {len(cl)} variables is too large")
-            if args:
-                args.append(np.ones(shape))
-                args.append(list(range(len(cl))))
-                pots.append(np.einsum(*args, list(range(len(cl))), optimize=len(assigned[i]) > 1))
+            covered = sorted({k for a in args[1::2] for k in a})
+            if len(assigned[i]) == 1 and args[1] == list(range(len(cl))):
+                t = np.array(args[0], dtype=np.float64)  # the CPD's own axes: just a copy
+            elif args:
+                t = np.einsum(*args, covered)
             else:
-                pots.append(np.ones(shape))
+                t = np.ones(())
+            if len(covered) != len(cl):  # a variable no CPD of this clique mentions: broadcast
+                sh = [c.cards[u] if k in set(covered) else 1 for k, u in enumerate(cl)]
+                t = np.ascontiguousarray(np.broadcast_to(t.reshape(sh), shape))
+            pots.append(t)
         self._pots = pots
         self.max_clique_size = max((p.size for p in pots), default=0)
         # for each variable: the smallest clique holding it, and the axes to sum over there
