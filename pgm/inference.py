@@ -89,17 +89,18 @@ def elimination_order(adj, to_eliminate=None, heuristic="min_fill", cards=None) 
     todo_set = set(todo)
     logc = {v: math.log(cards[v]) if cards else math.log(2) for v in nb}
 
+    min_fill = heuristic == "min_fill"
+
     def cost(v):
         n = nb[v]
-        w = logc[v] + sum(logc[u] for u in n)
-        if heuristic == "min_fill":
+        w = logc[v]
+        for u in n:
+            w += logc[u]
+        if min_fill:
             nl = list(n)
             fill = 0
-            for i in range(len(nl)):
-                a = nb[nl[i]]
-                for j in range(i + 1, len(nl)):
-                    if nl[j] not in a:
-                        fill += 1
+            for i, a in enumerate(nl):
+                fill += len(n) - 1 - i - len(nb[a].intersection(nl[i + 1:]))
             return (fill, w, rank[v])
         if heuristic == "min_degree":
             return (len(n), w, rank[v])
@@ -160,6 +161,7 @@ class _Compiled:
             for p in self.parents[v]:
                 self.children[p].append(v)
         self.order = model.topological_order()
+        self.global_rank = None
         self.topo_rank = {v: i for i, v in enumerate(self.order)}
 
 
@@ -207,6 +209,13 @@ class VariableElimination(_Engine):
     model : BayesianNetwork
         Validated on construction and again whenever it has changed since.
     """
+
+    def __init__(self, model):
+        super().__init__(model)
+        self._order([], [], "auto")  # the network's min-fill order, once
+
+    def _recompile(self):
+        self._order([], [], "auto")
 
     def _relevant(self, query, ev):
         """Families needed for P(query | ev): ancestral set, then d-separation pruning."""
@@ -280,9 +289,9 @@ class VariableElimination(_Engine):
             for u in out_scope:
                 by_var[u] -= ids
             if mode == "sum":
-                t = np.einsum(*args, [loc[u] for u in out_scope], optimize=len(fs) > 2)
+                t = np.einsum(*args, [loc[u] for u in out_scope])
             else:
-                full = np.einsum(*args, list(range(len(loc))), optimize=len(fs) > 2)
+                full = np.einsum(*args, list(range(len(loc))))
                 t = full.max(axis=loc[v])
                 if trace is not None:
                     trace.append((v, tuple(loc), full))
@@ -292,7 +301,7 @@ class VariableElimination(_Engine):
             nxt += 1
         return list(live.values())
 
-    def query(self, variables, evidence=None, elimination_order="min_fill",
+    def query(self, variables, evidence=None, elimination_order="auto",
               check_evidence=True) -> DiscreteFactor:
         """The posterior P(variables | evidence).
 
@@ -302,8 +311,12 @@ class VariableElimination(_Engine):
             Query variables (not evidence variables).
         evidence : dict, optional
             ``{variable: state}`` with state names (or indices for unnamed states).
-        elimination_order : {"min_fill", "min_degree", "min_weight"} or list
-            Heuristic, or an explicit order of (at least) the variables to eliminate.
+        elimination_order : {"auto", "min_fill", "min_degree", "min_weight"} or list
+            ``"auto"`` (default): one min-fill order of the whole moral graph, computed once
+            per network and restricted to the variables left after pruning (the pruned graph
+            is a subgraph, so the restricted order is no wider). A heuristic name computes a
+            fresh greedy order on the pruned graph; a list gives an explicit order of (at
+            least) the variables to eliminate.
         check_evidence : bool
             Also sum out the evidence families that pruning set aside (they only scale the
             answer) to make sure the evidence has positive probability (default True). With
@@ -348,7 +361,8 @@ class VariableElimination(_Engine):
         if vals.shape != tuple(c.cards[q] for q in query):  # a query var in no factor
             vals = np.broadcast_to(vals, [c.cards[q] for q in query]).copy()
         z = vals.sum()
-        if z > 0 and check_evidence and self._other:
+        if z > 0 and check_evidence and not all(self._positive(v) for v in self._other):
+            # a table with zeros among the set-aside families: the evidence may be impossible
             if not self._constant(self._factors(self._other, ev)) > 0:
                 z = 0.0
         if not z > 0:
@@ -357,10 +371,16 @@ class VariableElimination(_Engine):
                 "P(variables | evidence) is undefined")
         return DiscreteFactor(tuple(query), vals / z, copy=False, validate=False)
 
+    def _positive(self, v):
+        pos = self._c.__dict__.setdefault("positive", {})
+        if v not in pos:
+            pos[v] = bool(self._c.tables[v].min() > 0)
+        return pos[v]
+
     def _constant(self, factors):
         """Sum of the product of ``factors`` over all their variables (scaled, > 0 test only)."""
         hidden = list({u for sc, _ in factors for u in sc})
-        rest = self._eliminate(factors, self._order(factors, hidden, "min_fill"), "sum")
+        rest = self._eliminate(factors, self._order(factors, hidden, "auto"), "sum")
         tot = 1.0
         for _, t in rest:
             t = float(np.sum(t))
@@ -370,6 +390,19 @@ class VariableElimination(_Engine):
         return tot
 
     def _order(self, factors, hidden, heuristic):
+        if heuristic == "auto":
+            c = self._c
+            if getattr(c, "global_rank", None) is None:
+                moral = {v: set() for v in c.nodes}
+                for v in c.nodes:
+                    fam = (v,) + c.parents[v]
+                    for a in fam:
+                        moral[a].update(fam)
+                for v in c.nodes:
+                    moral[v].discard(v)
+                glob = elimination_order(moral, None, "min_fill", c.cards)
+                c.global_rank = {v: i for i, v in enumerate(glob)}
+            return sorted(hidden, key=c.global_rank.__getitem__)
         if not isinstance(heuristic, str):
             order = list(heuristic)
             missing = set(hidden) - set(order)
@@ -387,7 +420,7 @@ class VariableElimination(_Engine):
             nb[u].discard(u)
         return elimination_order(nb, hidden, heuristic, self._c.cards)
 
-    def map_query(self, evidence=None, elimination_order="min_fill", return_probability=False):
+    def map_query(self, evidence=None, elimination_order="auto", return_probability=False):
         """The most probable joint assignment of all non-evidence variables (max-product).
 
         Parameters

@@ -135,6 +135,7 @@ def fit_mle(dag, data, cardinality=None, state_names=None, pseudo_count=0.0, uns
     if unseen not in ("error", "uniform"):
         raise ValueError(f"unseen: expected 'error' or 'uniform', got {unseen!r}")
     X, cards, names = _columns(dag, data, cardinality, state_names)
+    X = X.astype(np.intp, copy=False)  # (small int dtypes would overflow in the index below)
     col = {v: i for i, v in enumerate(dag.nodes)}
     bn = BayesianNetwork(dag.edges, dag.nodes)
     cpds = []

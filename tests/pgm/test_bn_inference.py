@@ -119,7 +119,7 @@ def _random_query(bn, seed):
 
 
 @settings(max_examples=60, deadline=None)
-@given(networks, st.integers(0, 2**32 - 1), st.sampled_from(["min_fill", "min_degree", "min_weight"]))
+@given(networks, st.integers(0, 2**32 - 1), st.sampled_from(["auto", "min_fill", "min_degree", "min_weight"]))
 def test_variable_elimination_equals_brute_force(p, qseed, heuristic):
     bn = random_bn(*p)
     q, ev = _random_query(bn, qseed)
