@@ -22,6 +22,7 @@ import numpy as np
 
 from .bayesnet import BayesianNetwork
 from .cpd import TabularCPD
+from ._kernels import family_counts
 from .dag import DAG
 
 __all__ = ["fit_mle"]
@@ -135,20 +136,33 @@ def fit_mle(dag, data, cardinality=None, state_names=None, pseudo_count=0.0, uns
     if unseen not in ("error", "uniform"):
         raise ValueError(f"unseen: expected 'error' or 'uniform', got {unseen!r}")
     X, cards, names = _columns(dag, data, cardinality, state_names)
-    X = X.astype(np.intp, copy=False)  # (small int dtypes would overflow in the index below)
     col = {v: i for i, v in enumerate(dag.nodes)}
     bn = BayesianNetwork(dag.edges, dag.nodes)
-    cpds = []
+    # all family counts in one pass over the rows (numba), node v's table laid out as
+    # (card_v, *parents_card) in C order
+    fam_cols, fam_strides, fam_ptr, offsets = [], [], [0], []
+    size = 0
     for v in dag.nodes:
+        fam = (v,) + tuple(dag.parents(v))
+        fc = [cards[u] for u in fam]
+        st = np.ones(len(fc), dtype=np.int64)
+        if len(fc) > 1:
+            st[:-1] = np.cumprod(fc[::-1])[:-1][::-1]
+        fam_cols += [col[u] for u in fam]
+        fam_strides += st.tolist()
+        fam_ptr.append(len(fam_cols))
+        offsets.append(size)
+        size += int(np.prod(fc, dtype=np.int64))
+    flat = np.zeros(size, dtype=np.int64)
+    family_counts(np.ascontiguousarray(X), np.array(fam_cols, dtype=np.int64),
+                  np.array(fam_strides, dtype=np.int64), np.array(fam_ptr, dtype=np.int64),
+                  np.array(offsets, dtype=np.int64), flat)
+    cpds = []
+    for k, v in enumerate(dag.nodes):
         pa = dag.parents(v)
         pc = [cards[p] for p in pa]
         ncols = int(np.prod(pc, dtype=np.int64)) if pa else 1
-        idx = np.zeros(X.shape[0], dtype=np.intp)
-        for p, c in zip(pa, pc):
-            idx *= c
-            idx += X[:, col[p]]
-        idx += X[:, col[v]] * ncols
-        counts = np.bincount(idx, minlength=cards[v] * ncols).reshape(cards[v], ncols).astype(float)
+        counts = flat[offsets[k]: offsets[k] + cards[v] * ncols].reshape(cards[v], ncols).astype(float)
         counts += pseudo_count
         tot = counts.sum(axis=0)
         empty = tot == 0

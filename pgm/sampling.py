@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._kernels import draw_node
 from .inference import ImpossibleEvidenceError
 from .utils import check_rng, check_scalar
 
@@ -71,6 +72,7 @@ class _Plan:
             tail = np.cumsum(p[:, ::-1], axis=1)[:, ::-1][:, 1:]  # mass of states > k
             thr = np.where(tail > 0, thr, np.inf)  # states of zero mass are never drawn
             self.thresholds.append(np.ascontiguousarray(thr))
+        self.cols_arr = [np.array(c, dtype=np.int64) for c in self.parent_cols]
 
     def column_index(self, X, k):
         cols = self.parent_cols[k]
@@ -82,13 +84,8 @@ class _Plan:
         return idx
 
     def draw(self, X, k, u):
-        thr = self.thresholds[k]
-        if thr.shape[1] == 0:
-            return np.zeros(u.shape[0], dtype=self.dtype)
-        j = self.column_index(X, k)
-        t = thr[0][None, :] if j is None else thr[j]
-        return (u[:, None] >= t).sum(axis=1, dtype=self.dtype) if thr.shape[1] > 1 else \
-            (u >= t[:, 0]).astype(self.dtype)
+        """Draw column ``k`` of ``X`` in place (numba kernel, one pass over the rows)."""
+        draw_node(X, k, self.cols_arr[k], self.strides[k], self.thresholds[k], u)
 
 
 def forward_sample(model, n_samples, rng=None, evidence=None, _plan=None):
@@ -118,7 +115,7 @@ def forward_sample(model, n_samples, rng=None, evidence=None, _plan=None):
         if v in ev:
             X[:, k] = ev[v]
         else:
-            X[:, k] = plan.draw(X, k, gen.random(n))
+            plan.draw(X, k, gen.random(n))
     return X
 
 

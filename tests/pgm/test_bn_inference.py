@@ -2,6 +2,7 @@
 
 import itertools
 
+import networkx as nx
 import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
@@ -44,7 +45,7 @@ def test_state_names_must_agree():
         bn.check_model()
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(networks)
 def test_joint_sums_to_one_and_matches_brute_force(p):
     bn = random_bn(*p)
@@ -118,7 +119,7 @@ def _random_query(bn, seed):
     return q, ev
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(networks, st.integers(0, 2**32 - 1), st.sampled_from(["auto", "min_fill", "min_degree", "min_weight"]))
 def test_variable_elimination_equals_brute_force(p, qseed, heuristic):
     bn = random_bn(*p)
@@ -130,7 +131,7 @@ def test_variable_elimination_equals_brute_force(p, qseed, heuristic):
     assert got.values.sum() == pytest.approx(1.0)
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(networks, st.integers(0, 2**32 - 1))
 def test_junction_tree_marginals_and_evidence_equal_brute_force(p, qseed):
     bn = random_bn(*p)
@@ -143,6 +144,15 @@ def test_junction_tree_marginals_and_evidence_equal_brute_force(p, qseed):
     J = brute_joint(bn)
     pe = J[tuple(ev.get(v, slice(None)) for v in bn.nodes)].sum()
     assert jt.log_evidence(ev) == pytest.approx(np.log(pe), abs=1e-9)
+    # a clique forest with the running-intersection property covering every family
+    T = jt.to_networkx()
+    assert nx.is_forest(T)
+    for v in bn.nodes:
+        holding = [i for i, cl in enumerate(jt.cliques) if v in cl]
+        assert holding and nx.is_connected(T.subgraph(holding))
+        fam = {v, *bn.parents(v)}
+        assert any(fam <= set(cl) for cl in jt.cliques)
+    assert all(not set(a) < set(b) for a in jt.cliques for b in jt.cliques)  # all maximal
 
 
 @settings(max_examples=40, deadline=None)
@@ -171,7 +181,7 @@ def test_map_equals_brute_force_argmax(p, qseed):
     assert sub[got] == pytest.approx(sub.max(), rel=1e-10)  # ties: any maximiser
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(st.tuples(st.integers(0, 2**32 - 1), st.integers(3, 7)), st.integers(0, 2**32 - 1))
 def test_d_separation_implies_independence_in_the_exact_joint(p, qseed):
     bn = random_bn(*p)
@@ -248,6 +258,28 @@ def test_replacing_a_cpd_is_revalidated_by_existing_engines():
                            state_names={"Cloudy": ["F", "T"]}))
     with pytest.raises(ValueError, match="state names|states"):  # WetGrass's CPD says 2 states
         ve.query("Cloudy")
+
+
+def test_editing_the_graph_after_the_cpds_is_caught():
+    bn = sprinkler()
+    ve = VariableElimination(bn)
+    bn.add_edge("Cloudy", "WetGrass")
+    with pytest.raises(ValueError, match="the CPD of 'WetGrass' has parents"):
+        ve.query("Rain")
+
+
+def test_impossible_evidence_in_a_pruned_branch_is_still_caught():
+    # Rain's query does not need the (d-separated) branch, yet its evidence is impossible
+    bn = BayesianNetwork([("A", "B"), ("C", "D")])
+    bn.add_cpds(TabularCPD("A", 2, [0.5, 0.5]), TabularCPD("C", 2, [0.5, 0.5]),
+                TabularCPD("B", 2, [[0.3, 0.6], [0.7, 0.4]], ["A"], [2]),
+                TabularCPD("D", 2, [[1.0, 1.0], [0.0, 0.0]], ["C"], [2]))
+    ve = VariableElimination(bn)
+    with pytest.raises(ImpossibleEvidenceError):
+        ve.query("A", {"B": 1, "D": 1})
+    np.testing.assert_allclose(ve.query("A", {"B": 1, "D": 1}, check_evidence=False).values,
+                               [0.7 / 1.1, 0.4 / 1.1])
+    np.testing.assert_allclose(ve.query("A", {"B": 1, "D": 0}).values, [0.7 / 1.1, 0.4 / 1.1])
 
 
 def test_pruning_ignores_unrelated_impossible_structure():

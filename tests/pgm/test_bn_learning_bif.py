@@ -81,7 +81,7 @@ def test_mle_on_samples_converges_to_the_generating_cpds(p):
 
 
 # ---------------------------------------------------------------- BIF
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(st.tuples(st.integers(0, 2**32 - 1), st.integers(1, 8)))
 def test_bif_write_read_round_trips_exactly(p):
     bn = random_bn(*p, named_states=True)

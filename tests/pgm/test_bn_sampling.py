@@ -37,7 +37,7 @@ def _chi2_p(counts, probs):
     return stats.chisquare(obs_b, exp_b).pvalue
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=40, deadline=None)
 @given(networks)
 def test_forward_sample_frequencies_match_the_exact_joint(p):
     bn = random_bn(*p)
