@@ -631,47 +631,71 @@ class JunctionTree(_Engine):
                 g.add_edge(i, p, separator=self._seps[i])
         return g
 
-    def calibrate(self, evidence=None):
-        """Calibrate with ``evidence``; return the list of normalised clique beliefs and log P(e)."""
+    def _needed(self, variables):
+        """Cliques whose beliefs are needed for the marginals of ``variables``."""
+        need = [False] * len(self.cliques)
+        for v in variables:
+            i = self._home[v][0]
+            while i >= 0 and not need[i]:
+                need[i] = True
+                i = self.parent[i]
+        return need
+
+    def calibrate(self, evidence=None, needed=None):
+        """Calibrate with ``evidence``.
+
+        Returns
+        -------
+        beliefs : list
+            Normalised clique beliefs (None for cliques ``needed`` leaves out; default: all).
+        log_evidence : float
+            log P(evidence).
+        """
         c = self._compiled()
         ev = self.model.encode_evidence(evidence)
         n = len(self.cliques)
+        if needed is None:
+            needed = [True] * n
         up = [None] * n
         inbox = [[] for _ in range(n)]
-        masks = {}
         for v, k in ev.items():
             i, _, ax = self._home[v]
             m = np.zeros(c.cards[v])
             m[k] = 1.0
             shape = [1] * len(self.cliques[i])
             shape[ax] = c.cards[v]
-            masks.setdefault(i, []).append(m.reshape(shape))
+            inbox[i].append(m.reshape(shape))
         msgs = [None] * n
+        zup = [1.0] * n
         log_z = 0.0
-        for i in range(n):  # elimination order: children before parents
+        for i in range(n):  # children before parents
             t = self._pots[i]
-            for m in masks.get(i, ()):
-                t = t * m
-            for m in inbox[i]:
-                t = t * m
+            box = inbox[i]
+            if box:
+                t = t * box[0]  # a new array; the rest multiply in place
+                for m in box[1:]:
+                    t *= m
             up[i] = t
             p = self.parent[i]
             if p >= 0:
                 msg = t.sum(axis=self._sum_axes[i]) if self._sum_axes[i] else t
-                z = msg.sum()
+                z = float(msg.sum())
                 if not z > 0:
                     raise ImpossibleEvidenceError(
                         f"evidence: {_evidence_msg(ev, c.names)} has probability zero under the model")
                 msg = msg / z
+                zup[i] = z
                 log_z += math.log(z)
                 msgs[i] = msg
                 inbox[p].append(msg.reshape(self._sep_shape_in_parent[i]))
         beliefs = [None] * n
         for i in range(n - 1, -1, -1):  # parents before children
+            if not needed[i]:
+                continue
             p = self.parent[i]
             t = up[i]
             if p < 0:
-                z = t.sum()
+                z = float(t.sum())
                 if not z > 0:
                     raise ImpossibleEvidenceError(
                         f"evidence: {_evidence_msg(ev, c.names)} has probability zero under the model")
@@ -683,9 +707,11 @@ class JunctionTree(_Engine):
                 mm = msgs[i]
                 with np.errstate(divide="ignore", invalid="ignore"):
                     ratio = np.where(mm > 0, sep / np.where(mm > 0, mm, 1.0), 0.0)
-                b = t * ratio.reshape(self._sep_shape_in_child[i])
-                z = b.sum()
-                beliefs[i] = b / z if z > 0 else b
+                # the sum of t * ratio is zup * sum(mm * ratio): normalise at separator size
+                z = zup[i] * float((mm * ratio).sum())
+                if z > 0:
+                    ratio /= z
+                beliefs[i] = t * ratio.reshape(self._sep_shape_in_child[i])
         return beliefs, log_z
 
     def marginals(self, evidence=None, variables=None) -> dict:
@@ -702,7 +728,7 @@ class JunctionTree(_Engine):
         dict
             ``{variable: ndarray of shape (cardinality,)}``, each summing to 1.
         """
-        beliefs, _ = self.calibrate(evidence)
+        self._compiled()
         ev = self.model.encode_evidence(evidence)
         if variables is None:
             variables = [v for v in self._c.nodes if v not in ev]
@@ -711,6 +737,7 @@ class JunctionTree(_Engine):
             both = [v for v in variables if v in ev]
             if both:
                 raise ValueError(f"variables: {both} are also evidence variables")
+        beliefs, _ = self.calibrate(evidence, self._needed(variables))
         out = {}
         for v in variables:
             i, axes, _ = self._home[v]

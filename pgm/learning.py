@@ -73,11 +73,13 @@ def _columns(dag, data, cardinality, state_names):
     if X.shape[0] < 1:
         raise ValueError("data: needs at least one row")
     cards = {}
+    mins = X.min(axis=0)  # one pass over the rows for all columns
+    maxs = X.max(axis=0)
     for i, v in enumerate(nodes):
         col = X[:, i]
-        if col.min() < 0:
-            raise ValueError(f"data: column {v!r} holds a negative state index {col.min()}")
-        seen = int(col.max()) + 1
+        if mins[i] < 0:
+            raise ValueError(f"data: column {v!r} holds a negative state index {mins[i]}")
+        seen = int(maxs[i]) + 1
         if cardinality is not None and v in cardinality:
             c = cardinality[v]
             if isinstance(c, bool) or not isinstance(c, numbers.Integral) or c < 1:

@@ -109,14 +109,15 @@ def forward_sample(model, n_samples, rng=None, evidence=None, _plan=None):
     gen = check_rng(rng)
     plan = _Plan(model) if _plan is None else _plan
     ev = model.encode_evidence(evidence)
-    X = np.empty((n, len(plan.nodes)), dtype=plan.dtype)
+    # column-major while drawing (each node writes one contiguous column), row-major out
+    X = np.empty((n, len(plan.nodes)), dtype=plan.dtype, order="F")
     for k in plan.order:
         v = plan.nodes[k]
         if v in ev:
             X[:, k] = ev[v]
         else:
             plan.draw(X, k, gen.random(n))
-    return X
+    return np.ascontiguousarray(X)
 
 
 def likelihood_weighting(model, n_samples, evidence, rng=None):
