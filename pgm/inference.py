@@ -51,7 +51,7 @@ def _evidence_msg(evidence, names=None):
 
 
 # ---------------------------------------------------------------------- elimination orders
-def elimination_order(adj, to_eliminate=None, heuristic="min_fill", cards=None) -> list:
+def elimination_order(adj, to_eliminate=None, heuristic="min_fill", cards=None, _cliques=None) -> list:
     """A greedy elimination order.
 
     Parameters
@@ -97,18 +97,19 @@ def elimination_order(adj, to_eliminate=None, heuristic="min_fill", cards=None) 
         for u in n:
             w += logc[u]
         if min_fill:
-            nl = list(n)
-            fill = 0
-            for i, a in enumerate(nl):
-                fill += len(n) - 1 - i - len(nb[a].intersection(nl[i + 1:]))
-            return (fill, w, rank[v])
+            # missing edges among the neighbours: d(d-1)/2 minus the edges present
+            d = len(n)
+            present = 0
+            for a in n:
+                present += len(nb[a] & n)
+            return ((d * (d - 1) - present) // 2, w, rank[v])
         if heuristic == "min_degree":
             return (len(n), w, rank[v])
         return (w, len(n), rank[v])
 
     current = {v: cost(v) for v in todo}
     heap = [(c, v) for v, c in current.items()]
-    heap.sort(key=lambda t: t[0])
+    heapq.heapify(heap)
     order = []
     while heap:
         c, v = heapq.heappop(heap)
@@ -117,6 +118,8 @@ def elimination_order(adj, to_eliminate=None, heuristic="min_fill", cards=None) 
         order.append(v)
         todo_set.discard(v)
         n = nb.pop(v)
+        if _cliques is not None:
+            _cliques.append(n | {v})
         nl = list(n)
         for u in nl:
             nb[u].discard(v)
@@ -505,23 +508,23 @@ class JunctionTree(_Engine):
                 moral[a].update(fam)
         for v in c.nodes:
             moral[v].discard(v)
+        elim_sets = []
         if isinstance(self._heuristic, str):
-            order = elimination_order(moral, None, self._heuristic, c.cards)
+            order = elimination_order(moral, None, self._heuristic, c.cards, _cliques=elim_sets)
         else:
             order = list(self._heuristic)
             if len(order) != len(c.nodes) or set(order) != set(c.nodes):
                 raise ValueError("elimination_order: must list every node of the network once")
+            nb = {v: set(s) for v, s in moral.items()}
+            for v in order:
+                n = nb.pop(v)
+                elim_sets.append(n | {v})
+                for u in n:
+                    nb[u].discard(v)
+                    nb[u].update(n)
+                    nb[u].discard(u)
         pos = {v: i for i, v in enumerate(order)}
-        nb = {v: set(s) for v, s in moral.items()}
-        cliques = []
-        for v in order:
-            n = nb.pop(v)
-            cliques.append(tuple(sorted(n | {v}, key=rank.__getitem__)))
-            nl = list(n)
-            for u in nl:
-                nb[u].discard(v)
-                nb[u].update(n)
-                nb[u].discard(u)
+        cliques = [tuple(sorted(cs, key=rank.__getitem__)) for cs in elim_sets]
         # parent of clique i: the clique of the earliest-eliminated variable of its separator
         m = len(order)
         parent = [min((pos[u] for u in cliques[i] if u != v), default=-1)
@@ -602,7 +605,7 @@ class JunctionTree(_Engine):
                 raise ValueError(f"JunctionTree: a clique of {len(cl)} variables is too large")
             covered = sorted({k for a in args[1::2] for k in a})
             if len(assigned[i]) == 1 and args[1] == list(range(len(cl))):
-                t = np.array(args[0], dtype=np.float64)  # the CPD's own axes: just a copy
+                t = args[0]  # the CPD's own (read-only) table: calibration never writes to it
             elif args:
                 t = np.einsum(*args, covered)
             else:
