@@ -117,6 +117,21 @@ class BayesianNetwork(DAG):
             if set(cpd.parents) != dag_pa:
                 raise ValueError(f"cpds: the CPD of {v!r} has parents {list(cpd.parents)} but the "
                                  f"DAG gives {list(self._parents[v])}")
+        # cardinalities and state names must agree with the CPDs already there (or given now)
+        proposed = {**self._cpds, **{c.variable: c for c in cpds}}
+        for cpd in cpds:
+            v = cpd.variable
+            for p, card in zip(cpd.parents, cpd.parents_card):
+                if p in proposed and proposed[p].cardinality != card:
+                    raise ValueError(f"cpds: the CPD of {v!r} gives parent {p!r} {card} states but "
+                                     f"the CPD of {p!r} has {proposed[p].cardinality}")
+            for ch in self._g.successors(v):
+                if ch in proposed:
+                    cc = proposed[ch]
+                    card = cc.parents_card[cc.parents.index(v)]
+                    if card != cpd.cardinality:
+                        raise ValueError(f"cpds: the CPD of {v!r} has {cpd.cardinality} states but the "
+                                         f"CPD of its child {ch!r} expects {card}; replace both together")
         for cpd in cpds:
             self._cpds[cpd.variable] = cpd
         self._changed()
