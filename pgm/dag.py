@@ -210,6 +210,18 @@ class DAG:
             self._topo = order
         return list(self._topo)
 
+    def topological_orders(self):
+        """Iterate over every topological order (networkx's ``all_topological_sorts``).
+
+        Their number grows factorially with the number of unordered nodes: take a few.
+
+        Examples
+        --------
+        >>> sorted(DAG([("a", "c"), ("b", "c")]).topological_orders())
+        [['a', 'b', 'c'], ['b', 'a', 'c']]
+        """
+        return nx.all_topological_sorts(self._g)
+
     def moral_graph(self, nodes=None) -> nx.Graph:
         """The moral graph (parents married, directions dropped), optionally of a node subset.
 

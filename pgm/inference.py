@@ -40,6 +40,9 @@ from .factor import DiscreteFactor
 __all__ = ["VariableElimination", "JunctionTree", "elimination_order", "ImpossibleEvidenceError"]
 
 
+_add = np.add.reduce  # ndarray.sum without the Python wrapper (hot in calibration)
+
+
 class ImpossibleEvidenceError(ValueError):
     """The evidence has probability zero under the model."""
 
@@ -252,8 +255,7 @@ class VariableElimination(_Engine):
                 fams.append(v)
             else:
                 other.append(v)
-        self._other = other  # evidence families d-separated from the query (a constant)
-        return fams, comp
+        return fams, comp, other  # other: evidence families set aside (they only scale)
 
     def _factors(self, fams, ev):
         c = self._c
@@ -344,7 +346,7 @@ class VariableElimination(_Engine):
         if both:
             raise ValueError(f"variables: {both} are also evidence variables; query the others "
                              "(an observed variable's posterior is a point mass)")
-        fams, comp = self._relevant(query, ev)
+        fams, comp, other = self._relevant(query, ev)
         factors = self._factors(fams, ev)
         qs = set(query)
         hidden = [v for v in comp if v not in qs]
@@ -364,9 +366,9 @@ class VariableElimination(_Engine):
         if vals.shape != tuple(c.cards[q] for q in query):  # a query var in no factor
             vals = np.broadcast_to(vals, [c.cards[q] for q in query]).copy()
         z = vals.sum()
-        if z > 0 and check_evidence and not all(self._positive(v) for v in self._other):
+        if z > 0 and check_evidence and not all(self._positive(v) for v in other):
             # a table with zeros among the set-aside families: the evidence may be impossible
-            if not self._constant(self._factors(self._other, ev)) > 0:
+            if not self._constant(self._factors(other, ev)) > 0:
                 z = 0.0
         if not z > 0:
             raise ImpossibleEvidenceError(
@@ -595,24 +597,26 @@ class JunctionTree(_Engine):
             assigned[home_of_elim[min(pos[u] for u in fam)]].append(v)
         pots = []
         for i, cl in enumerate(cliques):
-            loc = {u: k for k, u in enumerate(cl)}
-            args = []
-            for v in assigned[i]:
-                args.append(c.tables[v])
-                args.append([loc[u] for u in (v,) + c.parents[v]])
-            shape = tuple(c.cards[u] for u in cl)
             if len(cl) > 52:
-                raise ValueError(f"JunctionTree: a clique of {len(cl)} variables is too large")
-            covered = sorted({k for a in args[1::2] for k in a})
-            if len(assigned[i]) == 1 and args[1] == list(range(len(cl))):
-                t = args[0]  # the CPD's own (read-only) table: calibration never writes to it
-            elif args:
-                t = np.einsum(*args, covered)
-            else:
-                t = np.ones(())
-            if len(covered) != len(cl):  # a variable no CPD of this clique mentions: broadcast
-                sh = [c.cards[u] if k in set(covered) else 1 for k, u in enumerate(cl)]
-                t = np.ascontiguousarray(np.broadcast_to(t.reshape(sh), shape))
+                raise ValueError(f"JunctionTree: a clique of {len(cl)} variables is too large "
+                                 "(more than 52; exact inference is hopeless at that width)")
+            loc = {u: k for k, u in enumerate(cl)}
+            shape = tuple(c.cards[u] for u in cl)
+            t = None
+            for v in assigned[i]:
+                # the CPD's read-only table, axes permuted into clique order and padded with
+                # length-1 axes (views; calibration never writes to a potential)
+                ax = [loc[u] for u in (v,) + c.parents[v]]
+                perm = sorted(range(len(ax)), key=ax.__getitem__)
+                x = c.tables[v].transpose(perm)
+                if len(ax) != len(cl):
+                    have = set(ax)
+                    x = x.reshape([shape[k] if k in have else 1 for k in range(len(cl))])
+                t = x if t is None else t * x
+            if t is None:
+                t = np.ones(shape)
+            elif t.shape != shape:  # a variable no CPD of this clique mentions: broadcast
+                t = np.ascontiguousarray(np.broadcast_to(t, shape))
             pots.append(t)
         self._pots = pots
         self.max_clique_size = max((p.size for p in pots), default=0)
@@ -669,7 +673,6 @@ class JunctionTree(_Engine):
             shape[ax] = c.cards[v]
             inbox[i].append(m.reshape(shape))
         msgs = [None] * n
-        zup = [1.0] * n
         log_z = 0.0
         for i in range(n):  # children before parents
             t = self._pots[i]
@@ -681,16 +684,14 @@ class JunctionTree(_Engine):
             up[i] = t
             p = self.parent[i]
             if p >= 0:
-                msg = t.sum(axis=self._sum_axes[i]) if self._sum_axes[i] else t
-                z = float(msg.sum())
+                raw = _add(t, self._sum_axes[i]) if self._sum_axes[i] else t
+                z = float(_add(raw, None))
                 if not z > 0:
                     raise ImpossibleEvidenceError(
                         f"evidence: {_evidence_msg(ev, c.names)} has probability zero under the model")
-                msg = msg / z
-                zup[i] = z
                 log_z += math.log(z)
-                msgs[i] = msg
-                inbox[p].append(msg.reshape(self._sep_shape_in_parent[i]))
+                msgs[i] = raw  # kept unnormalised for the downward division
+                inbox[p].append((raw / z).reshape(self._sep_shape_in_parent[i]))
         beliefs = [None] * n
         for i in range(n - 1, -1, -1):  # parents before children
             if not needed[i]:
@@ -698,7 +699,7 @@ class JunctionTree(_Engine):
             p = self.parent[i]
             t = up[i]
             if p < 0:
-                z = float(t.sum())
+                z = float(_add(t, None))
                 if not z > 0:
                     raise ImpossibleEvidenceError(
                         f"evidence: {_evidence_msg(ev, c.names)} has probability zero under the model")
@@ -706,14 +707,13 @@ class JunctionTree(_Engine):
                 beliefs[i] = t / z
             else:
                 bp = beliefs[p]
-                sep = bp.sum(axis=self._sum_axes_parent[i]) if self._sum_axes_parent[i] else bp
-                mm = msgs[i]
-                with np.errstate(divide="ignore", invalid="ignore"):
-                    ratio = np.where(mm > 0, sep / np.where(mm > 0, mm, 1.0), 0.0)
-                # the sum of t * ratio is zup * sum(mm * ratio): normalise at separator size
-                z = zup[i] * float((mm * ratio).sum())
-                if z > 0:
-                    ratio /= z
+                sep = _add(bp, self._sum_axes_parent[i]) if self._sum_axes_parent[i] else bp
+                raw = msgs[i]
+                # Hugin update b_i = up_i * sep / raw with 0/0 := 0: wherever raw = 0 the
+                # parent's belief, which holds raw/z as a factor, is 0 on that separator state
+                # too, so dividing by 1 there gives the 0. Since sep sums to 1 and
+                # sum(up_i * sep / raw) = sum(sep), b_i comes out normalised.
+                ratio = sep / np.where(raw > 0, raw, 1.0)
                 beliefs[i] = t * ratio.reshape(self._sep_shape_in_child[i])
         return beliefs, log_z
 
@@ -744,8 +744,8 @@ class JunctionTree(_Engine):
         out = {}
         for v in variables:
             i, axes, _ = self._home[v]
-            m = beliefs[i].sum(axis=axes) if axes else beliefs[i]
-            out[v] = m / m.sum()
+            m = _add(beliefs[i], axes) if axes else beliefs[i]
+            out[v] = m / _add(m, None)
         return out
 
     def log_evidence(self, evidence=None) -> float:

@@ -291,6 +291,6 @@ def test_pruning_ignores_unrelated_impossible_structure():
     # a barren deterministic child and a d-separated branch do not change the answer
     bn = sprinkler()
     ve = VariableElimination(bn)
-    fams, comp = ve._relevant(["Rain"], {"Cloudy": 1})
+    fams, comp, other = ve._relevant(["Rain"], {"Cloudy": 1})
     assert "WetGrass" not in fams and "Sprinkler" not in comp
     np.testing.assert_allclose(ve.query("Rain", {"Cloudy": "T"}).values, [0.2, 0.8])

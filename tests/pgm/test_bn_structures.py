@@ -60,6 +60,11 @@ def test_topological_order_and_relatives_match_networkx(seed, n):
     rank = {v: i for i, v in enumerate(order)}
     assert sorted(order) == sorted(bn.nodes)
     assert all(rank[u] < rank[v] for u, v in bn.edges)
+    for k, other in enumerate(bn.topological_orders()):
+        r = {v: i for i, v in enumerate(other)}
+        assert all(r[u] < r[v] for u, v in bn.edges)
+        if k == 20:
+            break
     for v in bn.nodes:
         assert bn.ancestors(v) == nx.ancestors(G, v)
         assert bn.descendants(v) == nx.descendants(G, v)
