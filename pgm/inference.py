@@ -281,8 +281,21 @@ class VariableElimination(_Engine):
                 by_var.setdefault(u, set()).add(i)
         nxt = len(factors)
         for v in order:
-            ids = by_var.pop(v, set())
+            ids = by_var.pop(v, None)
             if not ids:
+                continue
+            if len(ids) == 1 and mode == "sum":  # one factor: a plain sum over v's axis
+                (i,) = ids
+                s, t = live.pop(i)
+                k = s.index(v)
+                out_scope = s[:k] + s[k + 1:]
+                t = _add(t, k)
+                for u in out_scope:
+                    bu = by_var[u]
+                    bu.discard(i)
+                    bu.add(nxt)
+                live[nxt] = (out_scope, t)
+                nxt += 1
                 continue
             fs = [live.pop(i) for i in ids]
             loc: dict = {}
