@@ -214,6 +214,21 @@ class VariableElimination(_Engine):
     ----------
     model : BayesianNetwork
         Validated on construction and again whenever it has changed since.
+
+    Examples
+    --------
+    >>> from pgm.bayesnet import BayesianNetwork
+    >>> from pgm.cpd import TabularCPD
+    >>> bn = BayesianNetwork([("A", "B"), ("A", "C")])
+    >>> bn.add_cpds(TabularCPD("A", 2, [0.6, 0.4]),
+    ...             TabularCPD("B", 2, [[0.9, 0.3], [0.1, 0.7]], ["A"], [2]),
+    ...             TabularCPD("C", 2, [[0.8, 0.5], [0.2, 0.5]], ["A"], [2]))
+    >>> ve = VariableElimination(bn)
+    >>> f = ve.query(["A", "C"], {"B": 1})        # a joint posterior, axes (A, C)
+    >>> f.values.round(3).tolist()
+    [[0.141, 0.035], [0.412, 0.412]]
+    >>> ve.map_query({"B": 1})
+    {'A': 1, 'C': 0}
     """
 
     def __init__(self, model):

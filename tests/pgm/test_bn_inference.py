@@ -124,7 +124,7 @@ def _random_query(bn, seed):
     return q, ev
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=300, deadline=None)
 @given(networks, st.integers(0, 2**32 - 1), st.sampled_from(["auto", "min_fill", "min_degree", "min_weight"]))
 def test_variable_elimination_equals_brute_force(p, qseed, heuristic):
     bn = random_bn(*p)
@@ -136,7 +136,7 @@ def test_variable_elimination_equals_brute_force(p, qseed, heuristic):
     assert got.values.sum() == pytest.approx(1.0)
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(networks, st.integers(0, 2**32 - 1))
 def test_junction_tree_marginals_and_evidence_equal_brute_force(p, qseed):
     bn = random_bn(*p)
@@ -172,7 +172,7 @@ def test_conditionals_sum_to_one_and_marginals_consistent(p, qseed):
     np.testing.assert_allclose(f.marginalize(q[1:]).values, ve.query([q[0]], ev).values, atol=1e-12)
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(st.tuples(st.integers(0, 2**32 - 1), st.integers(1, 7)), st.integers(0, 2**32 - 1))
 def test_map_equals_brute_force_argmax(p, qseed):
     bn = random_bn(*p)
@@ -206,9 +206,10 @@ def test_d_separation_implies_independence_in_the_exact_joint(p, qseed):
     indep = np.allclose(pxyz * pz[None, None], pxz[:, None] * pyz[None, :], atol=1e-12)
     if bn.is_d_separated(x, y, set(z)):
         assert indep
-    # (the converse needs faithfulness, which random Dirichlet CPDs have almost surely)
-    else:
-        assert not indep
+    if x in bn.parents(y) or y in bn.parents(x):
+        # the converse needs faithfulness; checked where the dependence is direct (an edge),
+        # which random Dirichlet CPDs make far larger than the tolerance
+        assert not bn.is_d_separated(x, y, set(z)) and not indep
 
 
 def test_sprinkler_hand_values():

@@ -110,8 +110,9 @@ def test_likelihood_weighting_converges_to_exact(p, qseed):
     est = likelihood_weighted_marginals(bn, 20_000, ev, rng=11)
     for v, m in est.items():
         exact = brute_conditional(bn, [v], ev)
-        # 6 standard errors of a weighted mean with effective sample size ess
-        assert np.all(np.abs(m - exact) <= 6 * np.sqrt(exact * (1 - exact) / ess) + 1e-3), v
+        # 8 standard errors of a weighted mean with effective sample size ess, plus slack for
+        # the rare heavy weights that the normal approximation underrates
+        assert np.all(np.abs(m - exact) <= 8 * np.sqrt(exact * (1 - exact) / ess) + 5e-3), v
 
 
 def test_likelihood_weighting_all_zero_weights_is_an_error():
