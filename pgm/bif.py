@@ -48,35 +48,34 @@ class BIFError(ValueError):
     """A malformed BIF file: the message gives the source, line number and what was expected."""
 
 
-_TOKEN = re.compile(r"""
-    (?P<ws>\s+)
-  | (?P<comment>//[^\n]*|/\*.*?\*/)
-  | (?P<punct>[{}()\[\];,|])
-  | (?P<word>[^\s{}()\[\];,|]+)
-""", re.VERBOSE | re.DOTALL)
+_COMMENT = re.compile(r"//[^\n]*|/\*.*?\*/", re.DOTALL)
+_TOKEN = re.compile(r"[{}()\[\];,|]|[^\s{}()\[\];,|]+")
+_PUNCT = frozenset("{}()[];,|")
 
 _NAME_OK = re.compile(r"^[^\s{}()\[\];,|/*\"]+$")
+
+
+def _blank(m):
+    """A comment replaced by spaces of the same length (newlines kept: line numbers hold)."""
+    return re.sub(r"[^\n]", " ", m.group())
 
 
 class _Parser:
     def __init__(self, text, source):
         self.text = text
         self.source = source
-        toks = []
-        pos = []
-        for m in _TOKEN.finditer(text):
-            k = m.lastgroup
-            if k == "ws" or k == "comment":
-                continue
-            toks.append(m.group())
-            pos.append(m.start())
-        self.toks = toks
-        self.pos = pos
+        if "//" in text or "/*" in text:
+            text = _COMMENT.sub(_blank, text)
+        self._clean = text
+        self.toks = _TOKEN.findall(text)  # token positions are found only for error messages
+        self._pos = None
         self.i = 0
 
     def line(self, i=None):
         i = self.i if i is None else i
-        p = self.pos[i] if i < len(self.pos) else len(self.text)
+        if self._pos is None:
+            self._pos = [m.start() for m in _TOKEN.finditer(self._clean)]
+        p = self._pos[i] if i < len(self._pos) else len(self.text)
         return self.text.count("\n", 0, p) + 1
 
     def fail(self, expected, i=None):
@@ -101,7 +100,7 @@ class _Parser:
 
     def name(self, what):
         t = self.peek()
-        if t is None or t in "{}()[];,|":
+        if t is None or t in _PUNCT:
             self.fail(what)
         self.i += 1
         return t
@@ -114,9 +113,22 @@ class _Parser:
                 return
 
     def number_list(self):
-        """Numbers separated by ',' up to ';' (consumed)."""
+        """Numbers separated by ',' up to ';' (consumed); returns (values, index of the first)."""
         start = self.i
-        vals = []
+        toks = self.toks
+        try:
+            end = toks.index(";", start)
+        except ValueError:
+            end = len(toks)
+        seps = toks[start + 1:end:2]
+        if end < len(toks) and (end - start) % 2 == 1 and seps.count(",") == len(seps):
+            try:  # the fast path: one conversion of the whole list
+                vals = np.array(toks[start:end:2], dtype=np.float64)
+                self.i = end + 1
+                return vals.tolist(), start
+            except ValueError:
+                pass
+        vals = []  # the slow path finds the offending token
         while True:
             t = self.next("a probability")
             try:
@@ -130,6 +142,18 @@ class _Parser:
                 self.fail("',' or ';' in a list of probabilities", self.i - 1)
 
     def name_list(self, close, what):
+        start = self.i
+        toks = self.toks
+        try:
+            end = toks.index(close, start)
+        except ValueError:
+            end = len(toks)
+        names = toks[start:end:2]
+        seps = toks[start + 1:end:2]
+        if (end < len(toks) and (end - start) % 2 == 1 and seps.count(",") == len(seps)
+                and _PUNCT.isdisjoint(names)):
+            self.i = end + 1
+            return names
         names = []
         while True:
             names.append(self.name(what))
