@@ -497,8 +497,10 @@ class JunctionTree(_Engine):
     Parameters
     ----------
     model : BayesianNetwork
-    elimination_order : {"min_fill", "min_degree", "min_weight"} or list
-        Triangulation of the moral graph.
+    elimination_order : {"auto", "min_fill", "min_degree", "min_weight"} or list
+        Triangulation of the moral graph. ``"auto"`` (default) takes min-fill and, when its
+        cliques hold more than 2^17 entries in all, also min-weight, keeping the order whose
+        cliques are smaller in total.
 
     Attributes
     ----------
@@ -523,7 +525,7 @@ class JunctionTree(_Engine):
     (['A', 'B'], 0.5929)
     """
 
-    def __init__(self, model, elimination_order="min_fill"):
+    def __init__(self, model, elimination_order="auto"):
         super().__init__(model)
         self._heuristic = elimination_order
         self._recompile()
@@ -539,7 +541,16 @@ class JunctionTree(_Engine):
         for v in c.nodes:
             moral[v].discard(v)
         elim_sets = []
-        if isinstance(self._heuristic, str):
+        if self._heuristic == "auto":
+            # min-fill; when its cliques are large, min-weight as well, keeping the smaller tree
+            order = elimination_order(moral, None, "min_fill", c.cards, _cliques=elim_sets)
+            total = sum(math.prod(c.cards[u] for u in cs) for cs in elim_sets)
+            if total > 1 << 17:
+                alt_sets = []
+                alt = elimination_order(moral, None, "min_weight", c.cards, _cliques=alt_sets)
+                if sum(math.prod(c.cards[u] for u in cs) for cs in alt_sets) < total:
+                    order, elim_sets = alt, alt_sets
+        elif isinstance(self._heuristic, str):
             order = elimination_order(moral, None, self._heuristic, c.cards, _cliques=elim_sets)
         else:
             order = list(self._heuristic)

@@ -295,3 +295,38 @@ def test_pruning_ignores_unrelated_impossible_structure():
     fams, comp, other = ve._relevant(["Rain"], {"Cloudy": 1})
     assert "WetGrass" not in fams and "Sprinkler" not in comp
     np.testing.assert_allclose(ve.query("Rain", {"Cloudy": "T"}).values, [0.2, 0.8])
+
+
+def _dense_bn(seed, n, card=3):
+    rng = np.random.default_rng(seed)
+    names = [f"X{i}" for i in range(n)]
+    edges, cpds = [], []
+    for i, v in enumerate(names):
+        pa = [names[j] for j in sorted(rng.choice(i, size=min(3, i), replace=False))] if i else []
+        edges += [(p, v) for p in pa]
+        cpds.append(TabularCPD(v, card, rng.dirichlet(np.ones(card), size=card ** len(pa)).T,
+                               pa, [card] * len(pa)))
+    bn = BayesianNetwork(edges, nodes=names)
+    bn.add_cpds(*cpds)
+    return bn
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_junction_tree_heuristics_agree_and_auto_keeps_the_smaller_tree(seed):
+    bn = _dense_bn(seed, 28)
+    x = bn.sample(1, rng=seed)[0]
+    ev = {bn.nodes[5]: int(x[5]), bn.nodes[20]: int(x[20])}
+    trees = {h: JunctionTree(bn, elimination_order=h)
+             for h in ("auto", "min_fill", "min_weight", "min_degree")}
+    size = {h: sum(p.size for p in jt._pots) for h, jt in trees.items()}
+    assert size["auto"] <= size["min_fill"]
+    ref = trees["min_fill"].marginals(ev)
+    ve = VariableElimination(bn)
+    for h, jt in trees.items():
+        m = jt.marginals(ev)
+        for v in bn.nodes[::5]:
+            if v not in ev:
+                np.testing.assert_allclose(m[v], ref[v], atol=1e-10)
+    for v in bn.nodes[::7]:
+        if v not in ev:
+            np.testing.assert_allclose(ref[v], ve.query(v, ev).values, atol=1e-10)
