@@ -150,6 +150,24 @@ def elimination_order(adj, to_eliminate=None, heuristic="min_fill", cards=None, 
     return order
 
 
+_AUTO_FRESH_LOG = math.log(2.0 ** 20)  # above this largest factor, "auto" tries a fresh order
+
+
+def _max_clique_log_size(adj, order, cards):
+    """log of the largest factor that eliminating ``order`` from graph ``adj`` creates."""
+    nb = {v: set(s) for v, s in adj.items()}
+    worst = 0.0
+    for v in order:
+        n = nb.pop(v, set())
+        w = math.log(cards[v]) + sum(math.log(cards[u]) for u in n)
+        worst = max(worst, w)
+        for u in n:
+            nb[u].discard(v)
+            nb[u] |= n
+            nb[u].discard(u)
+    return worst
+
+
 # ---------------------------------------------------------------------- shared checks
 class _Compiled:
     """Plain-dict snapshot of a validated network (rebuilt when the network changes)."""
@@ -168,6 +186,7 @@ class _Compiled:
                 self.children[p].append(v)
         self.order = model.topological_order()
         self.global_rank = None
+        self.global_width = 0.0
         self.topo_rank = {v: i for i, v in enumerate(self.order)}
 
 
@@ -347,9 +366,11 @@ class VariableElimination(_Engine):
         elimination_order : {"auto", "min_fill", "min_degree", "min_weight"} or list
             ``"auto"`` (default): one min-fill order of the whole moral graph, computed once
             per network and restricted to the variables left after pruning (the pruned graph
-            is a subgraph, so the restricted order is no wider). A heuristic name computes a
-            fresh greedy order on the pruned graph; a list gives an explicit order of (at
-            least) the variables to eliminate.
+            is a subgraph, so the restricted order is no wider); on networks whose own
+            triangulation has factors of more than 2^20 entries, a fresh min-fill order of
+            the pruned graph is also tried and the narrower one kept. A heuristic name
+            computes a fresh greedy order on the pruned graph; a list gives an explicit order
+            of (at least) the variables to eliminate.
         check_evidence : bool
             Also sum out the evidence families that pruning set aside (they only scale the
             answer) to make sure the evidence has positive probability (default True). With
@@ -433,9 +454,24 @@ class VariableElimination(_Engine):
                         moral[a].update(fam)
                 for v in c.nodes:
                     moral[v].discard(v)
-                glob = elimination_order(moral, None, "min_fill", c.cards)
+                sets = []
+                glob = elimination_order(moral, None, "min_fill", c.cards, _cliques=sets)
                 c.global_rank = {v: i for i, v in enumerate(glob)}
-            return sorted(hidden, key=c.global_rank.__getitem__)
+                c.global_width = max((sum(math.log(c.cards[u]) for u in cs) for cs in sets),
+                                     default=0.0)
+            order = sorted(hidden, key=c.global_rank.__getitem__)
+            if len(order) <= 2 or c.global_width <= _AUTO_FRESH_LOG:
+                return order
+            # The restriction is never wider than the network's own triangulation, but that
+            # can be far wider than the pruned graph needs (dense networks such as munin):
+            # when its largest factor is big, try a fresh min-fill on the pruned graph too.
+            nb = self._interaction(factors)
+            width = _max_clique_log_size(nb, order, self._c.cards)
+            if width > _AUTO_FRESH_LOG:
+                fresh = elimination_order(nb, hidden, "min_fill", self._c.cards)
+                if _max_clique_log_size(nb, fresh, self._c.cards) < width:
+                    order = fresh
+            return order
         if not isinstance(heuristic, str):
             order = list(heuristic)
             missing = set(hidden) - set(order)
@@ -445,13 +481,17 @@ class VariableElimination(_Engine):
             return [v for v in order if v in hs]
         if len(hidden) <= 1:
             return list(hidden)
+        return elimination_order(self._interaction(factors), hidden, heuristic, self._c.cards)
+
+    @staticmethod
+    def _interaction(factors):
         nb: dict = {}
         for s, _ in factors:
             for u in s:
                 nb.setdefault(u, set()).update(s)
         for u in nb:
             nb[u].discard(u)
-        return elimination_order(nb, hidden, heuristic, self._c.cards)
+        return nb
 
     def map_query(self, evidence=None, elimination_order="auto", return_probability=False):
         """The most probable joint assignment of all non-evidence variables (max-product).

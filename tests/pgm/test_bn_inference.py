@@ -330,3 +330,20 @@ def test_junction_tree_heuristics_agree_and_auto_keeps_the_smaller_tree(seed):
     for v in bn.nodes[::7]:
         if v not in ev:
             np.testing.assert_allclose(ref[v], ve.query(v, ev).values, atol=1e-10)
+
+
+def test_auto_order_falls_back_to_a_fresh_order_on_wide_networks(monkeypatch):
+    import pgm.inference as inf
+    bn = _dense_bn(3, 24)
+    x = bn.sample(1, rng=0)[0]
+    ev = {bn.nodes[2]: int(x[2])}
+    want = VariableElimination(bn).query([bn.nodes[-1], bn.nodes[7]], ev, elimination_order="min_fill")
+    monkeypatch.setattr(inf, "_AUTO_FRESH_LOG", 0.0)  # every network counts as wide
+    got = VariableElimination(bn).query([bn.nodes[-1], bn.nodes[7]], ev)
+    np.testing.assert_allclose(got.values, want.values, atol=1e-12)
+    nb = {v: set() for v in "abcd"}
+    for a, b in [("a", "b"), ("b", "c"), ("c", "d"), ("d", "a")]:
+        nb[a].add(b)
+        nb[b].add(a)
+    # eliminating a 4-cycle: the first elimination creates a factor over 3 binary variables
+    assert inf._max_clique_log_size(nb, list("abcd"), dict.fromkeys("abcd", 2)) == pytest.approx(3 * np.log(2))
