@@ -415,8 +415,11 @@ class VariableElimination(_Engine):
         if vals.shape != tuple(c.cards[q] for q in query):  # a query var in no factor
             vals = np.broadcast_to(vals, [c.cards[q] for q in query]).copy()
         z = vals.sum()
-        if z > 0 and check_evidence and not all(self._positive(v) for v in other):
-            # a table with zeros among the set-aside families: the evidence may be impossible
+        if z > 0 and check_evidence and not all(self._positive_row(v, ev[v]) for v in other
+                                                if v in ev):
+            # The set-aside families multiply to sum_h prod_u p(u | pa_u) prod_v p(e_v | pa_v)
+            # (u unobserved, v observed). The unobserved CPDs alone sum to 1, so when every
+            # p(e_v | pa_v) > 0 for all parent states the sum is > 0; otherwise compute it.
             if not self._constant(self._factors(other, ev)) > 0:
                 z = 0.0
         if not z > 0:
@@ -425,11 +428,13 @@ class VariableElimination(_Engine):
                 "P(variables | evidence) is undefined")
         return DiscreteFactor(tuple(query), vals / z, copy=False, validate=False)
 
-    def _positive(self, v):
+    def _positive_row(self, v, k):
+        """Whether p(v = k | pa) > 0 for every parent configuration (cached)."""
         pos = self._c.__dict__.setdefault("positive", {})
-        if v not in pos:
-            pos[v] = bool(self._c.tables[v].min() > 0)
-        return pos[v]
+        key = (v, k)
+        if key not in pos:
+            pos[key] = bool(self._c.tables[v][k].min() > 0)
+        return pos[key]
 
     def _constant(self, factors):
         """Sum of the product of ``factors`` over all their variables (scaled, > 0 test only)."""

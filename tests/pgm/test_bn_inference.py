@@ -286,6 +286,9 @@ def test_impossible_evidence_in_a_pruned_branch_is_still_caught():
     np.testing.assert_allclose(ve.query("A", {"B": 1, "D": 1}, check_evidence=False).values,
                                [0.7 / 1.1, 0.4 / 1.1])
     np.testing.assert_allclose(ve.query("A", {"B": 1, "D": 0}).values, [0.7 / 1.1, 0.4 / 1.1])
+    # a zero in the evidence row that other parent states make up for: possible evidence
+    bn.add_cpds(TabularCPD("D", 2, [[1.0, 0.5], [0.0, 0.5]], ["C"], [2]))
+    np.testing.assert_allclose(ve.query("A", {"B": 1, "D": 1}).values, [0.7 / 1.1, 0.4 / 1.1])
 
 
 def test_pruning_ignores_unrelated_impossible_structure():
