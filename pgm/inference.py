@@ -711,6 +711,25 @@ class JunctionTree(_Engine):
                 h = self._home.get(u)
                 if h is None or pots[i].size < pots[h[0]].size:
                     self._home[u] = (i, tuple(a for a in range(len(cl)) if a != k), k)
+        # Barren subtrees. The variables that occur only below the separator of clique i are
+        # those whose topmost clique (the largest index holding them) lies in i's subtree;
+        # their CPDs are all assigned in that subtree. When the subtree holds no other CPD,
+        # summing it out is summing a conditional distribution: without evidence below, the
+        # upward message of i is identically 1 and need not be computed.
+        top = {}
+        for i, cl in enumerate(cliques):
+            for u in cl:
+                top[u] = i  # increasing i: the last one is the topmost
+        sub_top = [0] * len(cliques)
+        sub_cpd = [len(a) for a in assigned]
+        for u, i in top.items():
+            sub_top[i] += 1
+        for i in range(len(cliques)):
+            p = parent[i]
+            if p >= 0:
+                sub_top[p] += sub_top[i]
+                sub_cpd[p] += sub_cpd[i]
+        self._barren = [a == b for a, b in zip(sub_top, sub_cpd)]
 
     def to_networkx(self) -> nx.Graph:
         """The clique tree: nodes are clique indices with attribute ``variables``."""
@@ -756,7 +775,13 @@ class JunctionTree(_Engine):
             shape = [1] * len(self.cliques[i])
             shape[ax] = c.cards[v]
             inbox[i].append(m.reshape(shape))
-        msgs = [None] * n
+        evbelow = [False] * n  # evidence in the clique's subtree
+        for v in ev:
+            i = self._home[v][0]
+            while i >= 0 and not evbelow[i]:
+                evbelow[i] = True
+                i = self.parent[i]
+        msgs = [None] * n  # None: the message is identically 1 (a barren subtree)
         log_z = 0.0
         for i in range(n):  # children before parents
             t = self._pots[i]
@@ -767,7 +792,7 @@ class JunctionTree(_Engine):
                     t *= m
             up[i] = t
             p = self.parent[i]
-            if p >= 0:
+            if p >= 0 and (evbelow[i] or not self._barren[i]):
                 raw = _add(t, self._sum_axes[i]) if self._sum_axes[i] else t
                 z = float(_add(raw, None))
                 if not z > 0:
@@ -797,7 +822,7 @@ class JunctionTree(_Engine):
                 # parent's belief, which holds raw/z as a factor, is 0 on that separator state
                 # too, so dividing by 1 there gives the 0. Since sep sums to 1 and
                 # sum(up_i * sep / raw) = sum(sep), b_i comes out normalised.
-                ratio = sep / np.where(raw > 0, raw, 1.0)
+                ratio = sep if raw is None else sep / np.where(raw > 0, raw, 1.0)
                 beliefs[i] = t * ratio.reshape(self._sep_shape_in_child[i])
         return beliefs, log_z
 
