@@ -334,8 +334,9 @@ class BayesianNetwork(DAG):
             # Reverse topological order: when v is eliminated its children are gone, so v
             # occurs in its own CPD only (plus any message kept below), and summing it out
             # leaves a message over its parents that is identically 1 when the CPD is valid.
-            # Such a message is dropped (the step of the proof); a message off 1 is kept and
-            # multiplied on, so the total stays the exact sum of the joint.
+            # A message within atol of 1 is dropped (the step of the proof; the total is then
+            # exact up to n_nodes * atol); a message off 1 by more is kept and multiplied on,
+            # so the total reports the actual sum of the (improper) joint.
             factors = [self._cpds[v].to_factor() for v in self.nodes]
             for v in reversed(self.topological_order()):
                 mine = [f for f in factors if v in f.variables]
