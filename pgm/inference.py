@@ -415,13 +415,25 @@ class VariableElimination(_Engine):
         if vals.shape != tuple(c.cards[q] for q in query):  # a query var in no factor
             vals = np.broadcast_to(vals, [c.cards[q] for q in query]).copy()
         z = vals.sum()
-        if z > 0 and check_evidence and not all(self._positive_row(v, ev[v]) for v in other
-                                                if v in ev):
+        if z > 0 and check_evidence and other:
             # The set-aside families multiply to sum_h prod_u p(u | pa_u) prod_v p(e_v | pa_v)
-            # (u unobserved, v observed). The unobserved CPDs alone sum to 1, so when every
-            # p(e_v | pa_v) > 0 for all parent states the sum is > 0; otherwise compute it.
-            if not self._constant(self._factors(other, ev)) > 0:
-                z = 0.0
+            # (u unobserved, v observed). A term is > 0 when all its factors are; rows
+            # p(e_v | .) > 0 for every parent state never vanish, and the unobserved CPDs that
+            # are not ancestors of a "risky" observed node (one whose evidence row has a zero)
+            # sum to 1 whatever the rest. So only the risky nodes and their ancestors among
+            # the set-aside families are summed, and nothing at all when there are none.
+            risky = [v for v in other if v in ev and not self._positive_row(v, ev[v])]
+            if risky:
+                pool = set(other)
+                keep = set()
+                stack = list(risky)
+                while stack:
+                    u = stack.pop()
+                    if u in pool and u not in keep:
+                        keep.add(u)
+                        stack.extend(c.parents[u])
+                if not self._constant(self._factors(list(keep), ev)) > 0:
+                    z = 0.0
         if not z > 0:
             raise ImpossibleEvidenceError(
                 f"evidence: {_evidence_msg(ev, c.names)} has probability zero under the model; "

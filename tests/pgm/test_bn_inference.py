@@ -350,3 +350,33 @@ def test_auto_order_falls_back_to_a_fresh_order_on_wide_networks(monkeypatch):
         nb[b].add(a)
     # eliminating a 4-cycle: the first elimination creates a factor over 3 binary variables
     assert inf._max_clique_log_size(nb, list("abcd"), dict.fromkeys("abcd", 2)) == pytest.approx(3 * np.log(2))
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.tuples(st.integers(0, 2**32 - 1), st.integers(2, 7)), st.integers(0, 2**32 - 1))
+def test_impossible_evidence_is_always_detected(p, qseed):
+    # CPDs with many zeros: whatever evidence is drawn, VE raises exactly when P(e) = 0
+    bn0 = random_bn(*p)
+    bn = BayesianNetwork(bn0.edges, bn0.nodes)
+    rng = np.random.default_rng(qseed)
+    cpds = []
+    for v in bn0.nodes:
+        c = bn0.get_cpd(v)
+        t = c.values * (rng.random(c.values.shape) < 0.6)
+        t[0, t.sum(axis=0) == 0] = 1.0
+        cpds.append(TabularCPD(v, c.cardinality, t / t.sum(axis=0), c.parents, c.parents_card))
+    bn.add_cpds(*cpds)
+    nodes = list(bn.nodes)
+    ev = {v: int(rng.integers(bn.get_cpd(v).cardinality)) for v in nodes if rng.random() < 0.5}
+    rest = [v for v in nodes if v not in ev]
+    if not rest:
+        return
+    q = rest[int(rng.integers(len(rest)))]
+    J = brute_joint(bn)
+    pe = J[tuple(ev.get(v, slice(None)) for v in nodes)].sum()
+    ve = VariableElimination(bn)
+    if pe > 0:
+        np.testing.assert_allclose(ve.query([q], ev).values, brute_conditional(bn, [q], ev), atol=1e-10)
+    else:
+        with pytest.raises(ImpossibleEvidenceError):
+            ve.query([q], ev)
