@@ -8,7 +8,8 @@
   min-degree, min-weight, or an explicit list.
 * :class:`JunctionTree` — compiled once (moral graph, min-fill triangulation, clique tree
   from the elimination, CPDs multiplied into clique potentials); :meth:`JunctionTree.marginals`
-  then calibrates with evidence in one upward and one downward pass (Hugin-style, 0/0 := 0) and
+  then calibrates with evidence in one upward and one downward pass (Hugin-style, 0/0 := 0;
+  the upward messages of evidence-free barren subtrees are identically 1 and skipped) and
   returns every single-node posterior marginal at once.
 * :func:`elimination_order` — the greedy heuristics, on any undirected graph.
 
