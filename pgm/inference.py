@@ -477,8 +477,16 @@ class VariableElimination(_Engine):
                 c.global_rank = {v: i for i, v in enumerate(glob)}
                 c.global_width = max((sum(math.log(c.cards[u]) for u in cs) for cs in sets),
                                      default=0.0)
+                c.global_cliques = dict(zip(glob, sets))
             order = sorted(hidden, key=c.global_rank.__getitem__)
             if len(order) <= 2 or c.global_width <= _AUTO_FRESH_LOG:
+                return order
+            # Eliminating in this order on the pruned graph (a subgraph of the moral graph)
+            # creates cliques inside the network's own elimination cliques: bound by those.
+            live = {u for sc, _ in factors for u in sc}
+            lc = {u: math.log(self._c.cards[u]) for u in live}
+            bound = max(sum(lc[u] for u in c.global_cliques[v] if u in lc) for v in order)
+            if bound <= _AUTO_FRESH_LOG:
                 return order
             # The restriction is never wider than the network's own triangulation, but that
             # can be far wider than the pruned graph needs (dense networks such as munin):
@@ -794,7 +802,8 @@ class JunctionTree(_Engine):
             while i >= 0 and not evbelow[i]:
                 evbelow[i] = True
                 i = self.parent[i]
-        msgs = [None] * n  # None: the message is identically 1 (a barren subtree)
+        msgs = [None] * n  # None: a skipped message (a barren subtree)
+        lz_in = [0.0] * n  # log normalisers of the messages sent up inside each subtree
         log_z = 0.0
         for i in range(n):  # children before parents
             t = self._pots[i]
@@ -812,8 +821,13 @@ class JunctionTree(_Engine):
                     raise ImpossibleEvidenceError(
                         f"evidence: {_evidence_msg(ev, c.names)} has probability zero under the model")
                 log_z += math.log(z)
+                lz_in[p] += lz_in[i] + math.log(z)
                 msgs[i] = raw  # kept unnormalised for the downward division
                 inbox[p].append((raw / z).reshape(self._sep_shape_in_parent[i]))
+            elif p >= 0:
+                # barren: the exact message is 1, i.e. the product of the normalised messages
+                # received below times their normalisers; those normalisers cancel
+                log_z -= lz_in[i]
         beliefs = [None] * n
         for i in range(n - 1, -1, -1):  # parents before children
             if not needed[i]:
@@ -835,8 +849,12 @@ class JunctionTree(_Engine):
                 # parent's belief, which holds raw/z as a factor, is 0 on that separator state
                 # too, so dividing by 1 there gives the 0. Since sep sums to 1 and
                 # sum(up_i * sep / raw) = sum(sep), b_i comes out normalised.
-                ratio = sep if raw is None else sep / np.where(raw > 0, raw, 1.0)
-                beliefs[i] = t * ratio.reshape(self._sep_shape_in_child[i])
+                if raw is None:  # skipped message: up_i sums to a constant on the separator
+                    b = t * sep.reshape(self._sep_shape_in_child[i])
+                    beliefs[i] = b / _add(b, None)
+                else:
+                    ratio = sep / np.where(raw > 0, raw, 1.0)
+                    beliefs[i] = t * ratio.reshape(self._sep_shape_in_child[i])
         return beliefs, log_z
 
     def marginals(self, evidence=None, variables=None) -> dict:

@@ -149,6 +149,8 @@ def test_junction_tree_marginals_and_evidence_equal_brute_force(p, qseed):
     J = brute_joint(bn)
     pe = J[tuple(ev.get(v, slice(None)) for v in bn.nodes)].sum()
     assert jt.log_evidence(ev) == pytest.approx(np.log(pe), abs=1e-9)
+    beliefs, _ = jt.calibrate(ev)
+    assert all(b.sum() == pytest.approx(1.0, abs=1e-9) for b in beliefs)
     # a clique forest with the running-intersection property covering every family
     T = jt.to_networkx()
     assert nx.is_forest(T)
