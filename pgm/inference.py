@@ -802,7 +802,7 @@ class JunctionTree(_Engine):
             while i >= 0 and not evbelow[i]:
                 evbelow[i] = True
                 i = self.parent[i]
-        msgs = [None] * n  # None: a skipped message (a barren subtree)
+        msgs = [None] * n  # None: a skipped message (a barren subtree); a root: its total
         lz_in = [0.0] * n  # log normalisers of the messages sent up inside each subtree
         log_z = 0.0
         for i in range(n):  # children before parents
@@ -828,6 +828,13 @@ class JunctionTree(_Engine):
                 # barren: the exact message is 1, i.e. the product of the normalised messages
                 # received below times their normalisers; those normalisers cancel
                 log_z -= lz_in[i]
+            else:  # a root: its total is P(evidence) over its tree (checked for every tree)
+                z = float(_add(t, None))
+                if not z > 0:
+                    raise ImpossibleEvidenceError(
+                        f"evidence: {_evidence_msg(ev, c.names)} has probability zero under the model")
+                log_z += math.log(z)
+                msgs[i] = z
         beliefs = [None] * n
         for i in range(n - 1, -1, -1):  # parents before children
             if not needed[i]:
@@ -835,12 +842,7 @@ class JunctionTree(_Engine):
             p = self.parent[i]
             t = up[i]
             if p < 0:
-                z = float(_add(t, None))
-                if not z > 0:
-                    raise ImpossibleEvidenceError(
-                        f"evidence: {_evidence_msg(ev, c.names)} has probability zero under the model")
-                log_z += math.log(z)
-                beliefs[i] = t / z
+                beliefs[i] = t / msgs[i]
             else:
                 bp = beliefs[p]
                 sep = _add(bp, self._sum_axes_parent[i]) if self._sum_axes_parent[i] else bp

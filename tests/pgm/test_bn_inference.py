@@ -252,6 +252,18 @@ def test_impossible_evidence_is_an_error_not_nan():
         VariableElimination(bn).map_query(ev)
 
 
+def test_impossible_evidence_in_another_tree_of_the_forest_is_caught():
+    bn = BayesianNetwork([("A", "B"), ("C", "D")])
+    bn.add_cpds(TabularCPD("A", 2, [0.5, 0.5]), TabularCPD("C", 2, [0.5, 0.5]),
+                TabularCPD("B", 2, [[0.3, 0.6], [0.7, 0.4]], ["A"], [2]),
+                TabularCPD("D", 2, [[1.0, 1.0], [0.0, 0.0]], ["C"], [2]))
+    jt = JunctionTree(bn)
+    with pytest.raises(ImpossibleEvidenceError):
+        jt.marginals({"B": 1, "D": 1}, variables=["A"])
+    np.testing.assert_allclose(jt.marginals({"B": 1, "D": 0}, variables=["A"])["A"],
+                               [0.7 / 1.1, 0.4 / 1.1])
+
+
 def test_replacing_a_cpd_is_revalidated_by_existing_engines():
     bn = sprinkler()
     ve = VariableElimination(bn)
