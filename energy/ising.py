@@ -157,7 +157,8 @@ class IsingModel:
         return self.state_energy(self.initial_state(x))
 
     def state_energy(self, state) -> float:
-        s1, s2, s3 = K.ising_sums(state, self.y, self.connectivity)
+        with K.threads_for(self.y.size):
+            s1, s2, s3 = K.ising_sums(state, self.y, self.connectivity)
         return self.h * s1 - self.eta * s2 - self.beta * s3
 
     def neighbour_sum(self, x) -> np.ndarray:
@@ -192,6 +193,10 @@ class IsingModel:
 
     def sample_block(self, state, block, temperature: float, rng) -> int:
         """Update one block in place: argmax at T = 0, a draw from p(block | rest) at T > 0."""
+        with K.threads_for(self.y.size):
+            return self._sample_block(state, block, temperature, rng)
+
+    def _sample_block(self, state, block, temperature, rng):
         Kc = self.connectivity
         if temperature == 0:
             if block == "raster":
@@ -218,12 +223,14 @@ class IsingModel:
         """
         if self.order == "raster" or self.connectivity != 4:
             return sum(int(self.sample_block(state, b, temperature, rng)) for b in self.blocks)
-        n_chunks = numba.get_num_threads()
-        if temperature == 0:
-            c0, c1 = K.icm_sweep4(state, self.y, *self._row_consts, n_chunks)
-        else:
-            seed = int(rng.integers(0, 2**63))
-            c0, c1 = K.gibbs_sweep4(state, self.y, self._thresholds(temperature), seed, n_chunks)
+        with K.threads_for(self.y.size):
+            n_chunks = numba.get_num_threads()
+            if temperature == 0:
+                c0, c1 = K.icm_sweep4(state, self.y, *self._row_consts, n_chunks)
+            else:
+                seed = int(rng.integers(0, 2**63))
+                c0, c1 = K.gibbs_sweep4(state, self.y, self._thresholds(temperature), seed,
+                                        n_chunks)
         return int(c0 + c1)
 
     def observe(self, state) -> np.ndarray:

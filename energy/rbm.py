@@ -49,11 +49,14 @@ from pgm.utils import check_array, check_rng, check_scalar
 
 from . import _rbm_kernels as K
 from ._io import load_npz_checked, save_npz_atomic
-from ._kernels import stable_sigmoid
+from ._kernels import PARALLEL_MIN_WORK as _PARALLEL_MIN_WORK
+from ._kernels import stable_sigmoid, threads_for
 from .optim import SGD
 from .sampler import block_gibbs
 
 __all__ = ["BernoulliRBM", "RBMChains", "AISResult", "softplus", "plot_filters", "plot_samples"]
+
+_PARALLEL_MIN_FLOPS = 1 << 20     # B·H·V of a batch's products
 
 _EMPTY = {np.dtype(np.float64): np.empty((0, 0)), np.dtype(np.float32): np.empty((0, 0), np.float32)}
 
@@ -233,7 +236,8 @@ class BernoulliRBM:
 
     def _sample(self, pre, bias, gen):
         s = np.empty_like(pre)
-        K.sample_layer(pre, bias, _seed(gen), _EMPTY[pre.dtype], s, 1.0)
+        with threads_for(s.size):
+            K.sample_layer(pre, bias, _seed(gen), _EMPTY[pre.dtype], s, 1.0)
         return s
 
     def transform(self, X):
@@ -381,11 +385,13 @@ class BernoulliRBM:
         logw = np.zeros(M)
         empty = _EMPTY[np.dtype(np.float64)]
         h = np.empty((M, H))
-        for t in range(1, betas.size):
-            beta = betas[t]
-            logw += log_pstar(v, beta) - log_pstar(v, betas[t - 1])
-            K.sample_layer(beta * (v @ C.T), beta * a, _seed(gen), empty, h, 1.0)
-            K.sample_layer(beta * (h @ C), (1 - beta) * bA + beta * b, _seed(gen), empty, v, 1.0)
+        with threads_for(M * max(H, b.size)):
+            for t in range(1, betas.size):
+                beta = betas[t]
+                logw += log_pstar(v, beta) - log_pstar(v, betas[t - 1])
+                K.sample_layer(beta * (v @ C.T), beta * a, _seed(gen), empty, h, 1.0)
+                K.sample_layer(beta * (h @ C), (1 - beta) * bA + beta * b, _seed(gen), empty, v,
+                               1.0)
         log_mean = float(logsumexp(logw) - math.log(M))
         w = np.exp(logw - logw.max())
         stderr = float(w.std(ddof=1) / w.mean() / math.sqrt(M))
@@ -430,7 +436,9 @@ class BernoulliRBM:
         n_batches = n // B          # a last partial batch is left out of this epoch
         if n_batches == 0:
             raise ValueError(f"batch_size: {B} leaves no full batch in {n} examples")
-        nblk = max(1, min(numba.get_num_threads(), B))
+        # threads pay off only when a batch's products are big (see _kernels.threads_for)
+        parallel = B * H * V >= _PARALLEL_MIN_FLOPS
+        nblk = max(1, min(numba.get_num_threads(), B)) if parallel else 1
         vd = np.empty((B, V), dt)
         V2 = np.empty((2 * B, V), dt)    # [v_data; v_k]
         H2T = np.empty((H, 2 * B), dt)   # [-p(h|v_data); p(h|v_k)]ᵀ / B
@@ -446,7 +454,8 @@ class BernoulliRBM:
         k = int(self.k)
         total_ce = 0.0
         # BLAS runs single-threaded inside the numba threads (one pool busy at a time)
-        with threadpool_limits(limits=1, user_api="blas"):
+        with threadpool_limits(limits=1, user_api="blas"), \
+                threads_for(_PARALLEL_MIN_WORK if parallel else 0):
             for m in range(n_batches):
                 np.take(X, order[m * B:(m + 1) * B], axis=0, out=vd)
                 seeds = gen.integers(0, 2**63, size=2 * k + 1, dtype=np.uint64)
@@ -588,6 +597,12 @@ class RBMChains:
         else:
             raise ValueError(f"block: expected 'h' or 'v', got {block!r}")
         old = out.copy()
+        with threads_for(out.size):
+            self._draw(x, bias, out, temperature, rng)
+        return int(np.count_nonzero(out != old))
+
+    @staticmethod
+    def _draw(x, bias, out, temperature, rng):
         if temperature == 0:
             z = x + bias
             out[...] = np.where(z > 0, 1, np.where(z < 0, 0, out))
@@ -595,7 +610,6 @@ class RBMChains:
             T = float(temperature)
             K.sample_layer(np.ascontiguousarray(x / T), (bias / T).astype(x.dtype), _seed(rng),
                            _EMPTY[x.dtype], out, 1.0)
-        return int(np.count_nonzero(out != old))
 
     def state_energy(self, state):
         return float(self.rbm.energy(state["v"], state["h"]).sum())
