@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import os
 
 import numpy as np
 
@@ -55,6 +56,40 @@ def _pair(v, name, low=0):
     return a, b
 
 
+_BATCHED_OK = None
+
+
+def _batched_blas_ready() -> bool:
+    """Make the BLAS that numba's ``np.dot`` calls single-threaded, once; True when it is.
+
+    The batched kernels call a GEMM from every numba thread; a multi-threaded BLAS inside
+    them oversubscribes the cores (measured 4-6x slower on 2 cores). numba's ``np.dot`` goes
+    through SciPy's BLAS (``scipy.linalg.cython_blas``), which in pip wheels is a library of
+    its own (``scipy.libs/libscipy_openblas*``), separate from NumPy's. With threadpoolctl
+    installed that library is set to one thread the first time a batched convolution runs
+    (NumPy's own BLAS is left alone unless the two are the same library, as in conda).
+    Without threadpoolctl the batched path is used only when ``OPENBLAS_NUM_THREADS`` /
+    ``OMP_NUM_THREADS`` / ``MKL_NUM_THREADS`` is 1.
+    """
+    global _BATCHED_OK
+    if _BATCHED_OK is None:
+        try:
+            import scipy.linalg.cython_blas  # noqa: F401  (load the BLAS numba calls)
+            from threadpoolctl import ThreadpoolController
+        except ImportError:
+            _BATCHED_OK = any(os.environ.get(v) == "1" for v in
+                              ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"))
+            return _BATCHED_OK
+        libs = [lib for lib in ThreadpoolController().lib_controllers if lib.user_api == "blas"]
+        np_dir = os.path.dirname(np.__file__)
+        own = [lib for lib in libs if not lib.filepath.startswith(np_dir)] or libs
+        for lib in own:
+            if lib.num_threads != 1:
+                lib.set_num_threads(1)
+        _BATCHED_OK = True
+    return _BATCHED_OK
+
+
 def conv_output_size(H, kernel_size, stride=1, padding=0, dilation=1):
     """Output length ``floor((H + 2p - d(k-1) - 1)/s + 1)`` along one spatial axis."""
     return K.out_size(H, kernel_size, stride, padding, dilation)
@@ -78,9 +113,11 @@ def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1, method=None) -
     method : {None, 'batched', 'im2col'}
         'im2col' builds the (C·kH·kW, N·Ho·Wo) column matrix for the whole batch (numba) and
         does one GEMM; its input gradient is col2im (a numba scatter-add) of Wᵀ·G.
-        'batched' (the default, None) does the same per image inside a numba loop that is
-        parallel over the batch: each image's columns stay in cache and each thread runs a
-        single-threaded GEMM; 2-4x faster on LeNet-sized layers (benchmarks/bench_cnn.py).
+        'batched' does the same per image inside a numba loop that is parallel over the batch:
+        each image's columns stay in cache and each thread runs a single-threaded GEMM; 2-4x
+        faster on LeNet-sized layers (benchmarks/bench_cnn.py). It sets the BLAS that numba
+        calls to one thread (see :func:`_batched_blas_ready`). None: 'batched' when that is
+        possible, else 'im2col'.
 
     Returns
     -------
@@ -106,7 +143,9 @@ def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1, method=None) -
     if X.dtype != Wt.dtype:
         raise TypeError(f"conv2d: input dtype {X.dtype} differs from the weight's {Wt.dtype}")
     if method is None:
-        method = "batched"
+        method = "batched" if _batched_blas_ready() else "im2col"
+    elif method == "batched":
+        _batched_blas_ready()
     if method not in ("batched", "im2col"):
         raise ValueError(f"method: expected 'batched', 'im2col' or None, got {method!r}")
     parents = (x, weight) if bias is None else (x, weight, bias)
