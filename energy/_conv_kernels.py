@@ -23,8 +23,27 @@ compare it with.
 
 from __future__ import annotations
 
+import numba
 import numpy as np
 from numba import njit, prange
+
+#: below this much work (elements touched, or multiply-adds for the convolutions) a kernel
+#: runs on the calling thread only: waking the other threads costs more than it saves, and
+#: far more on a loaded machine, where a parallel region waits for a descheduled thread.
+PARALLEL_MIN_WORK = 1 << 17
+
+
+def call(kernel, work, *args):
+    """Run ``kernel(*args)``, on one thread when ``work < PARALLEL_MIN_WORK``."""
+    if work < PARALLEL_MIN_WORK:
+        prev = numba.get_num_threads()
+        if prev > 1:
+            numba.set_num_threads(1)
+            try:
+                return kernel(*args)
+            finally:
+                numba.set_num_threads(prev)
+    return kernel(*args)
 
 
 def out_size(H, k, s, p, d=1):

@@ -153,11 +153,13 @@ def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1, method=None) -
 
     if method == "batched":
         bvec = bias.data if bias is not None else np.zeros(O, X.dtype)
-        out = K.conv_forward_batched(X, W2, bvec, kh, kw, sh, sw, ph, pw, dh, dw, Ho, Wo)
+        macs = N * O * Ho * Wo * W2.shape[1]
+        out = K.call(K.conv_forward_batched, macs // 8, X, W2, bvec, kh, kw, sh, sw, ph, pw, dh,
+                     dw, Ho, Wo)
 
         def backward(g):
-            part, gx = K.conv_backward_batched(X, W2, np.ascontiguousarray(g), kh, kw, sh, sw,
-                                               ph, pw, dh, dw, x.requires_grad)
+            part, gx = K.call(K.conv_backward_batched, macs // 4, X, W2, np.ascontiguousarray(g), kh,
+                              kw, sh, sw, ph, pw, dh, dw, x.requires_grad)
             gw = part.sum(axis=0).reshape(Wt.shape) if weight.requires_grad else None
             gx = gx if x.requires_grad else None
             if bias is None:
@@ -165,7 +167,8 @@ def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1, method=None) -
             return gx, gw, (g.sum(axis=(0, 2, 3)) if bias.requires_grad else None)
         return Tensor.from_op(out, parents, backward, "conv2d")
 
-    cols = K.im2col(X, kh, kw, sh, sw, ph, pw, dh, dw, Ho, Wo)        # (C kh kw, N Ho Wo)
+    cols = K.call(K.im2col, N * Ho * Wo * W2.shape[1], X, kh, kw, sh, sw, ph, pw, dh, dw, Ho,
+                  Wo)                                                  # (C kh kw, N Ho Wo)
     out2 = W2 @ cols                                                   # (O, N Ho Wo)
     if bias is not None:
         out2 += bias.data[:, None]
@@ -176,7 +179,8 @@ def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1, method=None) -
         gw = (cols @ g2.T).T.reshape(Wt.shape) if weight.requires_grad else None
         gx = None
         if x.requires_grad:
-            gx = K.col2im(W2.T @ g2, N, C, H, W, kh, kw, sh, sw, ph, pw, dh, dw, Ho, Wo)
+            gx = K.call(K.col2im, g2.size * W2.shape[1], W2.T @ g2, N, C, H, W, kh, kw, sh, sw, ph, pw,
+                        dh, dw, Ho, Wo)
         if bias is None:
             return gx, gw
         return gx, gw, (g2.sum(axis=1) if bias.requires_grad else None)
@@ -204,9 +208,10 @@ def max_pool2d(x, kernel_size, stride=None, padding=0) -> Tensor:
     Ho, Wo = K.out_size(H, kh, sh, ph), K.out_size(W, kw, sw, pw)
     if Ho < 1 or Wo < 1:
         raise ValueError(f"max_pool2d: input of shape {x.shape} is smaller than the window {(kh, kw)}")
-    out, arg = K.maxpool_forward(np.ascontiguousarray(x.data), kh, kw, sh, sw, ph, pw, Ho, Wo)
+    out, arg = K.call(K.maxpool_forward, x.size, np.ascontiguousarray(x.data), kh, kw, sh, sw, ph, pw,
+                      Ho, Wo)
     return Tensor.from_op(out, (x,),
-                          lambda g: (K.maxpool_backward(np.ascontiguousarray(g), arg, H, W),),
+                          lambda g: (K.call(K.maxpool_backward, x.size, np.ascontiguousarray(g), arg, H, W),),
                           "max_pool2d")
 
 
@@ -219,10 +224,11 @@ def avg_pool2d(x, kernel_size, stride=None, padding=0) -> Tensor:
     Ho, Wo = K.out_size(H, kh, sh, ph), K.out_size(W, kw, sw, pw)
     if Ho < 1 or Wo < 1:
         raise ValueError(f"avg_pool2d: input of shape {x.shape} is smaller than the window {(kh, kw)}")
-    out = K.avgpool_forward(np.ascontiguousarray(x.data), kh, kw, sh, sw, ph, pw, Ho, Wo)
+    out = K.call(K.avgpool_forward, x.size, np.ascontiguousarray(x.data), kh, kw, sh, sw, ph, pw, Ho, Wo)
     return Tensor.from_op(
         out, (x,),
-        lambda g: (K.avgpool_backward(np.ascontiguousarray(g), H, W, kh, kw, sh, sw, ph, pw),),
+        lambda g: (K.call(K.avgpool_backward, x.size, np.ascontiguousarray(g), H, W, kh, kw, sh, sw,
+                           ph, pw),),
         "avg_pool2d")
 
 
