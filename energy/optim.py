@@ -118,7 +118,8 @@ class Optimizer:
             if g is None:
                 continue
             a = p.data if isinstance(p, Tensor) else p
-            g = np.asarray(g, dtype=a.dtype)
+            if type(g) is not np.ndarray or g.dtype != a.dtype:
+                g = np.asarray(g, dtype=a.dtype)
             if self.maximize:
                 g = -g
             if self._decay[i]:
@@ -162,9 +163,9 @@ class SGD(Optimizer):
         self.nesterov = bool(nesterov)
 
     def _update(self, i, a, g):
-        lr = np.asarray(self.lr, dtype=a.dtype)
+        # Python floats are "weak" scalars in numpy: a float32 array stays float32
         if self.momentum:
-            mu = np.asarray(self.momentum, dtype=a.dtype)
+            mu = self.momentum
             v = self.state[i].get("v")
             if v is None:
                 v = self.state[i]["v"] = np.array(g, copy=True)
@@ -172,9 +173,9 @@ class SGD(Optimizer):
                 v *= mu
                 v += g
             d = g + mu * v if self.nesterov else v
-            a -= lr * d
+            a -= self.lr * d
         else:
-            a -= lr * g
+            a -= self.lr * g
 
 
 class Adam(Optimizer):
