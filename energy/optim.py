@@ -18,7 +18,7 @@ Examples
 >>> W = np.ones((2, 2)); b = np.ones(2)
 >>> opt = SGD([W, b], lr=0.1, weight_decay=0.5)
 >>> opt.step([np.zeros((2, 2)), np.zeros(2)])
->>> W[0, 0], b[0]
+>>> float(W[0, 0]), float(b[0])
 (0.95, 1.0)
 """
 
@@ -148,7 +148,7 @@ class SGD(Optimizer):
     >>> opt = SGD([x], lr=0.1, momentum=0.9, nesterov=True)
     >>> for _ in range(200):
     ...     opt.step([2 * x])              # minimise x**2
-    >>> abs(x[0]) < 1e-6
+    >>> bool(abs(x[0]) < 1e-6)
     True
     """
 
