@@ -804,11 +804,14 @@ def cross_entropy(logits, target, reduction: str = "mean") -> Tensor:
         if t.shape != (n,):
             raise ValueError(f"cross_entropy: integer targets must have shape ({n},) to match "
                              f"logits {logits.shape}, got {t.shape}")
-        if n and (t.min() < 0 or t.max() >= c):
-            raise ValueError(f"cross_entropy: class indices must lie in [0, {c}), got values "
-                             f"in [{t.min()}, {t.max()}]")
         rows = np.arange(n)
-        per = -L[rows, t]
+        try:
+            if n and t.min() < 0:
+                raise IndexError
+            per = -L[rows, t]           # an index >= n_classes raises IndexError here
+        except IndexError:
+            raise ValueError(f"cross_entropy: class indices must lie in [0, {c}), got values "
+                             f"in [{t.min()}, {t.max()}]") from None
 
         def dlogits():
             d = np.exp(L)

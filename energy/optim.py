@@ -77,6 +77,7 @@ class Optimizer:
         self._decay = [self.weight_decay if (decay_bias or a.ndim >= 2) else 0.0
                        for a in self._arrays]
         self.state = [dict() for _ in self.params]
+        self._all_tensors = all(isinstance(p, Tensor) for p in self.params)
         self.steps = 0
 
     def zero_grad(self):
@@ -86,6 +87,8 @@ class Optimizer:
                 p.grad = None
 
     def _grads(self, grads):
+        if grads is None and self._all_tensors:
+            return [p.grad for p in self.params]
         if grads is None:
             out = []
             for i, p in enumerate(self.params):
