@@ -37,7 +37,7 @@ from energy.autodiff import Parameter, Tensor
 from pgm.utils import check_rng
 
 from .layers import as_input
-from .module import Module
+from .module import Module, _MacCounter
 
 __all__ = ["conv2d", "max_pool2d", "avg_pool2d", "Conv2d", "MaxPool2d", "AvgPool2d",
            "conv_output_size"]
@@ -150,6 +150,8 @@ def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1, method=None) -
         raise ValueError(f"method: expected 'batched', 'im2col' or None, got {method!r}")
     parents = (x, weight) if bias is None else (x, weight, bias)
     W2 = Wt.reshape(O, -1)
+    if _MacCounter.total is not None:
+        _MacCounter.total += N * O * Ho * Wo * W2.shape[1]
 
     if method == "batched":
         bvec = bias.data if bias is not None else np.zeros(O, X.dtype)

@@ -27,7 +27,7 @@ import numpy as np
 
 from energy.autodiff import Parameter, Tensor
 
-__all__ = ["Module", "Parameter", "count_params"]
+__all__ = ["Module", "Parameter", "count_params", "count_macs"]
 
 
 class Module:
@@ -258,3 +258,37 @@ def count_params(model: Module, trainable_only: bool = True) -> int:
         return int(model.size)
     ps = model.parameters()
     return int(sum(p.size for p in ps if p.requires_grad or not trainable_only))
+
+
+class _MacCounter:
+    """Active counter of multiply-adds (set by :func:`count_macs`, read by linear/conv ops)."""
+
+    total = None
+
+
+def count_macs(model: Module, input_shape, dtype=None) -> int:
+    """Multiply-adds of one forward pass of ``model`` on an input of ``input_shape``.
+
+    Counts the matrix products of ``linear`` (N·in·out) and ``conv2d`` (N·O·Ho·Wo·C·kH·kW),
+    which dominate the cost; element-wise ops, pooling and normalisation are not counted.
+    Runs one forward pass on zeros in evaluation mode without recording gradients.
+
+    Examples
+    --------
+    >>> from neural import Linear, Sequential, ReLU
+    >>> count_macs(Sequential(Linear(64, 32), ReLU(), Linear(32, 10)), (1, 64))
+    2368
+    """
+    from energy.autodiff import no_grad
+    params = model.parameters()
+    dt = dtype or (params[0].dtype if params else np.float32)
+    was = model.training
+    model.eval()
+    _MacCounter.total = 0
+    try:
+        with no_grad():
+            model(np.zeros(tuple(input_shape), dt))
+        return int(_MacCounter.total)
+    finally:
+        _MacCounter.total = None
+        model.train(was)
