@@ -148,6 +148,17 @@ class Module:
             return "\n".join(lines) + "\n)"
         return lines[0] + ")"
 
+    def to_networkx(self, input_shape, dtype=None):
+        """The computation DAG of one forward pass on zeros of ``input_shape`` (networkx DiGraph).
+
+        Nodes carry ``op`` ('linear', 'conv2d', 'relu', ..., 'parameter', 'leaf'), ``shape``
+        and ``dtype``; see :func:`energy.autodiff.to_networkx`.
+        """
+        from energy.autodiff import to_networkx
+        params = self.parameters()
+        dt = dtype or (params[0].dtype if params else np.float32)
+        return to_networkx(self(Tensor(np.zeros(tuple(input_shape), dt))))
+
     # -- state
     def state_dict(self) -> "OrderedDict[str, np.ndarray]":
         """Copies of every parameter and buffer under dotted names."""

@@ -113,6 +113,9 @@ def test_count_macs_linear_and_conv():
     expect = 2 * (6 * 24 * 24 * 25 + 16 * 8 * 8 * 150 + 256 * 10)
     assert count_macs(cnn, (2, 1, 28, 28)) == expect
     assert cnn.training                           # mode restored
+    G = cnn.to_networkx((1, 1, 28, 28))
+    ops = [d["op"] for _, d in G.nodes(data=True)]
+    assert ops.count("conv2d") == 2 and ops.count("parameter") == 6 and ops.count("linear") == 1
 
 
 # ----------------------------------------------------------------------------- zero init
