@@ -282,3 +282,38 @@ def test_against_torch_forward_and_backward():
     a = avg_pool2d(bn(conv(x)), 3, 2, 1).data
     ta = torch.nn.functional.avg_pool2d(tb(tc(torch.tensor(x))), 3, 2, 1).detach().numpy()
     np.testing.assert_allclose(a, ta, atol=1e-10)
+
+
+@pytest.mark.parametrize("threshold", [0, 1 << 40])
+def test_parallel_and_single_thread_paths_agree(monkeypatch, threshold):
+    """conv2d / pooling through K.call on many threads (threshold 0) and on one thread."""
+    monkeypatch.setattr(K, "PARALLEL_MIN_WORK", threshold)
+    rng = np.random.default_rng(0)
+    x = Tensor(rng.standard_normal((6, 3, 11, 10)), requires_grad=True)
+    w = Tensor(rng.standard_normal((5, 3, 3, 3)), requires_grad=True)
+    res = {}
+    for m in ("batched", "im2col"):
+        x.grad = w.grad = None
+        y = avg_pool2d(max_pool2d(conv2d(x, w, None, 1, 1, method=m), 2), 2, 1)
+        y.backward(np.ones(y.shape))
+        res[m] = (y.data, x.grad, w.grad)
+    for a, b in zip(res["batched"], res["im2col"]):
+        np.testing.assert_allclose(a, b, atol=1e-10)
+    ref = R.conv2d_direct_ref(x.data, w.data, None, (1, 1), (1, 1), (1, 1))
+    o, _ = R.maxpool_forward_ref(ref, 2, 2, 2, 2, 0, 0, 5, 5)
+    np.testing.assert_allclose(res["batched"][0], R.avgpool_forward_ref(o, 2, 2, 1, 1, 0, 0, 4, 4),
+                               atol=1e-10)
+
+
+def test_default_method_falls_back_to_im2col_without_threadpoolctl(monkeypatch):
+    import neural.conv as C
+    x, w = _x(2, 2, 6, 6), _x(3, 2, 3, 3, seed=1)
+    y_batched = conv2d(x, w).data
+    monkeypatch.setattr(C, "_BATCHED_OK", False)
+
+    def no_batched(*a):
+        raise AssertionError("the batched kernel should not run")
+    monkeypatch.setattr(K, "conv_forward_batched", no_batched)
+    np.testing.assert_allclose(conv2d(x, w).data, y_batched, atol=1e-12)
+    with pytest.raises(ValueError, match="method"):
+        conv2d(x, w, method="fft")
