@@ -30,6 +30,9 @@ compare it with.
 
 from __future__ import annotations
 
+import contextlib
+
+import numba
 import numpy as np
 from numba import njit, prange
 
@@ -145,49 +148,140 @@ def _parity_masks(W):
     return m
 
 
+_ONES = np.uint64(0x0101010101010101)
+_S1 = np.uint64(1)
+_S56 = np.uint64(56)
+
+
+@njit(cache=True)
+def _row_buffer(W):
+    """A scratch row of W int8 backed by uint64 words, and the words: ``(b, b64)``."""
+    b64 = np.empty((W + 7) // 8, np.uint64)
+    return b64.view(np.int8)[:W], b64
+
+
 @njit(cache=True, inline="always")
-def _commit_row(b, cur):
-    """Copy the new row ``b`` into ``cur``; return how many entries changed."""
+def _commit_row(b, b64, cur):
+    """Copy the new row ``b`` (backed by the words ``b64``) into ``cur``; return #changes.
+
+    Spins are ±1 (bytes 0x01 / 0xFF), so a changed byte of ``b ^ cur`` is 0xFE and an unchanged
+    one 0x00: the count is the byte sum of ``((b ^ cur) >> 1) & 0x0101...``, eight sites per
+    64-bit word (a horizontal byte sum by one multiply), after a cheap OR over the words tells
+    whether anything changed at all. Widening a per-byte compare to int32 lanes costs as much
+    as the update itself.
+    """
+    W = b.size
+    n8 = W // 8
+    c64 = cur[:n8 * 8].view(np.uint64)
+    dif = np.uint64(0)
+    for k in range(n8):
+        dif |= b64[k] ^ c64[k]
     c = 0
-    for j in range(b.size):
-        c += np.int32(b[j] != cur[j])
-    cur[:] = b
+    for j in range(n8 * 8, W):
+        c += np.int64(b[j] != cur[j])
+    if dif != 0:
+        cnt = np.uint64(0)
+        for k in range(n8):
+            x = ((b64[k] ^ c64[k]) >> _S1) & _ONES
+            cnt += (x * _ONES) >> _S56
+        c += np.int64(cnt)
+    if c != 0:
+        cur[:] = b
     return c
 
 
 # ----------------------------------------------------------------------------- ICM
+@njit(cache=True, inline="always")
+def _icm_row4(xp, y, i, colour, masks, s2, A, d, B, e, b, b64):
+    """Zero-temperature update of the sites of ``colour`` in row ``i`` (4-grid), via buffer ``b``.
+
+    Every site of the row is evaluated branch-free into ``b``, sites of the other colour keep
+    their value, and the buffer is copied back, so the loop is contiguous, free of
+    loop-carried dependences, and vectorises on int8 lanes. Returns the number of changes.
+    """
+    W = y.shape[1]
+    r = i + 1
+    up = xp[r - 1, 1:W + 1]
+    dn = xp[r + 1, 1:W + 1]
+    lf = xp[r, 0:W]
+    rt = xp[r, 2:W + 2]
+    cur = xp[r, 1:W + 1]
+    yr = y[i]
+    mine = masks[(i + colour) & 1]    # this colour's columns
+    for j in range(W):
+        t = np.int8(np.int8(up[j] + dn[j] + lf[j] + rt[j]) * s2)
+        yy = yr[j]
+        old = cur[j]
+        new = np.int8(1) if np.int8(t - d * yy) >= A else (
+            np.int8(-1) if np.int8(t - e * yy) <= B else old)
+        b[j] = new if mine[j] else old
+    return _commit_row(b, b64, cur)
+
+
 @njit(cache=True, parallel=True)
 def icm_checkerboard4(xp, y, colour, s2, A, d, B, e):
     """Zero-temperature update of every site of ``colour`` (0 or 1) on the 4-neighbour grid.
 
-    ``s2, A, d, B, e`` come from :func:`icm_row_constants`. Rows are independent (prange);
-    within a row every site is evaluated branch-free into a row buffer, sites of the other
-    colour keep their value, and the buffer is copied back, so each inner loop is contiguous,
-    free of loop-carried dependences, and vectorises on int8 lanes. Returns the number of
-    changed spins.
+    ``s2, A, d, B, e`` come from :func:`icm_row_constants`. Rows are independent (prange).
+    Returns the number of changed spins.
     """
     H, W = y.shape
     masks = _parity_masks(W)
     changed = 0
     for i in prange(H):
-        r = i + 1
-        up = xp[r - 1, 1:W + 1]
-        dn = xp[r + 1, 1:W + 1]
-        lf = xp[r, 0:W]
-        rt = xp[r, 2:W + 2]
-        cur = xp[r, 1:W + 1]
-        yr = y[i]
-        b = np.empty(W, np.int8)
-        mine = masks[(i + colour) & 1]    # this colour's columns
-        for j in range(W):
-            t = np.int8(np.int8(up[j] + dn[j] + lf[j] + rt[j]) * s2)
-            yy = yr[j]
-            old = cur[j]
-            new = np.int8(1) if np.int8(t - d * yy) >= A else (
-                np.int8(-1) if np.int8(t - e * yy) <= B else old)
-            b[j] = new if mine[j] else old
-        changed += _commit_row(b, cur)
+        b, b64 = _row_buffer(W)
+        changed += _icm_row4(xp, y, i, colour, masks, s2, A, d, B, e, b, b64)
     return changed
+
+
+@njit(cache=True)
+def _chunk_bounds(H, n_chunks):
+    """Row bounds of ``n_chunks`` near-equal chunks of ``H`` rows: int64 (n_chunks + 1,)."""
+    n = max(1, min(n_chunks, H))
+    out = np.empty(n + 1, np.int64)
+    for k in range(n + 1):
+        out[k] = (k * H) // n
+    return out
+
+
+@njit(cache=True, parallel=True)
+def icm_sweep4(xp, y, s2, A, d, B, e, n_chunks):
+    """One full zero-temperature sweep, colour 0 then colour 1, in a single pass over memory.
+
+    Identical to ``icm_checkerboard4(colour=0)`` followed by ``icm_checkerboard4(colour=1)``:
+    colour 1 of row i - 1 depends only on colour 0 of rows i - 2 .. i, so it is updated right
+    after colour 0 of row i, while those rows are still in cache (a wavefront lagging one row).
+    The rows are cut into ``n_chunks`` chunks run in parallel; a chunk's first and last rows
+    of colour 1 border the neighbouring chunks and are updated after all chunks finish colour
+    0. The result does not depend on ``n_chunks``. Returns ``(changed0, changed1)``.
+    """
+    H, W = y.shape
+    masks = _parity_masks(W)
+    bounds = _chunk_bounds(H, n_chunks)
+    n = bounds.size - 1
+    c0 = 0
+    c1 = 0
+    for k in prange(n):
+        a = bounds[k]
+        z = bounds[k + 1]
+        b, b64 = _row_buffer(W)
+        m0 = 0
+        m1 = 0
+        for i in range(a, z):
+            m0 += _icm_row4(xp, y, i, 0, masks, s2, A, d, B, e, b, b64)
+            if i - 1 > a:
+                m1 += _icm_row4(xp, y, i - 1, 1, masks, s2, A, d, B, e, b, b64)
+        c0 += m0
+        c1 += m1
+    for k in prange(n):
+        a = bounds[k]
+        z = bounds[k + 1]
+        b, b64 = _row_buffer(W)
+        m1 = _icm_row4(xp, y, a, 1, masks, s2, A, d, B, e, b, b64)
+        if z - 1 > a:
+            m1 += _icm_row4(xp, y, z - 1, 1, masks, s2, A, d, B, e, b, b64)
+        c1 += m1
+    return c0, c1
 
 
 @njit(cache=True, parallel=True)
@@ -229,45 +323,112 @@ def icm_raster(xp, y, K, sign, lo, hi):
 
 
 # ----------------------------------------------------------------------------- Gibbs
+@njit(cache=True, inline="always")
+def _row_draws(useed, r, W, u):
+    """u[j] = the 31-bit uniform of padded site (r, j + 1), for j < W (one vectorised loop)."""
+    base = np.uint64(r * (W + 2) + 1)
+    for j in range(W):
+        u[j] = _draw31(useed, base + np.uint64(j))
+
+
+@njit(cache=True, inline="always")
+def _gibbs_row4(xp, y, i, colour, masks, thr, u, idx, t, b, b64):
+    """Draw the sites of ``colour`` in row ``i`` (4-grid) from their conditionals.
+
+    ``u`` holds the row's draws (:func:`_row_draws`); ``idx, t, b`` are scratch rows. One
+    vectorised loop of table indices, a lookup for this colour's sites, one vectorised
+    compare-and-blend, and a copy back. Returns the number of changes.
+    """
+    W = y.shape[1]
+    r = i + 1
+    up = xp[r - 1, 1:W + 1]
+    dn = xp[r + 1, 1:W + 1]
+    lf = xp[r, 0:W]
+    rt = xp[r, 2:W + 2]
+    cur = xp[r, 1:W + 1]
+    yr = y[i]
+    par = (i + colour) & 1
+    mine = masks[par]
+    for j in range(W):
+        idx[j] = np.uint8(np.int8(up[j] + dn[j] + lf[j] + rt[j] + 4 + 9 * (yr[j] > 0)))
+    for j in range(par, W, 2):
+        t[j] = thr[idx[j]]
+    for j in range(W):
+        new = np.int8(1) if u[j] < t[j] else np.int8(-1)
+        b[j] = new if mine[j] else cur[j]
+    return _commit_row(b, b64, cur)
+
+
 @njit(cache=True, parallel=True)
 def gibbs_checkerboard4(xp, y, colour, thr, seed):
     """Draw every site of ``colour`` (0 or 1, 4-neighbour grid) from its conditional.
 
-    ``thr`` is :func:`gibbs_thresholds`' table for the temperature. Per row: one vectorised
-    loop of counter-based draws, one of table indices, a lookup for this colour's sites, one
-    vectorised compare-and-blend, and a copy back. Returns the number of changed spins.
+    ``thr`` is :func:`gibbs_thresholds`' table for the temperature. Returns the number of
+    changed spins.
     """
     H, W = y.shape
-    Wp = W + 2
     useed = np.uint64(seed)
     masks = _parity_masks(W)
     changed = 0
     for i in prange(H):
-        r = i + 1
-        up = xp[r - 1, 1:W + 1]
-        dn = xp[r + 1, 1:W + 1]
-        lf = xp[r, 0:W]
-        rt = xp[r, 2:W + 2]
-        cur = xp[r, 1:W + 1]
-        yr = y[i]
         u = np.empty(W, np.uint32)
         idx = np.empty(W, np.uint8)
-        t = np.empty(W, np.uint32)
-        b = np.empty(W, np.int8)
-        base = np.uint64(r * Wp + 1)
-        par = (i + colour) & 1
-        mine = masks[par]
-        for j in range(W):
-            u[j] = _draw31(useed, base + np.uint64(j))
-        for j in range(W):
-            idx[j] = np.uint8(np.int8(up[j] + dn[j] + lf[j] + rt[j] + 4 + 9 * (yr[j] > 0)))
-        for j in range(par, W, 2):
-            t[j] = thr[idx[j]]
-        for j in range(W):
-            new = np.int8(1) if u[j] < t[j] else np.int8(-1)
-            b[j] = new if mine[j] else cur[j]
-        changed += _commit_row(b, cur)
+        t = np.zeros(W, np.uint32)
+        b, b64 = _row_buffer(W)
+        _row_draws(useed, i + 1, W, u)
+        changed += _gibbs_row4(xp, y, i, colour, masks, thr, u, idx, t, b, b64)
     return changed
+
+
+@njit(cache=True, parallel=True)
+def gibbs_sweep4(xp, y, thr, seed, n_chunks):
+    """One full Gibbs sweep, colour 0 then colour 1, in a single pass over memory.
+
+    Identical to ``gibbs_checkerboard4(colour=0, seed)`` followed by
+    ``gibbs_checkerboard4(colour=1, seed)`` with the same ``seed`` (each site uses its own
+    draw once, so one seed serves both colours). Same wavefront and chunking as
+    :func:`icm_sweep4`; a row's draws are made once and serve colour 0 of that row and, one
+    row later, colour 1. The result does not depend on ``n_chunks``. Returns
+    ``(changed0, changed1)``.
+    """
+    H, W = y.shape
+    useed = np.uint64(seed)
+    masks = _parity_masks(W)
+    bounds = _chunk_bounds(H, n_chunks)
+    n = bounds.size - 1
+    c0 = 0
+    c1 = 0
+    for k in prange(n):
+        a = bounds[k]
+        z = bounds[k + 1]
+        u = np.empty((2, W), np.uint32)
+        idx = np.empty(W, np.uint8)
+        t = np.zeros(W, np.uint32)
+        b, b64 = _row_buffer(W)
+        m0 = 0
+        m1 = 0
+        for i in range(a, z):
+            ui = u[i & 1]
+            _row_draws(useed, i + 1, W, ui)
+            m0 += _gibbs_row4(xp, y, i, 0, masks, thr, ui, idx, t, b, b64)
+            if i - 1 > a:
+                m1 += _gibbs_row4(xp, y, i - 1, 1, masks, thr, u[(i - 1) & 1], idx, t, b, b64)
+        c0 += m0
+        c1 += m1
+    for k in prange(n):
+        a = bounds[k]
+        z = bounds[k + 1]
+        u = np.empty(W, np.uint32)
+        idx = np.empty(W, np.uint8)
+        t = np.zeros(W, np.uint32)
+        b, b64 = _row_buffer(W)
+        _row_draws(useed, a + 1, W, u)
+        m1 = _gibbs_row4(xp, y, a, 1, masks, thr, u, idx, t, b, b64)
+        if z - 1 > a:
+            _row_draws(useed, z, W, u)
+            m1 += _gibbs_row4(xp, y, z - 1, 1, masks, thr, u, idx, t, b, b64)
+        c1 += m1
+    return c0, c1
 
 
 @njit(cache=True, parallel=True)
@@ -386,3 +547,27 @@ def mean_field_colour(mp, y, K, colour, beta, eta, h, temperature, damping):
                 mp[r, c] = new
             delta = max(delta, d)
     return delta
+
+
+# ----------------------------------------------------------------------------- threads
+PARALLEL_MIN_WORK = 1 << 15
+
+
+@contextlib.contextmanager
+def threads_for(n_work: int):
+    """Run the enclosed parallel kernels on one thread when ``n_work`` (sites, elements) is
+    below :data:`PARALLEL_MIN_WORK`.
+
+    Waking a thread pool costs microseconds on an idle machine, but on a busy one a parallel
+    region must wait for every thread to get a time slice: a tiny grid swept 60,000 times
+    then takes minutes instead of a second. One thread runs the region in the caller.
+    """
+    if n_work >= PARALLEL_MIN_WORK:
+        yield
+        return
+    before = numba.get_num_threads()
+    numba.set_num_threads(1)
+    try:
+        yield
+    finally:
+        numba.set_num_threads(before)

@@ -50,15 +50,19 @@ def icm_colour_ref(xp, y, colour, K, beta, eta, h) -> int:
     return changed
 
 
+def splitmix64(seed: int, k) -> np.ndarray:
+    """splitmix64(seed + k * GOLDEN) for a uint64 array of counters ``k`` (numpy uint64)."""
+    with np.errstate(over="ignore"):
+        z = np.uint64(seed) + np.asarray(k, np.uint64) * GOLDEN
+        z = (z ^ (z >> np.uint64(30))) * _M1
+        z = (z ^ (z >> np.uint64(27))) * _M2
+        return z ^ (z >> np.uint64(31))
+
+
 def draws31(seed: int, r, c, Wp: int) -> np.ndarray:
     """The kernels' uniform 31-bit draws for padded sites (r, c), computed in numpy uint64."""
     site = (np.asarray(r, np.uint64) * np.uint64(Wp) + np.asarray(c, np.uint64))
-    with np.errstate(over="ignore"):
-        z = np.uint64(seed) + site * GOLDEN
-        z = (z ^ (z >> np.uint64(30))) * _M1
-        z = (z ^ (z >> np.uint64(27))) * _M2
-        z = z ^ (z >> np.uint64(31))
-    return (z >> np.uint64(33)).astype(np.uint32)
+    return (splitmix64(seed, site) >> np.uint64(33)).astype(np.uint32)
 
 
 def gibbs_colour_ref(xp, y, colour, K, beta, eta, h, temperature, seed) -> int:

@@ -30,6 +30,7 @@ import time
 from dataclasses import dataclass
 
 import networkx as nx
+import numba
 import numpy as np
 
 from pgm.utils import check_rng, check_scalar, check_spins
@@ -156,7 +157,8 @@ class IsingModel:
         return self.state_energy(self.initial_state(x))
 
     def state_energy(self, state) -> float:
-        s1, s2, s3 = K.ising_sums(state, self.y, self.connectivity)
+        with K.threads_for(self.y.size):
+            s1, s2, s3 = K.ising_sums(state, self.y, self.connectivity)
         return self.h * s1 - self.eta * s2 - self.beta * s3
 
     def neighbour_sum(self, x) -> np.ndarray:
@@ -191,6 +193,10 @@ class IsingModel:
 
     def sample_block(self, state, block, temperature: float, rng) -> int:
         """Update one block in place: argmax at T = 0, a draw from p(block | rest) at T > 0."""
+        with K.threads_for(self.y.size):
+            return self._sample_block(state, block, temperature, rng)
+
+    def _sample_block(self, state, block, temperature, rng):
         Kc = self.connectivity
         if temperature == 0:
             if block == "raster":
@@ -205,6 +211,27 @@ class IsingModel:
         if Kc == 4:
             return K.gibbs_checkerboard4(state, self.y, block, thr, seed)
         return K.gibbs_colour8(state, self.y, block, thr, seed)
+
+    def sweep(self, state, temperature: float, rng) -> int:
+        """One sweep of every block in order, in place; returns the number of changed spins.
+
+        On the 4-neighbour checkerboard grid both colours are updated in a single pass over
+        memory (:func:`energy._kernels.icm_sweep4` / ``gibbs_sweep4``): exactly the result of
+        ``sample_block(state, 0, ...)`` then ``sample_block(state, 1, ...)``, except that at
+        T > 0 one random seed serves both colours (each site still gets its own draw).
+        Otherwise the blocks are sampled one after the other.
+        """
+        if self.order == "raster" or self.connectivity != 4:
+            return sum(int(self.sample_block(state, b, temperature, rng)) for b in self.blocks)
+        with K.threads_for(self.y.size):
+            n_chunks = numba.get_num_threads()
+            if temperature == 0:
+                c0, c1 = K.icm_sweep4(state, self.y, *self._row_consts, n_chunks)
+            else:
+                seed = int(rng.integers(0, 2**63))
+                c0, c1 = K.gibbs_sweep4(state, self.y, self._thresholds(temperature), seed,
+                                        n_chunks)
+        return int(c0 + c1)
 
     def observe(self, state) -> np.ndarray:
         return self.spins(state)

@@ -28,6 +28,7 @@ import math
 
 import numpy as np
 
+from ._optim_kernels import sgd_step as _sgd_kernel
 from .autodiff import Tensor
 
 __all__ = ["Optimizer", "SGD", "Adam", "StepLR", "CosineLR", "clip_grad_norm"]
@@ -165,12 +166,45 @@ class SGD(Optimizer):
         self.momentum = float(momentum)
         self.nesterov = bool(nesterov)
 
+    _FUSED_MIN = 1 << 14      # parameters at least this big take the one-pass numba kernel
+
+    def step(self, grads=None):
+        """Update every parameter in place (see :meth:`Optimizer.step`).
+
+        Large contiguous parameters are updated in one fused, parallel pass
+        (:func:`energy._optim_kernels.sgd_step`, the same arithmetic as the numpy path).
+        """
+        grads = self._grads(grads)
+        self.steps += 1
+        for i, (p, g) in enumerate(zip(self.params, grads)):
+            if g is None:
+                continue
+            a = p.data if isinstance(p, Tensor) else p
+            g = np.asarray(g)
+            if (a.size >= self._FUSED_MIN and a.flags.c_contiguous and g.dtype == a.dtype
+                    and g.flags.c_contiguous and g.shape == a.shape):
+                v = self.state[i].get("v")
+                if v is None and self.momentum:
+                    v = self.state[i]["v"] = np.zeros_like(a)
+                _sgd_kernel(a.reshape(-1), g.reshape(-1),
+                            a.reshape(-1)[:0] if v is None else v.reshape(-1),
+                            a.dtype.type(self.lr), a.dtype.type(self.momentum),
+                            a.dtype.type(self._decay[i]), a.dtype.type(-1 if self.maximize else 1),
+                            self.nesterov)
+                continue
+            g = np.asarray(g, dtype=a.dtype)
+            if self.maximize:
+                g = -g
+            if self._decay[i]:
+                g = g + self._decay[i] * a
+            self._update(i, a, g)
+
     def _update(self, i, a, g):
         # Python floats are "weak" scalars in numpy: a float32 array stays float32
         if self.momentum:
             mu = self.momentum
             v = self.state[i].get("v")
-            if v is None:
+            if v is None:          # the first step: v = g (as v = μ·0 + g)
                 v = self.state[i]["v"] = np.array(g, copy=True)
             else:
                 v *= mu

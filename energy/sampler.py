@@ -11,6 +11,11 @@ how to draw one block of its variables from its conditional distribution given t
     Replace, in place, the variables of ``block`` in ``state`` by a draw from
     p(block | rest)^(1/T) (normalised); at ``temperature == 0`` take the most probable value
     instead (ties keep the current value). Return how many variables changed.
+``model.sweep(state, temperature, rng) -> int`` (optional)
+    One sweep of all blocks in order, in place, returning how many variables changed. When a
+    model has it, the sampler calls it once per sweep instead of ``sample_block`` per block;
+    it must draw from the same distribution (the Ising model fuses its two checkerboard
+    colours into one pass over memory this way).
 ``model.state_energy(state) -> float``
     The energy E(state), so that p(state) ∝ exp(-E / T).
 ``model.observe(state) -> ndarray`` (only for ``average=True``)
@@ -198,6 +203,7 @@ def block_gibbs(model, state, *, temperature=1.0, max_sweeps=None, burn_in: int 
     blocks = tuple(model.blocks)
     if not blocks:
         raise ValueError("model: has no blocks to sample")
+    sweep = getattr(model, "sweep", None)
 
     n = temps.size
     energies = np.full(n, np.nan)
@@ -209,9 +215,12 @@ def block_gibbs(model, state, *, temperature=1.0, max_sweeps=None, burn_in: int 
     done = 0
     for k in range(n):
         T = float(temps[k])
-        c = 0
-        for b in blocks:
-            c += int(model.sample_block(state, b, T, gen))
+        if sweep is not None:
+            c = int(sweep(state, T, gen))
+        else:
+            c = 0
+            for b in blocks:
+                c += int(model.sample_block(state, b, T, gen))
         changed[k] = c
         done = k + 1
         if record_energy or report is not None:

@@ -7,6 +7,8 @@ without the clean image (noise rate given, or estimated), prints error rate / en
 each, and writes one PNG figure with the panels side by side.
 
     python examples/denoise_image.py [--image horse|camera] [--noise 0.1] [--seed 0] [-o FILE]
+
+The figure goes to denoise_IMAGE.png in the current directory unless -o says otherwise.
 """
 
 from __future__ import annotations
@@ -28,8 +30,11 @@ def main(argv=None):
     ap.add_argument("--image", default="horse", choices=["horse", "camera"])
     ap.add_argument("--noise", type=float, default=0.1)
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("-o", "--output", default="denoise_horse.png")
+    ap.add_argument("-o", "--output", default=None,
+                    help="figure to write (default denoise_IMAGE.png)")
     a = ap.parse_args(argv)
+    if a.output is None:
+        a.output = f"denoise_{a.image}.png"
 
     clean = load_example(a.image)
     y = add_flip_noise(clean, a.noise, rng=a.seed)

@@ -137,3 +137,73 @@ def test_thresholds_are_probabilities_at_the_extremes():
     assert set(np.unique(thr)) <= {0, 2**31, 2**30}
     thr = K.gibbs_thresholds(1.0, 2.1, 0.0, 4, 1e9)       # T → ∞: P → 1/2
     assert np.all(np.abs(thr.astype(float) / 2**31 - 0.5) < 1e-6)
+
+
+wide = st.tuples(
+    st.integers(1, 12), st.integers(1, 40),
+    st.floats(-2, 2).map(lambda v: round(v, 2)),
+    st.floats(-3, 3).map(lambda v: round(v, 1)),
+    st.floats(-2, 2).map(lambda v: round(v, 1)),
+    st.integers(0, 2**32), st.integers(1, 15),
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(wide)
+def test_fused_icm_sweep_equals_colour0_then_colour1_in_numpy(p):
+    """One pass over memory (wavefront + chunks) == the two colours one after the other."""
+    H, W, beta, eta, h, seed, n_chunks = p
+    _, y, xp = _random_state(H, W, seed)
+    xq = xp.copy()
+    consts = K.icm_row_constants(*K.icm_thresholds(beta, eta, h, 4))
+    for _ in range(2):
+        c0, c1 = K.icm_sweep4(xp, y, *consts, n_chunks)
+        assert c0 == R.icm_colour_ref(xq, y, 0, 4, beta, eta, h)
+        assert c1 == R.icm_colour_ref(xq, y, 1, 4, beta, eta, h)
+        np.testing.assert_array_equal(xp, xq)
+
+
+@settings(max_examples=60, deadline=None)
+@given(wide, st.floats(0.05, 5.0))
+def test_fused_gibbs_sweep_matches_numpy_draw_for_draw(p, T):
+    H, W, beta, eta, h, seed, n_chunks = p
+    rng, y, xp = _random_state(H, W, seed)
+    xq = xp.copy()
+    thr = K.gibbs_thresholds(beta, eta, h, 4, T)
+    for _ in range(2):
+        s = int(rng.integers(2**63))
+        c0, c1 = K.gibbs_sweep4(xp, y, thr, s, n_chunks)
+        assert c0 == R.gibbs_colour_ref(xq, y, 0, 4, beta, eta, h, T, s)
+        assert c1 == R.gibbs_colour_ref(xq, y, 1, 4, beta, eta, h, T, s)
+        np.testing.assert_array_equal(xp, xq)
+
+
+def test_change_count_is_exact_for_every_width():
+    """The word-at-a-time change count (8 sites per uint64 plus a byte tail) is exact for
+    widths on both sides of multiples of 8: force colour 0 to +1 (eta large) and count."""
+    rng = np.random.default_rng(3)
+    consts = K.icm_row_constants(*K.icm_thresholds(0.0, 5.0, 0.0, 4))
+    for W in range(1, 35):
+        cur = rng.choice(np.array([-1, 1], np.int8), size=(2, W))
+        xp = np.zeros((4, W + 2), np.int8)
+        xp[1:-1, 1:-1] = cur
+        y = np.ones((2, W), np.int8)
+        mask = R.colour_mask(2, W, 4, 0)
+        assert K.icm_checkerboard4(xp, y, 0, *consts) == int(np.count_nonzero(cur[mask] != 1))
+        assert np.all(xp[1:-1, 1:-1][mask] == 1)
+        np.testing.assert_array_equal(xp[1:-1, 1:-1][~mask], cur[~mask])
+
+
+def test_threads_for_runs_small_work_on_one_thread_and_restores():
+    import numba
+
+    before = numba.get_num_threads()
+    with K.threads_for(10):
+        assert numba.get_num_threads() == 1
+    assert numba.get_num_threads() == before
+    with K.threads_for(K.PARALLEL_MIN_WORK):
+        assert numba.get_num_threads() == before
+    with pytest.raises(RuntimeError):
+        with K.threads_for(10):
+            raise RuntimeError("boom")
+    assert numba.get_num_threads() == before

@@ -1,0 +1,53 @@
+"""Plain-numpy references for :mod:`energy._rbm_kernels` (private).
+
+Same formulas and the same counter-based draws, written with whole-array numpy operations;
+the tests compare each kernel with its reference draw for draw.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._kernels import stable_sigmoid
+from ._kernels_ref import splitmix64
+
+
+def uniform53(seed: int, shape) -> np.ndarray:
+    """The kernels' uniforms for every element of an array of ``shape`` (row-major index)."""
+    k = np.arange(int(np.prod(shape)), dtype=np.uint64).reshape(shape)
+    return (splitmix64(seed, k) >> np.uint64(11)).astype(np.float64) * 2.0**-53
+
+
+def sample_layer_ref(pre, bias, seed):
+    """(p, s): sigmoid(pre + bias) and the Bernoulli draws, as the kernel makes them."""
+    p = stable_sigmoid(pre + bias)
+    s = (uniform53(seed, pre.shape) < p).astype(pre.dtype)
+    return p.astype(pre.dtype), s
+
+
+def cd_batch_ref(vd, C, a, b, seeds, k, persistent, chains):
+    """numpy version of :func:`energy._rbm_kernels.cd_batch`: returns (V2, H2T, gW, ce) and
+    updates ``chains`` in place (PCD)."""
+    B, V = vd.shape
+    H = C.shape[0]
+    pd = stable_sigmoid(vd @ C.T + a)
+    if persistent:
+        hs = chains.copy()
+        x = pd @ C + b
+        ce = (np.logaddexp(0.0, x) - vd * x).sum(axis=1)
+    else:
+        hs = (uniform53(seeds[0], (B, H)) < pd).astype(vd.dtype)
+    for s in range(k):
+        x = hs @ C + b
+        if s == 0 and not persistent:
+            ce = (np.logaddexp(0.0, x) - vd * x).sum(axis=1)
+        vk = (uniform53(seeds[1 + 2 * s], (B, V)) < stable_sigmoid(x)).astype(vd.dtype)
+        pk = stable_sigmoid(vk @ C.T + a)
+        draws = (uniform53(seeds[2 + 2 * s], (B, H)) < pk).astype(vd.dtype)
+        if s < k - 1:
+            hs = draws
+        elif persistent:
+            chains[...] = draws
+    V2 = np.concatenate([vd, vk])
+    H2T = np.concatenate([-pd, pk]).T / B
+    return V2, H2T, H2T @ V2, ce

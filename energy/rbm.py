@@ -1,0 +1,685 @@
+"""The Bernoulli–Bernoulli restricted Boltzmann machine, trained by contrastive divergence.
+
+    p(v, h) = exp(vᵀWh + bᵀv + aᵀh) / Z,     v ∈ {0,1}^V, h ∈ {0,1}^H
+
+with W of shape (V, H) (``components_`` holds Wᵀ, shape (H, V), as in scikit-learn and as
+the weight of a ``Linear(V, H)`` layer), visible bias b (``intercept_visible_``) and hidden
+bias a (``intercept_hidden_``). The layers are conditionally independent given each other:
+
+    p(h_j = 1 | v) = σ((Wᵀv + a)_j),      p(v_i = 1 | h) = σ((W h + b)_i),
+
+and summing out h gives the free energy F(v) = −bᵀv − Σ_j softplus((Wᵀv + a)_j), with
+p(v) = exp(−F(v)) / Z.
+
+Training (CD-k / PCD-k) runs Gibbs chains with one matrix product per half-step (numpy's
+BLAS) and a fused numba pass that makes the probabilities and the Bernoulli draws in parallel
+over the chains (:mod:`energy._rbm_kernels`). The update is the gradient of the free-energy
+difference ``mean F(v_data) − mean F(v_k)`` (v_k the chains' visible samples after k steps),
+applied by the library's optimiser (:class:`energy.optim.SGD`, momentum and weight decay on W
+only) — the tests check it against the gradient engine.
+
+The RBM is also a model of the library's one sampler (:func:`energy.sampler.block_gibbs`):
+:class:`RBMChains` has the blocks ``("h", "v")``.
+
+Example
+-------
+>>> import numpy as np
+>>> X = (np.random.default_rng(0).random((200, 12)) < 0.3).astype(float)
+>>> rbm = BernoulliRBM(n_components=4, n_iter=5, batch_size=20, random_state=0).fit(X)
+>>> rbm.transform(X).shape, rbm.components_.shape
+((200, 4), (4, 12))
+>>> bool(np.isfinite(rbm.log_likelihood(X)).all())
+True
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+import time
+from dataclasses import dataclass
+
+import networkx as nx
+import numba
+import numpy as np
+from scipy.special import logsumexp
+from threadpoolctl import threadpool_limits
+
+from pgm.utils import check_array, check_rng, check_scalar
+
+from . import _rbm_kernels as K
+from ._io import load_npz_checked, save_npz_atomic
+from ._kernels import PARALLEL_MIN_WORK as _PARALLEL_MIN_WORK
+from ._kernels import stable_sigmoid, threads_for
+from .optim import SGD
+from .sampler import block_gibbs
+
+__all__ = ["BernoulliRBM", "RBMChains", "AISResult", "softplus", "plot_filters", "plot_samples"]
+
+_PARALLEL_MIN_FLOPS = 1 << 20     # B·H·V of a batch's products
+
+_EMPTY = {np.dtype(np.float64): np.empty((0, 0)), np.dtype(np.float32): np.empty((0, 0), np.float32)}
+
+
+def softplus(x):
+    """log(1 + exp(x)) without overflow, elementwise (float64 or float32 array)."""
+    return np.logaddexp(0, x)
+
+
+def _seed(gen) -> int:
+    return int(gen.integers(0, 2**63))
+
+
+@dataclass
+class AISResult:
+    """An annealed-importance-sampling estimate of log Z.
+
+    Attributes
+    ----------
+    log_z : float
+        log of the mean importance weight times Z of the base model.
+    stderr : float
+        Standard error of ``log_z`` (delta method: sd(w) / (mean(w) √M)).
+    log_weights : ndarray of shape (n_runs,)
+    log_z_base : float
+    """
+
+    log_z: float
+    stderr: float
+    log_weights: np.ndarray
+    log_z_base: float
+
+
+class BernoulliRBM:
+    """Bernoulli–Bernoulli RBM trained by CD-k or persistent CD (PCD-k).
+
+    Parameters
+    ----------
+    n_components : int, default 256
+        Number of hidden units H.
+    learning_rate : float, default 0.1
+    batch_size : int, default 10
+    n_iter : int, default 10
+        Epochs of :meth:`fit`.
+    k : int, default 1
+        Gibbs steps per update (CD-k; the course uses 1, 5, 10, 20).
+    persistent : bool, default False
+        PCD-k: the negative chains continue from where the last update left them
+        (one chain per example of a batch) instead of restarting at the data.
+    momentum : float in [0, 1), default 0.5
+    weight_decay : float, default 0.0
+        L2 penalty on W (not on the biases).
+    sparsity_target : float in (0, 1) or None
+        Target mean activation of the hidden units; adds ``sparsity_cost * (q_j − target)``
+        to the hidden bias gradient (and the matching term to W), q_j the batch mean of
+        p(h_j = 1 | v).
+    sparsity_cost : float, default 0.1
+    visible : {"binary", "probability"}, default "binary"
+        "binary" requires data in {0, 1}; "probability" accepts values in [0, 1] (grey levels
+        read as probabilities of a one, the continuous mode).
+    dtype : numpy float dtype, default float64
+    verbose : bool, default False
+        A progress line per epoch on stderr (reconstruction cross-entropy, seconds).
+    random_state : None, int or numpy.random.Generator
+        Initial weights (N(0, 0.01²)), batch order and every Gibbs draw; an int gives the
+        same fit exactly, for any number of threads.
+
+    Attributes
+    ----------
+    components_ : ndarray of shape (n_components, n_features)
+        Wᵀ.
+    intercept_hidden_ : ndarray of shape (n_components,)
+    intercept_visible_ : ndarray of shape (n_features,)
+    n_features_in_ : int
+    history_ : list of dict
+        Per epoch: ``epoch``, ``reconstruction`` (mean cross-entropy of the data under
+        p(v | h) with h ~ p(h | v), nats per example), ``seconds``.
+    """
+
+    def __init__(self, n_components=256, *, learning_rate=0.1, batch_size=10, n_iter=10, k=1,
+                 persistent=False, momentum=0.5, weight_decay=0.0, sparsity_target=None,
+                 sparsity_cost=0.1, visible="binary", dtype=np.float64, verbose=False,
+                 random_state=None):
+        self.n_components = n_components
+        self.learning_rate = learning_rate
+        self.batch_size = batch_size
+        self.n_iter = n_iter
+        self.k = k
+        self.persistent = persistent
+        self.momentum = momentum
+        self.weight_decay = weight_decay
+        self.sparsity_target = sparsity_target
+        self.sparsity_cost = sparsity_cost
+        self.visible = visible
+        self.dtype = dtype
+        self.verbose = verbose
+        self.random_state = random_state
+
+    # ------------------------------------------------------------------ checks
+    def _check_params(self):
+        check_scalar(self.n_components, "n_components", low=1, integer=True)
+        check_scalar(self.learning_rate, "learning_rate", low=0, low_inclusive=False)
+        check_scalar(self.batch_size, "batch_size", low=1, integer=True)
+        check_scalar(self.n_iter, "n_iter", low=1, integer=True)
+        if isinstance(self.k, bool) or not isinstance(self.k, (int, np.integer)) or self.k < 1:
+            raise ValueError(f"k: the number of Gibbs steps must be an int >= 1, got {self.k!r}")
+        check_scalar(self.momentum, "momentum", low=0, high=1, high_inclusive=False)
+        check_scalar(self.weight_decay, "weight_decay", low=0)
+        if self.sparsity_target is not None:
+            check_scalar(self.sparsity_target, "sparsity_target", low=0, high=1,
+                         low_inclusive=False, high_inclusive=False)
+            check_scalar(self.sparsity_cost, "sparsity_cost", low=0)
+        if self.visible not in ("binary", "probability"):
+            raise ValueError(f"visible: expected 'binary' or 'probability', got {self.visible!r}")
+        dt = np.dtype(self.dtype)
+        if dt not in (np.dtype(np.float64), np.dtype(np.float32)):
+            raise ValueError(f"dtype: expected float64 or float32, got {dt}")
+        return dt
+
+    def _check_X(self, X, name="X", *, fitted=True):
+        X = check_array(X, name, ndim=2, dtype_kind="biuf")
+        if not np.all(np.isfinite(X)):
+            bad = np.argwhere(~np.isfinite(X))[0]
+            raise ValueError(f"{name}: contains NaN or inf (first at row {bad[0]}, column {bad[1]})")
+        if self.visible == "binary":
+            ok = (X == 0) | (X == 1)
+            if not ok.all():
+                r, c = np.argwhere(~ok)[0]
+                raise ValueError(
+                    f"{name}: visible data must be binary (0 or 1), found {X[r, c]!r} at row {r}, "
+                    f"column {c}; binarise it (e.g. X > 0.5) or use visible='probability' for "
+                    f"values in [0, 1]")
+        elif X.min() < 0 or X.max() > 1:
+            raise ValueError(f"{name}: visible='probability' needs values in [0, 1], got "
+                             f"range [{X.min()}, {X.max()}]")
+        if fitted and hasattr(self, "components_") and X.shape[1] != self.n_features_in_:
+            raise ValueError(f"{name}: the model was fitted with {self.n_features_in_} features, "
+                             f"got {X.shape[1]}")
+        return np.ascontiguousarray(X, dtype=getattr(self, "_dtype", np.dtype(self.dtype)))
+
+    def _check_fitted(self):
+        if not hasattr(self, "components_"):
+            raise ValueError("this BernoulliRBM is not fitted yet: call fit or partial_fit first")
+
+    # ------------------------------------------------------------------ set-up
+    def _init(self, n_features):
+        dt = self._check_params()
+        self._dtype = dt
+        self._rng = check_rng(self.random_state)
+        H = int(self.n_components)
+        self.components_ = (0.01 * self._rng.standard_normal((H, n_features))).astype(dt)
+        self.intercept_hidden_ = np.zeros(H, dt)
+        self.intercept_visible_ = np.zeros(n_features, dt)
+        self.n_features_in_ = int(n_features)
+        self.history_ = []
+        self._optim = None
+        self._chains = None
+
+    def _optimizer(self):
+        if self._optim is None or self._optim.lr != self.learning_rate:
+            self._optim = SGD([self.components_, self.intercept_hidden_, self.intercept_visible_],
+                              lr=float(self.learning_rate), momentum=float(self.momentum),
+                              weight_decay=float(self.weight_decay))
+        return self._optim
+
+    # ------------------------------------------------------------------ conditionals
+    def _hidden_pre(self, v):
+        return v @ self.components_.T
+
+    def _mean_hiddens(self, v):
+        """p(h = 1 | v), shape (n, H)."""
+        return stable_sigmoid(self._hidden_pre(v) + self.intercept_hidden_).astype(self._dtype)
+
+    def _mean_visibles(self, h):
+        """p(v = 1 | h), shape (n, V)."""
+        return stable_sigmoid(h @ self.components_ + self.intercept_visible_).astype(self._dtype)
+
+    def _sample(self, pre, bias, gen):
+        s = np.empty_like(pre)
+        with threads_for(s.size):
+            K.sample_layer(pre, bias, _seed(gen), _EMPTY[pre.dtype], s, 1.0)
+        return s
+
+    def transform(self, X):
+        """p(h_j = 1 | v) for every row: the hidden features, shape (n_samples, n_components)."""
+        self._check_fitted()
+        return self._mean_hiddens(self._check_X(X))
+
+    def gibbs(self, v, rng=None):
+        """One Gibbs step v → h → v' (draws), shape (n_samples, n_features).
+
+        Uses the model's own random generator unless ``rng`` is given.
+        """
+        self._check_fitted()
+        v = self._check_X(v, "v")
+        gen = self._rng if rng is None else check_rng(rng)
+        h = self._sample(self._hidden_pre(v), self.intercept_hidden_, gen)
+        return self._sample(h @ self.components_, self.intercept_visible_, gen)
+
+    # ------------------------------------------------------------------ energies
+    def energy(self, v, h):
+        """E(v, h) = −vᵀWh − bᵀv − aᵀh per row; v (n, V), h (n, H) → (n,)."""
+        self._check_fitted()
+        v = np.atleast_2d(np.asarray(v, dtype=np.float64))
+        h = np.atleast_2d(np.asarray(h, dtype=np.float64))
+        return -(np.einsum("nj,jv,nv->n", h, self.components_, v)
+                 + v @ self.intercept_visible_ + h @ self.intercept_hidden_)
+
+    def free_energy(self, X):
+        """F(v) = −bᵀv − Σ_j softplus((Wᵀv + a)_j), shape (n_samples,), float64."""
+        self._check_fitted()
+        v = self._check_X(X).astype(np.float64)
+        return -(v @ self.intercept_visible_) - softplus(
+            v @ self.components_.T.astype(np.float64) + self.intercept_hidden_).sum(axis=1)
+
+    def reconstruction_error(self, X, rng=None):
+        """Mean cross-entropy (nats per example) of X under p(v | h), h ~ p(h | X)."""
+        self._check_fitted()
+        v = self._check_X(X)
+        gen = self._rng if rng is None else check_rng(rng)
+        h = self._sample(self._hidden_pre(v), self.intercept_hidden_, gen)
+        x = (h @ self.components_ + self.intercept_visible_).astype(np.float64)
+        return float((softplus(x) - v * x).sum(axis=1).mean())
+
+    def score_samples(self, X, rng=None):
+        """Pseudo-log-likelihood of each row, as scikit-learn computes it (float64, (n,)).
+
+        V · log σ(F(ṽ) − F(v)) with ṽ = v with one randomly chosen unit flipped per row
+        (a stochastic estimate of Σ_i log p(v_i | v_-i)).
+        """
+        self._check_fitted()
+        v = self._check_X(X).astype(np.float64)
+        gen = self._rng if rng is None else check_rng(rng)
+        idx = (np.arange(v.shape[0]), gen.integers(0, v.shape[1], v.shape[0]))
+        flipped = v.copy()
+        flipped[idx] = 1 - flipped[idx]
+        fe = self.free_energy(v)
+        fe_f = self.free_energy(flipped)
+        return v.shape[1] * -softplus(-(fe_f - fe))
+
+    def pseudo_likelihood(self, X):
+        """Exact pseudo-log-likelihood Σ_i log p(v_i | v_-i) of each row (float64, (n,))."""
+        self._check_fitted()
+        v = self._check_X(X).astype(np.float64)
+        fe = self.free_energy(v)
+        out = np.zeros(v.shape[0])
+        for i in range(v.shape[1]):
+            f = v.copy()
+            f[:, i] = 1 - f[:, i]
+            out -= softplus(-(self.free_energy(f) - fe))
+        return out
+
+    # ------------------------------------------------------------------ likelihood
+    def log_partition(self, method="exact", **ais_kwargs):
+        """log Z: ``"exact"`` (enumerate the smaller layer, ≤ 24 units) or ``"ais"``.
+
+        ``"ais"`` returns an :class:`AISResult`; ``"exact"`` a float.
+        """
+        self._check_fitted()
+        if method == "exact":
+            return exact_log_partition(self.components_, self.intercept_visible_,
+                                       self.intercept_hidden_)
+        if method == "ais":
+            return self.ais(**ais_kwargs)
+        raise ValueError(f"method: expected 'exact' or 'ais', got {method!r}")
+
+    def log_likelihood(self, X, log_z=None):
+        """log p(v) = −F(v) − log Z per row (nats); log Z exact unless given."""
+        if log_z is None:
+            log_z = self.log_partition("exact")
+        return -self.free_energy(X) - float(log_z)
+
+    def ais(self, n_runs=100, n_betas=10000, base_visible_bias=None, rng=None):
+        """Annealed importance sampling estimate of log Z (Salakhutdinov & Murray 2008).
+
+        The base model has W = 0, hidden bias 0 and visible bias ``base_visible_bias``
+        (default: the visible bias of the fitted data's marginals, log(p/(1−p)) from
+        ``self._data_marginals`` when known, else 0); its log Z is exact. Intermediate models
+        p_β(v) ∝ exp((1−β) b_Aᵀv + β bᵀv) Π_j (1 + exp(β (Wᵀv + a)_j)) for β from 0 to 1,
+        linked by Gibbs transitions that leave each invariant.
+
+        Parameters
+        ----------
+        n_runs : int
+            Independent annealing runs M.
+        n_betas : int or array-like
+            Number of intermediate temperatures (a schedule 0 → 0.5 → 0.9 → 1 with 5%, 35%
+            and 60% of the steps, as in the paper) or the β values themselves.
+        rng : None, int or Generator
+
+        Returns
+        -------
+        AISResult
+        """
+        self._check_fitted()
+        gen = check_rng(rng)
+        M = check_scalar(n_runs, "n_runs", low=2, integer=True)
+        if np.ndim(n_betas) == 0:
+            n = check_scalar(n_betas, "n_betas", low=3, integer=True)
+            n1, n2 = max(1, n // 20), max(1, (7 * n) // 20)
+            betas = np.concatenate([np.linspace(0, 0.5, n1, endpoint=False),
+                                    np.linspace(0.5, 0.9, n2, endpoint=False),
+                                    np.linspace(0.9, 1.0, n - n1 - n2)])
+        else:
+            betas = check_array(n_betas, "n_betas", ndim=1, dtype_kind="f").astype(np.float64)
+            if betas[0] != 0 or betas[-1] != 1 or np.any(np.diff(betas) < 0):
+                raise ValueError("n_betas: a schedule must rise from 0 to 1")
+        C = self.components_.astype(np.float64)
+        b = self.intercept_visible_.astype(np.float64)
+        a = self.intercept_hidden_.astype(np.float64)
+        bA = (np.zeros_like(b) if base_visible_bias is None
+              else check_array(base_visible_bias, "base_visible_bias", ndim=1,
+                               dtype_kind="f").astype(np.float64))
+        if base_visible_bias is None and getattr(self, "_data_marginals", None) is not None:
+            p = np.clip(self._data_marginals, 1e-3, 1 - 1e-3)
+            bA = np.log(p) - np.log1p(-p)
+        if bA.shape != b.shape:
+            raise ValueError(f"base_visible_bias: expected shape {b.shape}, got {bA.shape}")
+        H = C.shape[0]
+        log_z_base = float(softplus(bA).sum() + H * math.log(2.0))
+
+        def log_pstar(v, beta):
+            return (1 - beta) * (v @ bA) + beta * (v @ b) + softplus(beta * (v @ C.T + a)).sum(1)
+
+        v = self._sample(np.zeros((M, b.size)), bA, gen)        # exact draws from the base
+        logw = np.zeros(M)
+        empty = _EMPTY[np.dtype(np.float64)]
+        h = np.empty((M, H))
+        with threads_for(M * max(H, b.size)):
+            for t in range(1, betas.size):
+                beta = betas[t]
+                logw += log_pstar(v, beta) - log_pstar(v, betas[t - 1])
+                K.sample_layer(beta * (v @ C.T), beta * a, _seed(gen), empty, h, 1.0)
+                K.sample_layer(beta * (h @ C), (1 - beta) * bA + beta * b, _seed(gen), empty, v,
+                               1.0)
+        log_mean = float(logsumexp(logw) - math.log(M))
+        w = np.exp(logw - logw.max())
+        stderr = float(w.std(ddof=1) / w.mean() / math.sqrt(M))
+        return AISResult(log_mean + log_z_base, stderr, logw, log_z_base)
+
+    # ------------------------------------------------------------------ training
+    def fit(self, X, y=None):
+        """Fit to X (n_samples, n_features) for ``n_iter`` epochs from a fresh initialisation."""
+        X = check_array(X, "X", ndim=2, dtype_kind="biuf")
+        self._init(X.shape[1])
+        X = self._check_X(X)
+        self._check_batch(X)
+        self._data_marginals = X.mean(axis=0).astype(np.float64)
+        for _ in range(int(self.n_iter)):
+            self._epoch(X)
+        return self
+
+    def partial_fit(self, X, y=None):
+        """One pass of updates over the mini-batches of X (initialises on the first call)."""
+        X = check_array(X, "X", ndim=2, dtype_kind="biuf")
+        if not hasattr(self, "components_"):
+            self._init(X.shape[1])
+            self._data_marginals = None
+        X = self._check_X(X)
+        self._check_batch(X)
+        self._epoch(X)
+        return self
+
+    def _check_batch(self, X):
+        if self.batch_size > X.shape[0]:
+            raise ValueError(f"batch_size: {self.batch_size} is larger than the number of "
+                             f"examples ({X.shape[0]})")
+
+    def _epoch(self, X):
+        t0 = time.perf_counter()
+        n, V = X.shape
+        B = int(self.batch_size)
+        H = self.components_.shape[0]
+        dt = self._dtype
+        gen = self._rng
+        order = gen.permutation(n)
+        n_batches = n // B          # a last partial batch is left out of this epoch
+        if n_batches == 0:
+            raise ValueError(f"batch_size: {B} leaves no full batch in {n} examples")
+        # threads pay off only when a batch's products are big (see _kernels.threads_for)
+        parallel = B * H * V >= _PARALLEL_MIN_FLOPS
+        nblk = max(1, min(numba.get_num_threads(), B)) if parallel else 1
+        vd = np.empty((B, V), dt)
+        V2 = np.empty((2 * B, V), dt)    # [v_data; v_k]
+        H2T = np.empty((H, 2 * B), dt)   # [-p(h|v_data); p(h|v_k)]ᵀ / B
+        grad_W = np.empty((H, V), dt)
+        ce = np.empty(B, dt)
+        scratch = (np.empty((nblk, B, H), dt), np.empty((nblk, B, H), dt),
+                   np.empty((nblk, B, V), dt), np.empty((nblk, B, H), dt))
+        opt = self._optimizer()
+        persistent = bool(self.persistent)
+        if persistent and (self._chains is None or self._chains.shape != (B, H)):
+            self._chains = self._sample(np.zeros((B, H), dt), self.intercept_hidden_, gen)
+        chains = self._chains if persistent else scratch[3][0]
+        k = int(self.k)
+        total_ce = 0.0
+        # BLAS runs single-threaded inside the numba threads (one pool busy at a time)
+        with threadpool_limits(limits=1, user_api="blas"), \
+                threads_for(_PARALLEL_MIN_WORK if parallel else 0):
+            for m in range(n_batches):
+                np.take(X, order[m * B:(m + 1) * B], axis=0, out=vd)
+                seeds = gen.integers(0, 2**63, size=2 * k + 1, dtype=np.uint64)
+                K.cd_batch(vd, self.components_, self.intercept_hidden_,
+                           self.intercept_visible_, seeds, k, persistent, chains, nblk,
+                           V2, H2T, grad_W, ce, *scratch)
+                total_ce += float(ce.sum())
+                opt.step(self._gradients(V2, H2T, grad_W, B))
+        rec = total_ce / (n_batches * B)
+        if not math.isfinite(rec) or not np.all(np.isfinite(self.components_)):
+            raise FloatingPointError(
+                "training diverged (non-finite reconstruction error or weights): lower "
+                f"learning_rate (now {self.learning_rate})")
+        sec = time.perf_counter() - t0
+        self.history_.append({"epoch": len(self.history_) + 1, "reconstruction": rec,
+                              "seconds": sec})
+        if self.verbose:
+            print(f"[BernoulliRBM] epoch {len(self.history_)}: reconstruction cross-entropy "
+                  f"{rec:.4f} nats/example, {sec:.2f} s", file=sys.stderr, flush=True)
+
+    def _gradients(self, V2, H2T, grad_W, B):
+        """Gradients of mean F(v_data) − mean F(v_k) (+ sparsity) w.r.t. (Wᵀ, a, b).
+
+        ∂F/∂W_ij = −v_i p(h_j|v), ∂F/∂a_j = −p(h_j|v), ∂F/∂b_i = −v_i. ``H2T`` holds
+        [−p(h|v_data), p(h|v_k)] / B column-wise and ``V2`` [v_data; v_k], so ``grad_W`` (their
+        product, made by the kernel) is already the W term and ``H2T.sum(1)`` the a term.
+        """
+        grad_a = H2T.sum(axis=1)
+        grad_b = V2[B:].mean(axis=0) - V2[:B].mean(axis=0)
+        if self.sparsity_target is not None:
+            d = self.sparsity_cost * (-H2T[:, :B].sum(axis=1) - self.sparsity_target)
+            grad_a = grad_a + d
+            grad_W += np.outer(d, V2[:B].mean(axis=0)).astype(grad_W.dtype)
+        return [grad_W, grad_a.astype(self._dtype), grad_b.astype(self._dtype)]
+
+    # ------------------------------------------------------------------ generation
+    def sample(self, n_samples=16, n_steps=1000, rng=None, progress=None):
+        """Run ``n_samples`` Gibbs chains from uniformly random visibles for ``n_steps``
+        steps through the library's sampler; return p(v | h) of the last step,
+        shape (n_samples, n_features)."""
+        self._check_fitted()
+        n = check_scalar(n_samples, "n_samples", low=1, integer=True)
+        steps = check_scalar(n_steps, "n_steps", low=1, integer=True)
+        gen = check_rng(rng)
+        chains = RBMChains(self)
+        state = chains.initial_state(n, gen)
+        block_gibbs(chains, state, temperature=1.0, max_sweeps=steps, rng=gen,
+                    record_energy=progress is not None, progress=progress)
+        return self._mean_visibles(state["h"])
+
+    # ------------------------------------------------------------------ graph, pretraining, io
+    def to_networkx(self) -> nx.Graph:
+        """The bipartite graph: nodes ("v", i) and ("h", j) (attribute ``bipartite`` 0/1),
+        an edge per weight with attribute ``weight``."""
+        self._check_fitted()
+        g = nx.Graph()
+        Hn, V = self.components_.shape
+        g.add_nodes_from((("v", i) for i in range(V)), bipartite=0)
+        g.add_nodes_from((("h", j) for j in range(Hn)), bipartite=1)
+        g.add_weighted_edges_from((("v", i), ("h", j), float(self.components_[j, i]))
+                                  for j in range(Hn) for i in range(V))
+        return g
+
+    def pretrained_arrays(self):
+        """(weight, bias) to initialise a ``Linear(n_features, n_components)`` layer:
+        weight = Wᵀ (out, in) and bias = the hidden bias, copies."""
+        self._check_fitted()
+        return self.components_.copy(), self.intercept_hidden_.copy()
+
+    def init_linear(self, layer):
+        """Copy Wᵀ and the hidden bias into ``layer`` (an engine ``Linear(V, H)``) in place."""
+        W, a = self.pretrained_arrays()
+        if tuple(layer.weight.shape) != W.shape:
+            raise ValueError(f"layer: expected a Linear with weight shape {W.shape} "
+                             f"(out=n_components, in=n_features), got {tuple(layer.weight.shape)}")
+        layer.weight.data[...] = W.astype(layer.weight.data.dtype)
+        if getattr(layer, "bias", None) is not None:
+            layer.bias.data[...] = a.astype(layer.bias.data.dtype)
+        return layer
+
+    _SAVED = ("components_", "intercept_hidden_", "intercept_visible_")
+
+    def save(self, path, overwrite=False):
+        """Write the fitted parameters to a ``.npz`` file (atomically; refuses to overwrite an
+        existing file unless ``overwrite=True``)."""
+        self._check_fitted()
+        save_npz_atomic(path, {n: getattr(self, n) for n in self._SAVED}, overwrite=overwrite)
+
+    @classmethod
+    def load(cls, path, **params):
+        """A fitted model from :meth:`save`'s file; a missing, corrupt or inconsistent file
+        is an error that names it."""
+        arr = load_npz_checked(path, cls._SAVED)
+        C, a, b = (arr[n] for n in cls._SAVED)
+        if C.ndim != 2 or a.shape != (C.shape[0],) or b.shape != (C.shape[1],):
+            raise ValueError(f"path: {path}: inconsistent shapes components_ {C.shape}, "
+                             f"intercept_hidden_ {a.shape}, intercept_visible_ {b.shape}")
+        for n, x in zip(cls._SAVED, (C, a, b)):
+            if x.dtype.kind != "f" or not np.all(np.isfinite(x)):
+                raise ValueError(f"path: {path}: {n} must be finite floats")
+        m = cls(n_components=C.shape[0], dtype=C.dtype, **params)
+        m._init(C.shape[1])
+        m.components_[...] = C
+        m.intercept_hidden_[...] = a
+        m.intercept_visible_[...] = b
+        m._data_marginals = None
+        return m
+
+
+class RBMChains:
+    """A batch of Gibbs chains of an RBM as a model of :func:`energy.sampler.block_gibbs`.
+
+    The state is a dict ``{"v": (n, V), "h": (n, H)}`` of 0/1 floats; the blocks are
+    ``("h", "v")``: a sweep draws h ~ p(h | v), then v ~ p(v | h) (each chain's units of a
+    layer are conditionally independent, so a layer is one block). At temperature T the
+    conditionals are σ(x / T); T = 0 takes the more probable value (ties keep the current).
+    ``state_energy`` is the total energy Σ_chains E(v, h).
+    """
+
+    blocks = ("h", "v")
+
+    def __init__(self, rbm: BernoulliRBM):
+        rbm._check_fitted()
+        self.rbm = rbm
+
+    def initial_state(self, n_chains, rng=None):
+        """Uniformly random visibles and zero hiddens for ``n_chains`` chains."""
+        gen = check_rng(rng)
+        V = self.rbm.n_features_in_
+        return {"v": (gen.random((n_chains, V)) < 0.5).astype(self.rbm._dtype),
+                "h": np.zeros((n_chains, self.rbm.components_.shape[0]), self.rbm._dtype)}
+
+    def sample_block(self, state, block, temperature, rng):
+        r = self.rbm
+        if block == "h":
+            x, bias, out = state["v"] @ r.components_.T, r.intercept_hidden_, state["h"]
+        elif block == "v":
+            x, bias, out = state["h"] @ r.components_, r.intercept_visible_, state["v"]
+        else:
+            raise ValueError(f"block: expected 'h' or 'v', got {block!r}")
+        old = out.copy()
+        with threads_for(out.size):
+            self._draw(x, bias, out, temperature, rng)
+        return int(np.count_nonzero(out != old))
+
+    @staticmethod
+    def _draw(x, bias, out, temperature, rng):
+        if temperature == 0:
+            z = x + bias
+            out[...] = np.where(z > 0, 1, np.where(z < 0, 0, out))
+        else:
+            T = float(temperature)
+            K.sample_layer(np.ascontiguousarray(x / T), (bias / T).astype(x.dtype), _seed(rng),
+                           _EMPTY[x.dtype], out, 1.0)
+
+    def state_energy(self, state):
+        return float(self.rbm.energy(state["v"], state["h"]).sum())
+
+    def observe(self, state):
+        return state["v"]
+
+
+def exact_log_partition(components, visible_bias, hidden_bias, max_units=24):
+    """log Z of an RBM by summing out the smaller layer exactly.
+
+    With H ≤ V: log Z = logsumexp_h [aᵀh + Σ_i softplus(b_i + (Wh)_i)] over all 2^H hidden
+    states (and symmetrically over v when V < H), in chunks of 2^14 states.
+    """
+    C = np.asarray(components, np.float64)
+    a = np.asarray(hidden_bias, np.float64)
+    b = np.asarray(visible_bias, np.float64)
+    H, V = C.shape
+    if min(H, V) > max_units:
+        raise ValueError(f"exact log Z: the smaller layer has {min(H, V)} units; enumeration "
+                         f"is limited to {max_units} (2^{max_units} states): use method='ais'")
+    if H <= V:
+        n, W, own, other = H, C.T, a, b        # enumerate h: other-layer pre = W h + b
+    else:
+        n, W, own, other = V, C, b, a
+    parts = []
+    chunk = 1 << min(n, 14)
+    bits = np.arange(n)
+    for start in range(0, 1 << n, chunk):
+        idx = np.arange(start, min(start + chunk, 1 << n))
+        s = ((idx[:, None] >> bits) & 1).astype(np.float64)
+        parts.append(logsumexp(s @ own + softplus(s @ W.T + other).sum(axis=1)))
+    return float(logsumexp(parts))
+
+
+def plot_filters(rbm, image_shape, n_cols=10, ax=None, **imshow_kw):
+    """Draw the columns of W (rows of ``components_``) as images in a grid; returns the figure."""
+    import matplotlib.pyplot as plt
+
+    rbm._check_fitted()
+    return _grid(rbm.components_, image_shape, n_cols, "W columns (filters)", ax, **imshow_kw)
+
+
+def plot_samples(samples, image_shape, n_cols=10, title="samples", ax=None, **imshow_kw):
+    """Draw rows of ``samples`` (n, prod(image_shape)) as images in a grid; returns the figure."""
+    return _grid(np.asarray(samples), image_shape, n_cols, title, ax, **imshow_kw)
+
+
+def _grid(rows, image_shape, n_cols, title, ax, **imshow_kw):
+    import matplotlib.pyplot as plt
+
+    h, w = image_shape
+    if rows.ndim != 2 or rows.shape[1] != h * w:
+        raise ValueError(f"image_shape: {image_shape} does not match rows of length "
+                         f"{rows.shape[-1]}")
+    n = rows.shape[0]
+    n_cols = max(1, min(n_cols, n))
+    n_rows = -(-n // n_cols)
+    canvas = np.full((n_rows * (h + 1) + 1, n_cols * (w + 1) + 1), np.nan)
+    for k in range(n):
+        r, c = divmod(k, n_cols)
+        img = rows[k].reshape(h, w).astype(np.float64)
+        lo, hi = img.min(), img.max()
+        canvas[1 + r * (h + 1):1 + r * (h + 1) + h, 1 + c * (w + 1):1 + c * (w + 1) + w] = (
+            (img - lo) / (hi - lo) if hi > lo else 0.5)
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(1.0 + 0.5 * n_cols, 1.0 + 0.5 * n_rows))
+    else:
+        fig = ax.figure
+    ax.imshow(canvas, cmap=imshow_kw.pop("cmap", "gray"), interpolation="nearest", **imshow_kw)
+    ax.set_title(title, fontsize=8)
+    ax.axis("off")
+    return fig
