@@ -19,12 +19,11 @@ Examples
 from __future__ import annotations
 
 import os
-import tempfile
-import zipfile
 from collections import OrderedDict
 
 import numpy as np
 
+from energy._io import atomic_write, load_npz_checked
 from energy.autodiff import Parameter, Tensor
 
 __all__ = ["Module", "Parameter", "count_params", "count_macs"]
@@ -217,40 +216,24 @@ class Module:
         return self
 
     def save(self, path, overwrite: bool = False):
-        """Write the state dict to an ``.npz`` file atomically (temp file + ``os.replace``).
+        """Write the state dict to an ``.npz`` file atomically (temp file, fsync, ``os.replace``).
 
-        Refuses to overwrite the file this module was loaded from unless ``overwrite=True``.
+        An existing file — in particular the one this module was loaded from — is replaced
+        only with ``overwrite=True`` (the library's one atomic writer, :mod:`energy._io`).
         """
         path = os.fspath(path)
-        if not path.endswith(".npz"):
-            raise ValueError(f"save: path must end with '.npz', got {path!r}")
-        target = os.path.realpath(path)
-        if (not overwrite and self._loaded_from is not None
-                and os.path.exists(target) and os.path.samefile(target, self._loaded_from)):
+        if (not overwrite and self._loaded_from is not None and os.path.exists(path)
+                and os.path.samefile(path, self._loaded_from)):
             raise FileExistsError(f"save: {path!r} is the file this model was loaded from; "
                                   f"pass overwrite=True to replace it")
-        d = os.path.dirname(target) or "."
-        fd, tmp = tempfile.mkstemp(suffix=".npz", dir=d, prefix=".tmp-")
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                np.savez(fh, **self.state_dict())
-            os.replace(tmp, target)
-        except BaseException:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-            raise
-        return path
+        sd = self.state_dict()
+        return atomic_write(path, lambda fh: np.savez(fh, **sd), overwrite=overwrite,
+                            suffix=".npz")
 
     def load(self, path, strict: bool = True):
         """Load a state dict saved by :meth:`save` (checked as in :meth:`load_state_dict`)."""
         path = os.fspath(path)
-        try:
-            with np.load(path, allow_pickle=False) as z:
-                state = {k: z[k] for k in z.files}
-        except FileNotFoundError:
-            raise
-        except (ValueError, OSError, zipfile.BadZipFile, EOFError) as exc:
-            raise ValueError(f"load: {path!r} is not a readable .npz file ({exc})") from None
+        state = load_npz_checked(path, required=())
         try:
             self.load_state_dict(state, strict=strict)
         except ValueError as exc:

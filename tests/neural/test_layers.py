@@ -1,11 +1,9 @@
 """Module, Linear, activations, Dropout, BatchNorm, losses, count_params, save/load."""
 
-import os
 
 import numpy as np
 import pytest
 
-from energy.autodiff import Tensor
 from energy.gradcheck import gradcheck
 from neural import (SGD, BatchNorm1d, BatchNorm2d, CrossEntropyLoss, Dropout, Flatten, LeakyReLU,
                     Linear, Module, Parameter, ReLU, Sequential, Sigmoid, Softplus, Swish, Tanh,
@@ -233,6 +231,11 @@ def test_save_load_roundtrip_and_atomic(tmp_path):
         other.save(path)
     other.save(path, overwrite=True)
     other.save(tmp_path / "copy.npz")
+    with pytest.raises(FileExistsError, match="overwrite"):
+        other.save(tmp_path / "copy.npz")
+    with pytest.raises(ValueError, match=".npz"):
+        other.save(tmp_path / "model.bin")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["copy.npz", "m.npz"]
 
 
 def test_loading_mismatched_state_is_a_clear_error(tmp_path):
