@@ -1,6 +1,5 @@
 """Module, Linear, activations, Dropout, BatchNorm, losses, count_params, save/load."""
 
-
 import numpy as np
 import pytest
 
