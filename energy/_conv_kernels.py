@@ -23,27 +23,19 @@ compare it with.
 
 from __future__ import annotations
 
-import numba
 import numpy as np
 from numba import njit, prange
 
+from . import _threads
+
 #: below this much work (elements touched, or multiply-adds for the convolutions) a kernel
-#: runs on the calling thread only: waking the other threads costs more than it saves, and
-#: far more on a loaded machine, where a parallel region waits for a descheduled thread.
+#: runs on the calling thread only (see energy._threads)
 PARALLEL_MIN_WORK = 1 << 17
 
 
 def call(kernel, work, *args):
     """Run ``kernel(*args)``, on one thread when ``work < PARALLEL_MIN_WORK``."""
-    if work < PARALLEL_MIN_WORK:
-        prev = numba.get_num_threads()
-        if prev > 1:
-            numba.set_num_threads(1)
-            try:
-                return kernel(*args)
-            finally:
-                numba.set_num_threads(prev)
-    return kernel(*args)
+    return _threads.call(kernel, work, *args, min_work=PARALLEL_MIN_WORK)
 
 
 def out_size(H, k, s, p, d=1):

@@ -569,7 +569,7 @@ def mean(a, axis=None, keepdims=False) -> Tensor:
 def max_(a, axis=None, keepdims=False) -> Tensor:
     """Maximum over ``axis``; the gradient goes to the maximal entries (split evenly on ties)."""
     a = _t(a)
-    shape, axes = a.shape, _norm_axes(axis, a.ndim)
+    axes = _norm_axes(axis, a.ndim)
     A = a.data
     m = A.max(axis=axes, keepdims=True)
 

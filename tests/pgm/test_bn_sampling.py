@@ -6,7 +6,7 @@ from hypothesis import given, settings, strategies as st
 from scipy import stats
 
 from pgm import (BayesNetGibbs, BayesianNetwork, ImpossibleEvidenceError, JunctionTree, TabularCPD,
-                 VariableElimination, forward_sample, gibbs_marginals, likelihood_weighted_marginals,
+                 forward_sample, gibbs_marginals, likelihood_weighted_marginals,
                  likelihood_weighting, rejection_sample)
 
 from _bn_helpers import brute_conditional, brute_joint, networks, random_bn, sprinkler
