@@ -43,6 +43,26 @@ def out_size(H, k, s, p, d=1):
     return (H + 2 * p - d * (k - 1) - 1) // s + 1
 
 
+@njit(cache=True)
+def _fill_plane(row, o0, x, n, c, i, j, sh, sw, ph, pw, dh, dw, Ho, Wo):
+    """row[o0 + oh·Wo + ow] = x[n, c, oh·sh − ph + i·dh, ow·sw − pw + j·dw], 0 outside the
+    image: one kernel offset (i, j) of channel c of image n, over every output position."""
+    H, W = x.shape[2], x.shape[3]
+    for oh in range(Ho):
+        h = oh * sh - ph + i * dh
+        o = o0 + oh * Wo
+        if h < 0 or h >= H:
+            for ow in range(Wo):
+                row[o + ow] = 0
+            continue
+        for ow in range(Wo):
+            w = ow * sw - pw + j * dw
+            if 0 <= w < W:
+                row[o + ow] = x[n, c, h, w]
+            else:
+                row[o + ow] = 0
+
+
 @njit(cache=True, parallel=True)
 def im2col(x, kh, kw, sh, sw, ph, pw, dh, dw, Ho, Wo):
     N, C, H, W = x.shape
@@ -54,20 +74,7 @@ def im2col(x, kh, kw, sh, sw, ph, pw, dh, dw, Ho, Wo):
         i = (r // kw) % kh
         j = r % kw
         for n in range(N):
-            base = n * P
-            for oh in range(Ho):
-                h = oh * sh - ph + i * dh
-                o = base + oh * Wo
-                if h < 0 or h >= H:
-                    for ow in range(Wo):
-                        cols[r, o + ow] = 0
-                    continue
-                for ow in range(Wo):
-                    w = ow * sw - pw + j * dw
-                    if 0 <= w < W:
-                        cols[r, o + ow] = x[n, c, h, w]
-                    else:
-                        cols[r, o + ow] = 0
+            _fill_plane(cols[r], n * P, x, n, c, i, j, sh, sw, ph, pw, dh, dw, Ho, Wo)
     return cols
 
 
@@ -211,19 +218,7 @@ def _im2col_one(x, n, kh, kw, sh, sw, ph, pw, dh, dw, Ho, Wo):
         for i in range(kh):
             for j in range(kw):
                 r = (c * kh + i) * kw + j
-                for oh in range(Ho):
-                    h = oh * sh - ph + i * dh
-                    o = oh * Wo
-                    if h < 0 or h >= H:
-                        for ow in range(Wo):
-                            cols[r, o + ow] = 0
-                        continue
-                    for ow in range(Wo):
-                        w = ow * sw - pw + j * dw
-                        if 0 <= w < W:
-                            cols[r, o + ow] = x[n, c, h, w]
-                        else:
-                            cols[r, o + ow] = 0
+                _fill_plane(cols[r], 0, x, n, c, i, j, sh, sw, ph, pw, dh, dw, Ho, Wo)
     return cols
 
 
