@@ -78,6 +78,22 @@ def median_ms(step, repeats):
     return 1e3 * float(np.median(ts))
 
 
+def interleaved_ms(steps, repeats, block=3):
+    """Median ms per step of each callable, timed in alternating blocks so that a change of
+    machine load during the run affects all of them alike."""
+    for f in steps:
+        for _ in range(5):
+            f()
+    ts = [[] for _ in steps]
+    for _ in range(max(1, repeats // block)):
+        for k, f in enumerate(steps):
+            for _ in range(block):
+                t = time.perf_counter()
+                f()
+                ts[k].append(time.perf_counter() - t)
+    return [1e3 * float(np.median(t)) for t in ts]
+
+
 def bench_lenet(n, c, hw, repeats):
     rng = np.random.default_rng(0)
     X = rng.standard_normal((n, c, hw, hw)).astype(np.float32)
@@ -92,8 +108,10 @@ def bench_lenet(n, c, hw, repeats):
         loss.backward()
         opt.step()
         return loss
-    row = {"shape": f"{n}×{c}×{hw}×{hw}", "ours": median_ms(ours, repeats)}
-    if torch is not None:
+    row = {"shape": f"{n}×{c}×{hw}×{hw}"}
+    if torch is None:
+        row["ours"] = median_ms(ours, repeats)
+    else:
         tnet = torch_lenet(lenet(c, hw), c, hw)
         topt = torch.optim.SGD(tnet.parameters(), lr=0.01, momentum=0.9)
         tX, ty = torch.from_numpy(X), torch.from_numpy(y)
@@ -104,11 +122,12 @@ def bench_lenet(n, c, hw, repeats):
             loss = tlf(tnet(tX), ty)
             loss.backward()
             topt.step()
-        row["torch"] = median_ms(theirs, repeats)
+        row["ours"], row["torch"] = interleaved_ms([ours, theirs], repeats)
         # same first-step loss from the same weights (a sanity check of the comparison)
         n2 = lenet(c, hw)
         t2 = torch_lenet(n2, c, hw)
-        row["loss_diff"] = abs(float(lossf(n2(X), y).data) - float(tlf(t2(tX), ty)))
+        with torch.no_grad():
+            row["loss_diff"] = abs(float(lossf(n2(X), y).data) - float(tlf(t2(tX), ty)))
     return row
 
 
@@ -145,8 +164,7 @@ def bench_overhead(repeats=2000):
         gW1, gb1 = gh.T @ x, gh.sum(0)
         for a, ga in ((W1, gW1), (b1, gb1), (W2, gW2), (b2, gb2)):
             a -= 0.01 * ga
-    t_eng = median_ms(step, repeats) * 1e3
-    t_np = median_ms(numpy_step, repeats) * 1e3
+    t_eng, t_np = (1e3 * v for v in interleaved_ms([step, numpy_step], repeats, block=50))
     return n_ops, t_eng, t_np
 
 
@@ -162,7 +180,7 @@ def main():
     for r in rows:
         t = r.get("torch")
         print(f"{r['shape']:>14} {r['ours']:9.2f} {t if t is None else f'{t:9.2f}'} "
-              f"{'' if t is None else f'{r[chr(111)+chr(117)+chr(114)+chr(115)] / t:11.2f}'}"
+              f"{'' if t is None else format(r['ours'] / t, '11.2f')}"
               + (f"   (first-step loss diff {r['loss_diff']:.1e})" if t is not None else ""))
     n_ops, t_eng, t_np = bench_overhead()
     print(f"\nengine overhead, 2-layer MLP 64-32-10, batch 1: {n_ops} ops on the tape, "

@@ -26,10 +26,41 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
+from . import _threads
+
+#: below this much work (elements touched, or multiply-adds for the convolutions) a kernel
+#: runs on the calling thread only (see energy._threads)
+PARALLEL_MIN_WORK = 1 << 17
+
+
+def call(kernel, work, *args):
+    """Run ``kernel(*args)``, on one thread when ``work < PARALLEL_MIN_WORK``."""
+    return _threads.call(kernel, work, *args, min_work=PARALLEL_MIN_WORK)
+
 
 def out_size(H, k, s, p, d=1):
     """floor((H + 2p - d(k-1) - 1)/s + 1), PyTorch's output-size formula."""
     return (H + 2 * p - d * (k - 1) - 1) // s + 1
+
+
+@njit(cache=True)
+def _fill_plane(row, o0, x, n, c, i, j, sh, sw, ph, pw, dh, dw, Ho, Wo):
+    """row[o0 + oh·Wo + ow] = x[n, c, oh·sh − ph + i·dh, ow·sw − pw + j·dw], 0 outside the
+    image: one kernel offset (i, j) of channel c of image n, over every output position."""
+    H, W = x.shape[2], x.shape[3]
+    for oh in range(Ho):
+        h = oh * sh - ph + i * dh
+        o = o0 + oh * Wo
+        if h < 0 or h >= H:
+            for ow in range(Wo):
+                row[o + ow] = 0
+            continue
+        for ow in range(Wo):
+            w = ow * sw - pw + j * dw
+            if 0 <= w < W:
+                row[o + ow] = x[n, c, h, w]
+            else:
+                row[o + ow] = 0
 
 
 @njit(cache=True, parallel=True)
@@ -43,20 +74,7 @@ def im2col(x, kh, kw, sh, sw, ph, pw, dh, dw, Ho, Wo):
         i = (r // kw) % kh
         j = r % kw
         for n in range(N):
-            base = n * P
-            for oh in range(Ho):
-                h = oh * sh - ph + i * dh
-                o = base + oh * Wo
-                if h < 0 or h >= H:
-                    for ow in range(Wo):
-                        cols[r, o + ow] = 0
-                    continue
-                for ow in range(Wo):
-                    w = ow * sw - pw + j * dw
-                    if 0 <= w < W:
-                        cols[r, o + ow] = x[n, c, h, w]
-                    else:
-                        cols[r, o + ow] = 0
+            _fill_plane(cols[r], n * P, x, n, c, i, j, sh, sw, ph, pw, dh, dw, Ho, Wo)
     return cols
 
 
@@ -186,102 +204,72 @@ def avgpool_backward(g, H, W, kh, kw, sh, sw, ph, pw):
     return dx
 
 
-# ----------------------------------------------------------------------------- direct, stride 1
-# For stride 1 and dilation 1 (after explicit zero padding) the convolution of one image is a
-# sum of shifted copies of its planes. In the "wide" layout an output row is Wp long (the
-# padded input's width; the last kW-1 entries of each row are junk that is never copied out),
-# so output position q = oh·Wp + ow reads input position q + i·Wp + j of the flat plane: every
-# inner loop is one contiguous, vectorisable run of L = (Ho-1)·Wp + Wo elements. Nothing of
-# size (C·kH·kW, N·Ho·Wo) is ever built, which is what makes small-channel layers (LeNet's)
-# fast. Parallel over images; the weight gradient is summed over per-image partials.
+# ----------------------------------------------------------------------------- per image
+# The same im2col + GEMM, one image at a time inside a parallel loop over the batch: each
+# image's column matrix (C·kH·kW, Ho·Wo) is small enough to stay in cache, each thread calls a
+# single-threaded BLAS GEMM on it (numba's np.dot), and nothing of size (C·kH·kW, N·Ho·Wo)
+# is ever allocated. Weight gradients are per-image partials that the caller sums.
 
-@njit(cache=True, parallel=True, fastmath=True)
-def conv_forward_s1(xp, w, b, Ho, Wo):
-    N, C, Hp, Wp = xp.shape
-    O, _, kh, kw = w.shape
-    L = (Ho - 1) * Wp + Wo
-    out = np.empty((N, O, Ho, Wo), xp.dtype)
-    xflat = xp.reshape(N * C, Hp * Wp)
-    for n in prange(N):
-        acc = np.empty(L, xp.dtype)
-        for o in range(O):
-            acc[:] = b[o]
-            for c in range(C):
-                xc = xflat[n * C + c]
-                for i in range(kh):
-                    for j in range(kw):
-                        wv = w[o, c, i, j]
-                        off = i * Wp + j
-                        xs = xc[off:off + L]
-                        for q in range(L):          # one contiguous, vectorised run
-                            acc[q] += wv * xs[q]
-            for oh in range(Ho):
-                for ow in range(Wo):
-                    out[n, o, oh, ow] = acc[oh * Wp + ow]
-    return out
+@njit(cache=True)
+def _im2col_one(x, n, kh, kw, sh, sw, ph, pw, dh, dw, Ho, Wo):
+    _, C, H, W = x.shape
+    cols = np.empty((C * kh * kw, Ho * Wo), x.dtype)
+    for c in range(C):
+        for i in range(kh):
+            for j in range(kw):
+                r = (c * kh + i) * kw + j
+                _fill_plane(cols[r], 0, x, n, c, i, j, sh, sw, ph, pw, dh, dw, Ho, Wo)
+    return cols
 
 
 @njit(cache=True)
-def _wide(g, n, Wp):
-    _, O, Ho, Wo = g.shape
-    L = (Ho - 1) * Wp + Wo
-    gw = np.zeros((O, L), g.dtype)
-    for o in range(O):
-        for oh in range(Ho):
-            for ow in range(Wo):
-                gw[o, oh * Wp + ow] = g[n, o, oh, ow]
-    return gw
+def _col2im_one(cols, dx, n, kh, kw, sh, sw, ph, pw, dh, dw, Ho, Wo):
+    _, C, H, W = dx.shape
+    for c in range(C):
+        for i in range(kh):
+            for j in range(kw):
+                r = (c * kh + i) * kw + j
+                for oh in range(Ho):
+                    h = oh * sh - ph + i * dh
+                    if h < 0 or h >= H:
+                        continue
+                    o = oh * Wo
+                    for ow in range(Wo):
+                        w = ow * sw - pw + j * dw
+                        if 0 <= w < W:
+                            dx[n, c, h, w] += cols[r, o + ow]
 
 
-@njit(cache=True, parallel=True, fastmath=True)
-def conv_weight_grad_s1(xp, g, kh, kw):
-    """Per-image partial weight gradients (N, O, C, kh, kw); the caller sums axis 0.
-
-    dW[o, c, i, j] = Σ_q G[o, q] · X[c, q + i·Wp + j]: the correlation of the input with the
-    output gradient."""
-    N, C, Hp, Wp = xp.shape
-    _, O, Ho, Wo = g.shape
-    part = np.empty((N, O, C, kh, kw), g.dtype)
-    L = (Ho - 1) * Wp + Wo
-    xflat = xp.reshape(N * C, Hp * Wp)
+@njit(cache=True, parallel=True)
+def conv_forward_batched(x, w2, b, kh, kw, sh, sw, ph, pw, dh, dw, Ho, Wo):
+    """out[n] = w2 @ im2col(x[n]) + b for every image n; w2 is the (O, C·kH·kW) weight."""
+    N = x.shape[0]
+    O = w2.shape[0]
+    out = np.empty((N, O, Ho, Wo), x.dtype)
     for n in prange(N):
-        gw = _wide(g, n, Wp)
+        cols = _im2col_one(x, n, kh, kw, sh, sw, ph, pw, dh, dw, Ho, Wo)
+        y = np.dot(w2, cols)
         for o in range(O):
-            go = gw[o]
-            for c in range(C):
-                xc = xflat[n * C + c]
-                for i in range(kh):
-                    for j in range(kw):
-                        off = i * Wp + j
-                        xs = xc[off:off + L]
-                        s = go[0] * 0
-                        for q in range(L):
-                            s += go[q] * xs[q]
-                        part[n, o, c, i, j] = s
-    return part
+            bo = b[o]
+            for oh in range(Ho):
+                for ow in range(Wo):
+                    out[n, o, oh, ow] = y[o, oh * Wo + ow] + bo
+    return out
 
 
-@njit(cache=True, parallel=True, fastmath=True)
-def conv_input_grad_s1(g, w, Hp, Wp):
-    """Gradient with respect to the padded input (N, C, Hp, Wp): the full convolution of g with
-    the 180°-rotated kernel, written as a scatter of shifted copies (no races: one image per
-    thread)."""
-    N, O, Ho, Wo = g.shape
-    _, C, kh, kw = w.shape
-    L = (Ho - 1) * Wp + Wo
-    dxp = np.zeros((N, C, Hp, Wp), g.dtype)
-    dflat = dxp.reshape(N * C, Hp * Wp)
+@njit(cache=True, parallel=True)
+def conv_backward_batched(x, w2, g, kh, kw, sh, sw, ph, pw, dh, dw, need_dx):
+    """Per-image weight-gradient partials G[n]·im2col(x[n])ᵀ, shape (N, O, C·kH·kW), and the
+    input gradient col2im(w2ᵀ·G[n]) (the full convolution with the rotated kernel)."""
+    N, C, H, W = x.shape
+    _, O, Ho, Wo = g.shape
+    part = np.empty((N, O, w2.shape[1]), g.dtype)
+    dx = np.zeros((N, C, H, W) if need_dx else (0, C, H, W), g.dtype)
+    w2t = np.ascontiguousarray(w2.T)
     for n in prange(N):
-        gw = _wide(g, n, Wp)
-        for c in range(C):
-            dc = dflat[n * C + c]
-            for o in range(O):
-                go = gw[o]
-                for i in range(kh):
-                    for j in range(kw):
-                        wv = w[o, c, i, j]
-                        off = i * Wp + j
-                        ds = dc[off:off + L]
-                        for q in range(L):
-                            ds[q] += wv * go[q]
-    return dxp
+        gn = np.ascontiguousarray(g[n].reshape(O, Ho * Wo))
+        cols = _im2col_one(x, n, kh, kw, sh, sw, ph, pw, dh, dw, Ho, Wo)
+        part[n] = np.dot(gn, cols.T)
+        if need_dx:
+            _col2im_one(np.dot(w2t, gn), dx, n, kh, kw, sh, sw, ph, pw, dh, dw, Ho, Wo)
+    return part, dx

@@ -30,9 +30,6 @@ compare it with.
 
 from __future__ import annotations
 
-import contextlib
-
-import numba
 import numpy as np
 from numba import njit, prange
 
@@ -550,24 +547,4 @@ def mean_field_colour(mp, y, K, colour, beta, eta, h, temperature, damping):
 
 
 # ----------------------------------------------------------------------------- threads
-PARALLEL_MIN_WORK = 1 << 15
-
-
-@contextlib.contextmanager
-def threads_for(n_work: int):
-    """Run the enclosed parallel kernels on one thread when ``n_work`` (sites, elements) is
-    below :data:`PARALLEL_MIN_WORK`.
-
-    Waking a thread pool costs microseconds on an idle machine, but on a busy one a parallel
-    region must wait for every thread to get a time slice: a tiny grid swept 60,000 times
-    then takes minutes instead of a second. One thread runs the region in the caller.
-    """
-    if n_work >= PARALLEL_MIN_WORK:
-        yield
-        return
-    before = numba.get_num_threads()
-    numba.set_num_threads(1)
-    try:
-        yield
-    finally:
-        numba.set_num_threads(before)
+from ._threads import PARALLEL_MIN_WORK, threads_for  # noqa: E402,F401  (re-exported)

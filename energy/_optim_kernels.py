@@ -7,7 +7,6 @@ costs per batch. :func:`sgd_step_ref` is the same arithmetic in numpy; a test co
 
 from __future__ import annotations
 
-import numpy as np
 from numba import njit, prange
 
 

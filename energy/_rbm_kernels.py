@@ -187,41 +187,6 @@ def sample_layer(pre, bias, seed, prob, samp, prob_sign):
 
 
 @njit(cache=True, parallel=True, fastmath=_FM)
-def sample_visible_with_error(pre, bias, seed, data, samp, ce_rows):
-    """:func:`sample_layer` for the visible layer that also scores the reconstruction.
-
-    ``ce_rows[r]`` receives the cross-entropy of ``data[r]`` under p(v | h) (nats):
-    ``sum_j softplus(x) - data * x`` with ``x = pre + bias``, computed stably.
-    """
-    R, n = pre.shape
-    useed = np.uint64(seed)
-    nc = _n_chunks(R)
-    for c in prange(nc):
-        x, e, p, bits = _row_scratch(n)
-        d = np.empty(n)
-        for r in range(c * R // nc, (c + 1) * R // nc):
-            _sigmoid_row(pre[r], bias, x, e, bits, p)
-            ce_rows[r] = _cross_entropy_row(x, e, data[r])
-            _draw_row(p, useed, np.uint64(r) * np.uint64(n), d)
-            for j in range(n):
-                samp[r, j] = d[j]
-
-
-@njit(cache=True, parallel=True, fastmath=_FM)
-def reconstruction_error(pre, bias, data):
-    """Per-row cross-entropy of ``data`` under sigmoid(pre + bias), in nats: (n_rows,)."""
-    R, n = pre.shape
-    out = np.empty(R)
-    nc = _n_chunks(R)
-    for c in prange(nc):
-        x, e, p, bits = _row_scratch(n)
-        for r in range(c * R // nc, (c + 1) * R // nc):
-            _sigmoid_row(pre[r], bias, x, e, bits, p)
-            out[r] = _cross_entropy_row(x, e, data[r])
-    return out
-
-
-@njit(cache=True, parallel=True, fastmath=_FM)
 def cd_batch(vd, C, a, b, seeds, k, persistent, chains, n_blocks, V2, H2T, gW, ce,
              PH, PP, PV, HS):
     """One CD-k / PCD-k update's Gibbs chains and its weight gradient, in parallel over blocks.

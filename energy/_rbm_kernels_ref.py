@@ -25,12 +25,6 @@ def sample_layer_ref(pre, bias, seed):
     return p.astype(pre.dtype), s
 
 
-def reconstruction_error_ref(pre, bias, data):
-    """Per-row cross-entropy of ``data`` under sigmoid(pre + bias), in nats."""
-    x = pre + bias
-    return (np.logaddexp(0.0, x) - data * x).sum(axis=1)
-
-
 def cd_batch_ref(vd, C, a, b, seeds, k, persistent, chains):
     """numpy version of :func:`energy._rbm_kernels.cd_batch`: returns (V2, H2T, gW, ce) and
     updates ``chains`` in place (PCD)."""

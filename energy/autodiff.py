@@ -282,31 +282,32 @@ class Tensor:
             g = g.astype(self.data.dtype, copy=False)
 
         # iterative depth-first topological sort (no recursion: any depth works)
-        order, seen, stack = [], set(), [(self, False)]
+        order = []
+        seen = {id(self)}
+        stack = [(self, iter(self._parents))]
         while stack:
-            node, expanded = stack.pop()
-            if expanded:
-                order.append(node)
-                continue
-            if id(node) in seen:
-                continue
-            seen.add(id(node))
-            stack.append((node, True))
-            for p in node._parents:
+            node, parents = stack[-1]
+            for p in parents:
                 if p.requires_grad and id(p) not in seen:
-                    stack.append((p, False))
+                    seen.add(id(p))
+                    stack.append((p, iter(p._parents)))
+                    break
+            else:                       # all inputs placed: the node comes after them
+                stack.pop()
+                order.append(node)
 
+        # one reversed loop: each op's VJP maps its output gradient to its inputs' gradients
         grads = {id(self): g}
         for node in reversed(order):
             g = grads.pop(id(node), None)
             if g is None:
                 continue
-            if node._backward is None or node._retain:
+            backward = node._backward
+            if backward is None or node._retain:
                 node.grad = np.array(g, copy=True) if node.grad is None else node.grad + g
-                if node._backward is None:
+                if backward is None:
                     continue
-            pgrads = node._backward(g)
-            for p, pg in zip(node._parents, pgrads):
+            for p, pg in zip(node._parents, backward(g)):
                 if pg is None or not p.requires_grad:
                     continue
                 if pg.shape != p.data.shape:
@@ -315,7 +316,10 @@ class Tensor:
                 if pg.dtype != p.data.dtype:
                     pg = pg.astype(p.data.dtype)
                 k = id(p)
-                grads[k] = pg if k not in grads else grads[k] + pg
+                if k in grads:
+                    grads[k] = grads[k] + pg
+                else:
+                    grads[k] = pg
 
     # -- arithmetic
     def __add__(self, other):
@@ -565,7 +569,7 @@ def mean(a, axis=None, keepdims=False) -> Tensor:
 def max_(a, axis=None, keepdims=False) -> Tensor:
     """Maximum over ``axis``; the gradient goes to the maximal entries (split evenly on ties)."""
     a = _t(a)
-    shape, axes = a.shape, _norm_axes(axis, a.ndim)
+    axes = _norm_axes(axis, a.ndim)
     A = a.data
     m = A.max(axis=axes, keepdims=True)
 
@@ -800,11 +804,14 @@ def cross_entropy(logits, target, reduction: str = "mean") -> Tensor:
         if t.shape != (n,):
             raise ValueError(f"cross_entropy: integer targets must have shape ({n},) to match "
                              f"logits {logits.shape}, got {t.shape}")
-        if n and (t.min() < 0 or t.max() >= c):
-            raise ValueError(f"cross_entropy: class indices must lie in [0, {c}), got values "
-                             f"in [{t.min()}, {t.max()}]")
         rows = np.arange(n)
-        per = -L[rows, t]
+        try:
+            if n and t.min() < 0:
+                raise IndexError
+            per = -L[rows, t]           # an index >= n_classes raises IndexError here
+        except IndexError:
+            raise ValueError(f"cross_entropy: class indices must lie in [0, {c}), got values "
+                             f"in [{t.min()}, {t.max()}]") from None
 
         def dlogits():
             d = np.exp(L)

@@ -16,12 +16,13 @@ Example
 from __future__ import annotations
 
 import os
-import secrets
 from importlib import resources
 
 import numpy as np
 
 from pgm.utils import check_array, check_finite, check_rng, check_scalar, check_spins
+
+from ._io import atomic_write
 
 __all__ = ["read_image", "otsu_threshold", "binarize", "to_spins", "spins_to_uint8",
            "add_flip_noise", "error_rate", "median_filter", "write_png", "load_example",
@@ -438,28 +439,8 @@ def write_png(path, spins_or_gray, *, overwrite: bool = True, protect=()) -> Non
     else:
         data = np.rint(_check_gray(arr, "spins_or_gray") * 255).astype(np.uint8)
 
-    folder = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(folder):
-        raise FileNotFoundError(f"path: the folder {folder!r} does not exist (writing {path!r})")
-    if not overwrite and os.path.lexists(path):
-        raise FileExistsError(f"path: {path!r} exists and overwrite=False")
-
-    # A temporary file next to the target (same file system, so os.replace is atomic),
-    # created with mode 0o666 so that the umask applies as for any new file.
-    tmp = os.path.join(folder, f".{os.path.basename(path)}.{secrets.token_hex(6)}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            Image.fromarray(data).save(fh, format="PNG")
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    atomic_write(path, lambda fh: Image.fromarray(data).save(fh, format="PNG"),
+                 overwrite=overwrite)
 
 
 # --------------------------------------------------------------------------- shipped examples

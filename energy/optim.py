@@ -18,7 +18,7 @@ Examples
 >>> W = np.ones((2, 2)); b = np.ones(2)
 >>> opt = SGD([W, b], lr=0.1, weight_decay=0.5)
 >>> opt.step([np.zeros((2, 2)), np.zeros(2)])
->>> W[0, 0], b[0]
+>>> float(W[0, 0]), float(b[0])
 (0.95, 1.0)
 """
 
@@ -78,6 +78,7 @@ class Optimizer:
         self._decay = [self.weight_decay if (decay_bias or a.ndim >= 2) else 0.0
                        for a in self._arrays]
         self.state = [dict() for _ in self.params]
+        self._all_tensors = all(isinstance(p, Tensor) for p in self.params)
         self.steps = 0
 
     def zero_grad(self):
@@ -87,6 +88,8 @@ class Optimizer:
                 p.grad = None
 
     def _grads(self, grads):
+        if grads is None and self._all_tensors:
+            return [p.grad for p in self.params]
         if grads is None:
             out = []
             for i, p in enumerate(self.params):
@@ -119,7 +122,8 @@ class Optimizer:
             if g is None:
                 continue
             a = p.data if isinstance(p, Tensor) else p
-            g = np.asarray(g, dtype=a.dtype)
+            if type(g) is not np.ndarray or g.dtype != a.dtype:
+                g = np.asarray(g, dtype=a.dtype)
             if self.maximize:
                 g = -g
             if self._decay[i]:
@@ -148,7 +152,7 @@ class SGD(Optimizer):
     >>> opt = SGD([x], lr=0.1, momentum=0.9, nesterov=True)
     >>> for _ in range(200):
     ...     opt.step([2 * x])              # minimise x**2
-    >>> abs(x[0]) < 1e-6
+    >>> bool(abs(x[0]) < 1e-6)
     True
     """
 
@@ -196,9 +200,9 @@ class SGD(Optimizer):
             self._update(i, a, g)
 
     def _update(self, i, a, g):
-        lr = np.asarray(self.lr, dtype=a.dtype)
+        # Python floats are "weak" scalars in numpy: a float32 array stays float32
         if self.momentum:
-            mu = np.asarray(self.momentum, dtype=a.dtype)
+            mu = self.momentum
             v = self.state[i].get("v")
             if v is None:          # the first step: v = g (as v = μ·0 + g)
                 v = self.state[i]["v"] = np.array(g, copy=True)
@@ -206,9 +210,9 @@ class SGD(Optimizer):
                 v *= mu
                 v += g
             d = g + mu * v if self.nesterov else v
-            a -= lr * d
+            a -= self.lr * d
         else:
-            a -= lr * g
+            a -= self.lr * g
 
 
 class Adam(Optimizer):

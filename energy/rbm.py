@@ -647,7 +647,6 @@ def exact_log_partition(components, visible_bias, hidden_bias, max_units=24):
 
 def plot_filters(rbm, image_shape, n_cols=10, ax=None, **imshow_kw):
     """Draw the columns of W (rows of ``components_``) as images in a grid; returns the figure."""
-    import matplotlib.pyplot as plt
 
     rbm._check_fitted()
     return _grid(rbm.components_, image_shape, n_cols, "W columns (filters)", ax, **imshow_kw)

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import os
 
 import numpy as np
 
@@ -36,7 +37,7 @@ from energy.autodiff import Parameter, Tensor
 from pgm.utils import check_rng
 
 from .layers import as_input
-from .module import Module
+from .module import Module, _MacCounter
 
 __all__ = ["conv2d", "max_pool2d", "avg_pool2d", "Conv2d", "MaxPool2d", "AvgPool2d",
            "conv_output_size"]
@@ -53,6 +54,40 @@ def _pair(v, name, low=0):
     if a < low or b < low:
         raise ValueError(f"{name}: must be >= {low}, got {v!r}")
     return a, b
+
+
+_BATCHED_OK = None
+
+
+def _batched_blas_ready() -> bool:
+    """Make the BLAS that numba's ``np.dot`` calls single-threaded, once; True when it is.
+
+    The batched kernels call a GEMM from every numba thread; a multi-threaded BLAS inside
+    them oversubscribes the cores (measured 4-6x slower on 2 cores). numba's ``np.dot`` goes
+    through SciPy's BLAS (``scipy.linalg.cython_blas``), which in pip wheels is a library of
+    its own (``scipy.libs/libscipy_openblas*``), separate from NumPy's. With threadpoolctl
+    installed that library is set to one thread the first time a batched convolution runs
+    (NumPy's own BLAS is left alone unless the two are the same library, as in conda).
+    Without threadpoolctl the batched path is used only when ``OPENBLAS_NUM_THREADS`` /
+    ``OMP_NUM_THREADS`` / ``MKL_NUM_THREADS`` is 1.
+    """
+    global _BATCHED_OK
+    if _BATCHED_OK is None:
+        try:
+            import scipy.linalg.cython_blas  # noqa: F401  (load the BLAS numba calls)
+            from threadpoolctl import ThreadpoolController
+        except ImportError:
+            _BATCHED_OK = any(os.environ.get(v) == "1" for v in
+                              ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"))
+            return _BATCHED_OK
+        libs = [lib for lib in ThreadpoolController().lib_controllers if lib.user_api == "blas"]
+        np_dir = os.path.dirname(np.__file__)
+        own = [lib for lib in libs if not lib.filepath.startswith(np_dir)] or libs
+        for lib in own:
+            if lib.num_threads != 1:
+                lib.set_num_threads(1)
+        _BATCHED_OK = True
+    return _BATCHED_OK
 
 
 def conv_output_size(H, kernel_size, stride=1, padding=0, dilation=1):
@@ -75,12 +110,14 @@ def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1, method=None) -
     weight : Tensor of shape (O, C, kH, kW)
     bias : Tensor of shape (O,), optional
     stride, padding, dilation : int or (int, int)
-    method : {None, 'direct', 'im2col'}
-        'im2col' builds the (C·kH·kW, N·Ho·Wo) column matrix (numba) and does one GEMM; its
-        input gradient is col2im (a numba scatter-add) of Wᵀ·G. 'direct' (stride 1, dilation 1
-        only) sums shifted copies of each image plane in numba without building columns, which
-        is faster for layers with few input channels (measured in benchmarks/bench_cnn.py).
-        None picks 'direct' when it applies and in_channels <= 4 (a first layer on images).
+    method : {None, 'batched', 'im2col'}
+        'im2col' builds the (C·kH·kW, N·Ho·Wo) column matrix for the whole batch (numba) and
+        does one GEMM; its input gradient is col2im (a numba scatter-add) of Wᵀ·G.
+        'batched' does the same per image inside a numba loop that is parallel over the batch:
+        each image's columns stay in cache and each thread runs a single-threaded GEMM; 2-4x
+        faster on LeNet-sized layers (benchmarks/bench_cnn.py). It sets the BLAS that numba
+        calls to one thread (see :func:`_batched_blas_ready`). None: 'batched' when that is
+        possible, else 'im2col'.
 
     Returns
     -------
@@ -106,33 +143,34 @@ def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1, method=None) -
     if X.dtype != Wt.dtype:
         raise TypeError(f"conv2d: input dtype {X.dtype} differs from the weight's {Wt.dtype}")
     if method is None:
-        method = "direct" if (sh, sw, dh, dw) == (1, 1, 1, 1) and C <= 16 else "im2col"
-    if method not in ("direct", "im2col"):
-        raise ValueError(f"method: expected 'direct', 'im2col' or None, got {method!r}")
-    if method == "direct" and (sh, sw, dh, dw) != (1, 1, 1, 1):
-        raise ValueError("method: 'direct' needs stride 1 and dilation 1")
+        method = "batched" if _batched_blas_ready() else "im2col"
+    elif method == "batched":
+        _batched_blas_ready()
+    if method not in ("batched", "im2col"):
+        raise ValueError(f"method: expected 'batched', 'im2col' or None, got {method!r}")
     parents = (x, weight) if bias is None else (x, weight, bias)
+    W2 = Wt.reshape(O, -1)
+    if _MacCounter.total is not None:
+        _MacCounter.total += N * O * Ho * Wo * W2.shape[1]
 
-    if method == "direct":
-        Xp = np.pad(X, ((0, 0), (0, 0), (ph, ph), (pw, pw))) if ph or pw else X
+    if method == "batched":
         bvec = bias.data if bias is not None else np.zeros(O, X.dtype)
-        out = K.conv_forward_s1(Xp, Wt, bvec, Ho, Wo)
+        macs = N * O * Ho * Wo * W2.shape[1]
+        out = K.call(K.conv_forward_batched, macs // 8, X, W2, bvec, kh, kw, sh, sw, ph, pw, dh,
+                     dw, Ho, Wo)
 
         def backward(g):
-            g = np.ascontiguousarray(g)
-            gw = K.conv_weight_grad_s1(Xp, g, kh, kw).sum(axis=0) if weight.requires_grad else None
-            gx = None
-            if x.requires_grad:
-                gx = K.conv_input_grad_s1(g, Wt, Xp.shape[2], Xp.shape[3])
-                if ph or pw:
-                    gx = np.ascontiguousarray(gx[:, :, ph:ph + H, pw:pw + W])
+            part, gx = K.call(K.conv_backward_batched, macs // 4, X, W2, np.ascontiguousarray(g), kh,
+                              kw, sh, sw, ph, pw, dh, dw, x.requires_grad)
+            gw = part.sum(axis=0).reshape(Wt.shape) if weight.requires_grad else None
+            gx = gx if x.requires_grad else None
             if bias is None:
                 return gx, gw
             return gx, gw, (g.sum(axis=(0, 2, 3)) if bias.requires_grad else None)
         return Tensor.from_op(out, parents, backward, "conv2d")
 
-    cols = K.im2col(X, kh, kw, sh, sw, ph, pw, dh, dw, Ho, Wo)        # (C kh kw, N Ho Wo)
-    W2 = Wt.reshape(O, -1)
+    cols = K.call(K.im2col, N * Ho * Wo * W2.shape[1], X, kh, kw, sh, sw, ph, pw, dh, dw, Ho,
+                  Wo)                                                  # (C kh kw, N Ho Wo)
     out2 = W2 @ cols                                                   # (O, N Ho Wo)
     if bias is not None:
         out2 += bias.data[:, None]
@@ -143,7 +181,8 @@ def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1, method=None) -
         gw = (cols @ g2.T).T.reshape(Wt.shape) if weight.requires_grad else None
         gx = None
         if x.requires_grad:
-            gx = K.col2im(W2.T @ g2, N, C, H, W, kh, kw, sh, sw, ph, pw, dh, dw, Ho, Wo)
+            gx = K.call(K.col2im, g2.size * W2.shape[1], W2.T @ g2, N, C, H, W, kh, kw, sh, sw, ph, pw,
+                        dh, dw, Ho, Wo)
         if bias is None:
             return gx, gw
         return gx, gw, (g2.sum(axis=1) if bias.requires_grad else None)
@@ -171,9 +210,10 @@ def max_pool2d(x, kernel_size, stride=None, padding=0) -> Tensor:
     Ho, Wo = K.out_size(H, kh, sh, ph), K.out_size(W, kw, sw, pw)
     if Ho < 1 or Wo < 1:
         raise ValueError(f"max_pool2d: input of shape {x.shape} is smaller than the window {(kh, kw)}")
-    out, arg = K.maxpool_forward(np.ascontiguousarray(x.data), kh, kw, sh, sw, ph, pw, Ho, Wo)
+    out, arg = K.call(K.maxpool_forward, x.size, np.ascontiguousarray(x.data), kh, kw, sh, sw, ph, pw,
+                      Ho, Wo)
     return Tensor.from_op(out, (x,),
-                          lambda g: (K.maxpool_backward(np.ascontiguousarray(g), arg, H, W),),
+                          lambda g: (K.call(K.maxpool_backward, x.size, np.ascontiguousarray(g), arg, H, W),),
                           "max_pool2d")
 
 
@@ -186,10 +226,11 @@ def avg_pool2d(x, kernel_size, stride=None, padding=0) -> Tensor:
     Ho, Wo = K.out_size(H, kh, sh, ph), K.out_size(W, kw, sw, pw)
     if Ho < 1 or Wo < 1:
         raise ValueError(f"avg_pool2d: input of shape {x.shape} is smaller than the window {(kh, kw)}")
-    out = K.avgpool_forward(np.ascontiguousarray(x.data), kh, kw, sh, sw, ph, pw, Ho, Wo)
+    out = K.call(K.avgpool_forward, x.size, np.ascontiguousarray(x.data), kh, kw, sh, sw, ph, pw, Ho, Wo)
     return Tensor.from_op(
         out, (x,),
-        lambda g: (K.avgpool_backward(np.ascontiguousarray(g), H, W, kh, kw, sh, sw, ph, pw),),
+        lambda g: (K.call(K.avgpool_backward, x.size, np.ascontiguousarray(g), H, W, kh, kw, sh, sw,
+                           ph, pw),),
         "avg_pool2d")
 
 
@@ -204,7 +245,7 @@ class Conv2d(Module):
     rng : None, int or Generator — for PyTorch's default init U(-1/√fan_in, 1/√fan_in),
         fan_in = in_channels·kH·kW.
     dtype : default np.float32
-    method : {None, 'direct', 'im2col'} — see :func:`conv2d`
+    method : {None, 'batched', 'im2col'} — see :func:`conv2d`
 
     Attributes
     ----------

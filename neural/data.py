@@ -18,10 +18,10 @@ from __future__ import annotations
 import gzip
 import os
 import struct
-import tempfile
 
 import numpy as np
 
+from energy._io import atomic_write
 from pgm.utils import check_array, check_finite, check_rng
 
 __all__ = ["train_test_split", "minibatches", "Standardizer", "random_crop", "random_flip",
@@ -264,8 +264,8 @@ def read_idx(path):
     return arr.astype(dt.newbyteorder("="))
 
 
-def write_idx(path, array):
-    """Write ``array`` as an IDX file (atomic: temp file + ``os.replace``)."""
+def write_idx(path, array, overwrite=False):
+    """Write ``array`` as an IDX file, atomically; an existing file needs ``overwrite=True``."""
     a = np.asarray(array)
     codes = {v.newbyteorder("=") if v.itemsize > 1 else v: k for k, v in _IDX_TYPES.items()}
     key = a.dtype.newbyteorder("=") if a.dtype.itemsize > 1 else a.dtype
@@ -273,12 +273,8 @@ def write_idx(path, array):
         raise TypeError(f"write_idx: dtype {a.dtype} has no IDX type code")
     dt = _IDX_TYPES[codes[key]]
     header = bytes([0, 0, codes[key], a.ndim]) + struct.pack(f">{a.ndim}I", *a.shape)
-    path = os.fspath(path)
-    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(os.path.abspath(path)), prefix=".tmp-")
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(header + a.astype(dt).tobytes())
-    os.replace(tmp, path)
-    return path
+    return atomic_write(path, lambda fh: fh.write(header + a.astype(dt).tobytes()),
+                        overwrite=overwrite)
 
 
 def load_mnist(directory, kind="train", dtype=np.float32):

@@ -24,7 +24,7 @@ from energy import autodiff as ad
 from energy.autodiff import Parameter, Tensor
 from pgm.utils import check_rng
 
-from .module import Module
+from .module import Module, _MacCounter
 
 __all__ = [
     "linear", "batch_norm", "Linear", "Sequential", "Identity", "ReLU", "LeakyReLU", "Sigmoid",
@@ -64,6 +64,8 @@ def linear(x, weight, bias=None) -> Tensor:
     X, W = x.data, weight.data
     lead = X.shape[:-1]
     X2 = X.reshape(-1, X.shape[-1])
+    if _MacCounter.total is not None:
+        _MacCounter.total += X2.shape[0] * W.shape[0] * W.shape[1]
     out = X2 @ W.T
     if bias is not None:
         out += bias.data

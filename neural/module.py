@@ -19,15 +19,14 @@ Examples
 from __future__ import annotations
 
 import os
-import tempfile
-import zipfile
 from collections import OrderedDict
 
 import numpy as np
 
+from energy._io import atomic_write, load_npz_checked
 from energy.autodiff import Parameter, Tensor
 
-__all__ = ["Module", "Parameter", "count_params"]
+__all__ = ["Module", "Parameter", "count_params", "count_macs"]
 
 
 class Module:
@@ -148,6 +147,17 @@ class Module:
             return "\n".join(lines) + "\n)"
         return lines[0] + ")"
 
+    def to_networkx(self, input_shape, dtype=None):
+        """The computation DAG of one forward pass on zeros of ``input_shape`` (networkx DiGraph).
+
+        Nodes carry ``op`` ('linear', 'conv2d', 'relu', ..., 'parameter', 'leaf'), ``shape``
+        and ``dtype``; see :func:`energy.autodiff.to_networkx`.
+        """
+        from energy.autodiff import to_networkx
+        params = self.parameters()
+        dt = dtype or (params[0].dtype if params else np.float32)
+        return to_networkx(self(Tensor(np.zeros(tuple(input_shape), dt))))
+
     # -- state
     def state_dict(self) -> "OrderedDict[str, np.ndarray]":
         """Copies of every parameter and buffer under dotted names."""
@@ -206,40 +216,24 @@ class Module:
         return self
 
     def save(self, path, overwrite: bool = False):
-        """Write the state dict to an ``.npz`` file atomically (temp file + ``os.replace``).
+        """Write the state dict to an ``.npz`` file atomically (temp file, fsync, ``os.replace``).
 
-        Refuses to overwrite the file this module was loaded from unless ``overwrite=True``.
+        An existing file — in particular the one this module was loaded from — is replaced
+        only with ``overwrite=True`` (the library's one atomic writer, :mod:`energy._io`).
         """
         path = os.fspath(path)
-        if not path.endswith(".npz"):
-            raise ValueError(f"save: path must end with '.npz', got {path!r}")
-        target = os.path.realpath(path)
-        if (not overwrite and self._loaded_from is not None
-                and os.path.exists(target) and os.path.samefile(target, self._loaded_from)):
+        if (not overwrite and self._loaded_from is not None and os.path.exists(path)
+                and os.path.samefile(path, self._loaded_from)):
             raise FileExistsError(f"save: {path!r} is the file this model was loaded from; "
                                   f"pass overwrite=True to replace it")
-        d = os.path.dirname(target) or "."
-        fd, tmp = tempfile.mkstemp(suffix=".npz", dir=d, prefix=".tmp-")
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                np.savez(fh, **self.state_dict())
-            os.replace(tmp, target)
-        except BaseException:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-            raise
-        return path
+        sd = self.state_dict()
+        return atomic_write(path, lambda fh: np.savez(fh, **sd), overwrite=overwrite,
+                            suffix=".npz")
 
     def load(self, path, strict: bool = True):
         """Load a state dict saved by :meth:`save` (checked as in :meth:`load_state_dict`)."""
         path = os.fspath(path)
-        try:
-            with np.load(path, allow_pickle=False) as z:
-                state = {k: z[k] for k in z.files}
-        except FileNotFoundError:
-            raise
-        except (ValueError, OSError, zipfile.BadZipFile, EOFError) as exc:
-            raise ValueError(f"load: {path!r} is not a readable .npz file ({exc})") from None
+        state = load_npz_checked(path, required=())
         try:
             self.load_state_dict(state, strict=strict)
         except ValueError as exc:
@@ -258,3 +252,37 @@ def count_params(model: Module, trainable_only: bool = True) -> int:
         return int(model.size)
     ps = model.parameters()
     return int(sum(p.size for p in ps if p.requires_grad or not trainable_only))
+
+
+class _MacCounter:
+    """Active counter of multiply-adds (set by :func:`count_macs`, read by linear/conv ops)."""
+
+    total = None
+
+
+def count_macs(model: Module, input_shape, dtype=None) -> int:
+    """Multiply-adds of one forward pass of ``model`` on an input of ``input_shape``.
+
+    Counts the matrix products of ``linear`` (N·in·out) and ``conv2d`` (N·O·Ho·Wo·C·kH·kW),
+    which dominate the cost; element-wise ops, pooling and normalisation are not counted.
+    Runs one forward pass on zeros in evaluation mode without recording gradients.
+
+    Examples
+    --------
+    >>> from neural import Linear, Sequential, ReLU
+    >>> count_macs(Sequential(Linear(64, 32), ReLU(), Linear(32, 10)), (1, 64))
+    2368
+    """
+    from energy.autodiff import no_grad
+    params = model.parameters()
+    dt = dtype or (params[0].dtype if params else np.float32)
+    was = model.training
+    model.eval()
+    _MacCounter.total = 0
+    try:
+        with no_grad():
+            model(np.zeros(tuple(input_shape), dt))
+        return int(_MacCounter.total)
+    finally:
+        _MacCounter.total = None
+        model.train(was)

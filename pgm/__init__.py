@@ -1,11 +1,34 @@
-"""Graphs and probability: DAGs, factors, CPDs, Bayesian networks, exact inference, MRFs.
+"""Graphs and probability: DAGs, factors, CPDs, Bayesian networks, exact inference, sampling, BIF.
 
-This layer knows nothing of :mod:`energy` or :mod:`neural`. For now it holds the input
-checks and the random-number convention that every package of the library shares
-(:func:`pgm.utils.check_rng`); the Bayesian-network core arrives with its own issue.
+This layer knows nothing of :mod:`energy` or :mod:`neural`. It holds the input checks and the
+random-number convention that every package of the library shares (:func:`pgm.utils.check_rng`)
+and the Bayesian-network core:
+
+>>> from pgm import BayesianNetwork, TabularCPD, VariableElimination
+>>> bn = BayesianNetwork([("Rain", "Wet")])
+>>> bn.add_cpds(TabularCPD("Rain", 2, [0.8, 0.2]),
+...             TabularCPD("Wet", 2, [[0.9, 0.1], [0.1, 0.9]], ["Rain"], [2]))
+>>> VariableElimination(bn).query("Rain", {"Wet": 1}).values.round(3).tolist()
+[0.308, 0.692]
 """
 
+from .bayesnet import BayesianNetwork, LinearGaussianBayesianNetwork, NormalizationReport
+from .bif import BIFError, dumps_bif, loads_bif, read_bif, write_bif
+from .cpd import LinearGaussianCPD, TabularCPD
+from .dag import DAG
+from .factor import DiscreteFactor, factor_product
+from .inference import ImpossibleEvidenceError, JunctionTree, VariableElimination, elimination_order
+from .learning import fit_mle
+from .sampling import (BayesNetGibbs, forward_sample, gibbs_marginals, likelihood_weighted_marginals,
+                       likelihood_weighting, rejection_sample)
 from .utils import check_rng
 
-__all__ = ["check_rng"]
+__all__ = [
+    "check_rng", "DAG", "DiscreteFactor", "factor_product", "TabularCPD", "LinearGaussianCPD",
+    "BayesianNetwork", "LinearGaussianBayesianNetwork", "NormalizationReport",
+    "VariableElimination", "JunctionTree", "elimination_order", "ImpossibleEvidenceError",
+    "forward_sample", "rejection_sample", "likelihood_weighting", "likelihood_weighted_marginals",
+    "BayesNetGibbs", "gibbs_marginals", "fit_mle", "read_bif", "write_bif", "loads_bif",
+    "dumps_bif", "BIFError",
+]
 __version__ = "0.1.0"

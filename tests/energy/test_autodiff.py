@@ -236,7 +236,8 @@ def test_unbroadcast_matches_sum_over_broadcast_axes(shape, data):
     (a * b).backward(g)
     assert b.grad.shape == tuple(bshape)
     full = np.broadcast_to(a.data * 0 + 1, shape) * g * a.data
-    expect = full.reshape((-1,) + tuple(bshape)).sum(0) if k < len(shape) else full
+    suffix = tuple(shape[len(shape) - k:])       # the axes b lines up with
+    expect = full.reshape((-1,) + suffix).sum(0)
     axes = tuple(i for i, s in enumerate(bshape) if s == 1)
     expect = expect.sum(axis=axes, keepdims=True) if axes else expect
     np.testing.assert_allclose(b.grad, np.reshape(expect, bshape), atol=1e-12)

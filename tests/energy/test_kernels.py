@@ -192,3 +192,18 @@ def test_change_count_is_exact_for_every_width():
         assert K.icm_checkerboard4(xp, y, 0, *consts) == int(np.count_nonzero(cur[mask] != 1))
         assert np.all(xp[1:-1, 1:-1][mask] == 1)
         np.testing.assert_array_equal(xp[1:-1, 1:-1][~mask], cur[~mask])
+
+
+def test_threads_for_runs_small_work_on_one_thread_and_restores():
+    import numba
+
+    before = numba.get_num_threads()
+    with K.threads_for(10):
+        assert numba.get_num_threads() == 1
+    assert numba.get_num_threads() == before
+    with K.threads_for(K.PARALLEL_MIN_WORK):
+        assert numba.get_num_threads() == before
+    with pytest.raises(RuntimeError):
+        with K.threads_for(10):
+            raise RuntimeError("boom")
+    assert numba.get_num_threads() == before

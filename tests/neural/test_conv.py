@@ -68,33 +68,32 @@ def test_pool_kernels_match_references(N, C, H, W, kh, kw, s, p, dtype):
                                R.avgpool_backward_ref(g, H, W, kh, kw, s, s, p, p), rtol=1e-5, atol=1e-6)
 
 
-@settings(max_examples=25, deadline=None)
-@given(st.integers(1, 3), st.integers(1, 3), st.integers(1, 3), st.integers(3, 9),
-       st.integers(3, 9), st.integers(1, 3), st.integers(1, 3), st.integers(0, 2),
-       st.sampled_from([np.float32, np.float64]))
-def test_direct_kernels_match_im2col_path(N, C, O, H, W, kh, kw, p, dtype):
-    """The stride-1 'direct' kernels against the im2col/GEMM/col2im path (forward and both
-    gradients), and against the numpy im2col reference."""
-    if H + 2 * p < kh or W + 2 * p < kw:
+@settings(max_examples=30, deadline=None)
+@given(geom, st.integers(1, 3), st.sampled_from([np.float32, np.float64]))
+def test_batched_kernels_match_whole_batch_im2col(g, O, dtype):
+    """The per-image ('batched') kernels against the whole-batch im2col/GEMM/col2im path
+    (forward and both gradients), and the forward against the numpy im2col reference."""
+    N, C, H, W, kh, kw, sh, sw, ph, pw, dh, dw = g
+    Ho, Wo = K.out_size(H, kh, sh, ph, dh), K.out_size(W, kw, sw, pw, dw)
+    if Ho < 1 or Wo < 1:
         return
     x = Tensor(_x(N, C, H, W, dtype=dtype), requires_grad=True)
     w = Tensor(_x(O, C, kh, kw, seed=1, dtype=dtype), requires_grad=True)
     b = Tensor(_x(O, seed=2, dtype=dtype), requires_grad=True)
     outs = {}
-    for m in ("direct", "im2col"):
+    for m in ("batched", "im2col"):
         for t in (x, w, b):
             t.grad = None
-        y = conv2d(x, w, b, padding=p, method=m)
+        y = conv2d(x, w, b, (sh, sw), (ph, pw), (dh, dw), method=m)
         y.backward(_x(*y.shape, seed=3, dtype=dtype))
         outs[m] = [y.data, x.grad, w.grad, b.grad]
     tol = 1e-4 if dtype == np.float32 else 1e-10
-    for a, c in zip(outs["direct"], outs["im2col"]):
+    for a, c in zip(outs["batched"], outs["im2col"]):
         assert a.dtype == dtype
         np.testing.assert_allclose(a, c, rtol=tol, atol=tol)
-    Ho, Wo = H + 2 * p - kh + 1, W + 2 * p - kw + 1
-    cols = R.im2col_ref(x.data, kh, kw, 1, 1, p, p, 1, 1, Ho, Wo)
+    cols = R.im2col_ref(x.data, kh, kw, sh, sw, ph, pw, dh, dw, Ho, Wo)
     ref = (w.data.reshape(O, -1) @ cols).reshape(O, N, Ho, Wo).transpose(1, 0, 2, 3) + b.data[:, None, None]
-    np.testing.assert_allclose(outs["direct"][0], ref, rtol=tol, atol=tol)
+    np.testing.assert_allclose(outs["batched"][0], ref, rtol=tol, atol=tol)
 
 
 # ----------------------------------------------------------------------------- conv2d
@@ -106,11 +105,10 @@ CASES = [
 ]
 
 
-DIRECT_OK = [dict(stride=1, padding=0, dilation=1, method=m) for m in ("direct", "im2col")] + \
-    [dict(stride=1, padding=(2, 1), dilation=1, method="direct")]
+WITH_METHODS = [dict(c, method=m) for c in CASES for m in ("batched", "im2col")]
 
 
-@pytest.mark.parametrize("kw", CASES + DIRECT_OK)
+@pytest.mark.parametrize("kw", WITH_METHODS)
 def test_conv2d_matches_direct_loop_reference(kw):
     x, w, b = _x(2, 3, 7, 8), _x(4, 3, 3, 2, seed=1), _x(4, seed=2)
     y = conv2d(x, w, b, **kw).data
@@ -120,7 +118,7 @@ def test_conv2d_matches_direct_loop_reference(kw):
     np.testing.assert_allclose(y, ref, atol=1e-12)
 
 
-@pytest.mark.parametrize("kw", CASES + DIRECT_OK)
+@pytest.mark.parametrize("kw", WITH_METHODS)
 def test_conv2d_gradcheck(kw):
     conv = Conv2d(2, 3, (3, 2), rng=0, **kw).double()
     x = _x(2, 2, 6, 5)
@@ -284,3 +282,38 @@ def test_against_torch_forward_and_backward():
     a = avg_pool2d(bn(conv(x)), 3, 2, 1).data
     ta = torch.nn.functional.avg_pool2d(tb(tc(torch.tensor(x))), 3, 2, 1).detach().numpy()
     np.testing.assert_allclose(a, ta, atol=1e-10)
+
+
+@pytest.mark.parametrize("threshold", [0, 1 << 40])
+def test_parallel_and_single_thread_paths_agree(monkeypatch, threshold):
+    """conv2d / pooling through K.call on many threads (threshold 0) and on one thread."""
+    monkeypatch.setattr(K, "PARALLEL_MIN_WORK", threshold)
+    rng = np.random.default_rng(0)
+    x = Tensor(rng.standard_normal((6, 3, 11, 10)), requires_grad=True)
+    w = Tensor(rng.standard_normal((5, 3, 3, 3)), requires_grad=True)
+    res = {}
+    for m in ("batched", "im2col"):
+        x.grad = w.grad = None
+        y = avg_pool2d(max_pool2d(conv2d(x, w, None, 1, 1, method=m), 2), 2, 1)
+        y.backward(np.ones(y.shape))
+        res[m] = (y.data, x.grad, w.grad)
+    for a, b in zip(res["batched"], res["im2col"]):
+        np.testing.assert_allclose(a, b, atol=1e-10)
+    ref = R.conv2d_direct_ref(x.data, w.data, None, (1, 1), (1, 1), (1, 1))
+    o, _ = R.maxpool_forward_ref(ref, 2, 2, 2, 2, 0, 0, 5, 5)
+    np.testing.assert_allclose(res["batched"][0], R.avgpool_forward_ref(o, 2, 2, 1, 1, 0, 0, 4, 4),
+                               atol=1e-10)
+
+
+def test_default_method_falls_back_to_im2col_without_threadpoolctl(monkeypatch):
+    import neural.conv as C
+    x, w = _x(2, 2, 6, 6), _x(3, 2, 3, 3, seed=1)
+    y_batched = conv2d(x, w).data
+    monkeypatch.setattr(C, "_BATCHED_OK", False)
+
+    def no_batched(*a):
+        raise AssertionError("the batched kernel should not run")
+    monkeypatch.setattr(K, "conv_forward_batched", no_batched)
+    np.testing.assert_allclose(conv2d(x, w).data, y_batched, atol=1e-12)
+    with pytest.raises(ValueError, match="method"):
+        conv2d(x, w, method="fft")

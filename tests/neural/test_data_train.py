@@ -129,6 +129,10 @@ def test_read_idx_on_files_written_by_hand(tmp_path):
     np.testing.assert_array_equal(read_idx(tmp_path / "f"), f)
     write_idx(tmp_path / "w", imgs)
     assert (tmp_path / "w").read_bytes() == _idx_bytes(imgs, 0x08)
+    with pytest.raises(FileExistsError):
+        write_idx(tmp_path / "w", imgs)
+    write_idx(tmp_path / "w", imgs[:1], overwrite=True)
+    np.testing.assert_array_equal(read_idx(tmp_path / "w"), imgs[:1])
 
 
 def test_mnist_loader(tmp_path):

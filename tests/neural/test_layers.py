@@ -1,15 +1,12 @@
 """Module, Linear, activations, Dropout, BatchNorm, losses, count_params, save/load."""
 
-import os
-
 import numpy as np
 import pytest
 
-from energy.autodiff import Tensor
 from energy.gradcheck import gradcheck
 from neural import (SGD, BatchNorm1d, BatchNorm2d, CrossEntropyLoss, Dropout, Flatten, LeakyReLU,
                     Linear, Module, Parameter, ReLU, Sequential, Sigmoid, Softplus, Swish, Tanh,
-                    count_params, init)
+                    count_macs, count_params, init)
 
 
 def _x(*shape, seed=0, dtype=np.float64):
@@ -101,6 +98,21 @@ def test_count_params_mlp_without_biases(d, n, L, c):
     assert count_params(net) == d * n + (L - 1) * n * n + n * c
     net2 = Sequential(Linear(d, n, rng=0), Linear(n, c, rng=0))
     assert count_params(net2) == d * n + n + n * c + c
+
+
+def test_count_macs_linear_and_conv():
+    from neural import Conv2d, Flatten, MaxPool2d
+    d, n, c, N = 64, 32, 10, 5
+    mlp = Sequential(Linear(d, n, rng=0), ReLU(), Linear(n, c, rng=0))
+    assert count_macs(mlp, (N, d)) == N * (d * n + n * c)
+    cnn = Sequential(Conv2d(1, 6, 5, rng=0), ReLU(), MaxPool2d(2), Conv2d(6, 16, 5, rng=0),
+                     MaxPool2d(2), Flatten(), Linear(16 * 4 * 4, 10, rng=0))
+    expect = 2 * (6 * 24 * 24 * 25 + 16 * 8 * 8 * 150 + 256 * 10)
+    assert count_macs(cnn, (2, 1, 28, 28)) == expect
+    assert cnn.training                           # mode restored
+    G = cnn.to_networkx((1, 1, 28, 28))
+    ops = [d["op"] for _, d in G.nodes(data=True)]
+    assert ops.count("conv2d") == 2 and ops.count("parameter") == 6 and ops.count("linear") == 1
 
 
 # ----------------------------------------------------------------------------- zero init
@@ -218,6 +230,11 @@ def test_save_load_roundtrip_and_atomic(tmp_path):
         other.save(path)
     other.save(path, overwrite=True)
     other.save(tmp_path / "copy.npz")
+    with pytest.raises(FileExistsError, match="overwrite"):
+        other.save(tmp_path / "copy.npz")
+    with pytest.raises(ValueError, match=".npz"):
+        other.save(tmp_path / "model.bin")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["copy.npz", "m.npz"]
 
 
 def test_loading_mismatched_state_is_a_clear_error(tmp_path):

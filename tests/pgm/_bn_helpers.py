@@ -1,0 +1,84 @@
+"""Random networks and an independent brute-force enumerator, used only by the tests."""
+
+import numpy as np
+from hypothesis import strategies as st
+
+from pgm import BayesianNetwork, TabularCPD
+
+
+def random_bn(seed, n_nodes, max_parents=3, max_card=4, alpha=1.0, named_states=False):
+    """A random DAG (parents drawn among earlier nodes), cardinalities 2..max_card,
+    Dirichlet(alpha) columns. Node names are shuffled so insertion order != topological order."""
+    rng = np.random.default_rng(seed)
+    names = [f"X{i}" for i in range(n_nodes)]
+    order = list(rng.permutation(n_nodes))  # topological position -> name index
+    cards = {names[i]: int(rng.integers(2, max_card + 1)) for i in range(n_nodes)}
+    parents = {}
+    edges = []
+    for pos, i in enumerate(order):
+        k = int(rng.integers(0, min(max_parents, pos) + 1))
+        pa = [names[order[j]] for j in sorted(rng.choice(pos, size=k, replace=False))] if k else []
+        parents[names[i]] = pa
+        edges += [(p, names[i]) for p in pa]
+    bn = BayesianNetwork(edges, nodes=names)
+    cpds = []
+    for v in names:
+        pa = parents[v]
+        pc = [cards[p] for p in pa]
+        ncols = int(np.prod(pc)) if pa else 1
+        vals = rng.dirichlet(np.full(cards[v], alpha), size=ncols).T
+        sn = None
+        if named_states:
+            sn = {u: [f"{u}_s{j}" for j in range(cards[u])] for u in [v] + pa}
+        cpds.append(TabularCPD(v, cards[v], vals, pa, pc, state_names=sn))
+    bn.add_cpds(*cpds)
+    return bn
+
+
+def brute_joint(bn):
+    """The joint table, axes in bn.nodes order, by fancy indexing over a full index grid
+    (independent of the einsum factor code)."""
+    nodes = list(bn.nodes)
+    shape = tuple(bn.get_cpd(v).cardinality for v in nodes)
+    grid = np.indices(shape)
+    pos = {v: i for i, v in enumerate(nodes)}
+    p = np.ones(shape)
+    for v in nodes:
+        cpd = bn.get_cpd(v)
+        idx = (grid[pos[v]],) + tuple(grid[pos[u]] for u in cpd.parents)
+        p = p * cpd.table[idx]
+    return p
+
+
+def brute_conditional(bn, query, evidence_idx):
+    """P(query | evidence) from the brute joint; axes in query order."""
+    J = brute_joint(bn)
+    nodes = list(bn.nodes)
+    idx = tuple(evidence_idx.get(v, slice(None)) for v in nodes)
+    J = J[idx]
+    rest = [v for v in nodes if v not in evidence_idx]
+    J = J.sum(axis=tuple(i for i, v in enumerate(rest) if v not in query))
+    kept = [v for v in rest if v in query]
+    J = np.transpose(J, [kept.index(q) for q in query])
+    return J / J.sum()
+
+
+networks = st.tuples(st.integers(0, 2**32 - 1), st.integers(1, 8))
+small_networks = st.tuples(st.integers(0, 2**32 - 1), st.integers(1, 6))
+
+
+def sprinkler():
+    bn = BayesianNetwork([("Cloudy", "Sprinkler"), ("Cloudy", "Rain"),
+                          ("Sprinkler", "WetGrass"), ("Rain", "WetGrass")])
+    tf = ["F", "T"]
+    bn.add_cpds(
+        TabularCPD("Cloudy", 2, [0.5, 0.5], state_names={"Cloudy": tf}),
+        TabularCPD("Sprinkler", 2, [[0.5, 0.9], [0.5, 0.1]], ["Cloudy"], [2],
+                   state_names={"Sprinkler": tf, "Cloudy": tf}),
+        TabularCPD("Rain", 2, [[0.8, 0.2], [0.2, 0.8]], ["Cloudy"], [2],
+                   state_names={"Rain": tf, "Cloudy": tf}),
+        TabularCPD("WetGrass", 2, [[1.0, 0.1, 0.1, 0.01], [0.0, 0.9, 0.9, 0.99]],
+                   ["Sprinkler", "Rain"], [2, 2],
+                   state_names={"WetGrass": tf, "Sprinkler": tf, "Rain": tf}),
+    )
+    return bn
