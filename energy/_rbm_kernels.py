@@ -16,13 +16,13 @@ Every kernel has a plain-numpy reference there that the tests compare it with.
 
 from __future__ import annotations
 
-import math
 
 import numpy as np
 import scipy.linalg.cython_blas  # noqa: F401  (load the BLAS numba calls, so thread limits reach it)
 from numba import njit, prange
 
 from ._kernels import GOLDEN, _M1, _M2, _S27, _S30, _S31
+from ._vecmath import _exp_neg64
 
 _S11 = np.uint64(11)
 _INV53 = 1.0 / 9007199254740992.0      # 2**-53
@@ -39,48 +39,11 @@ def _uniform53(seed, k):
 
 
 # ----------------------------------------------------------------------------- row passes
-# exp and log1p by range reduction and polynomials, written so a whole row is a few
-# branch-free loops that LLVM vectorises (numba's np.exp / np.log1p are scalar libm calls
-# here, about 10 ns each, which would cost as much as the matrix products).
-_INV_LN2 = 1.4426950408889634
-_LN2_HI = 6.93147180369123816490e-01
-_LN2_LO = 1.90821492927058770002e-10
-_EXP_C = tuple(1.0 / math.factorial(i) for i in range(13))     # Taylor, |r| <= ln2 / 2
-_S52 = np.int64(52)
+# exp(-|x|) comes from energy._vecmath (branch-free, vectorised by LLVM; clipped at |x| = 40,
+# where sigmoid is 1 or below 4e-18); log1p by the atanh series below. numba's np.exp /
+# np.log1p are scalar libm calls, about 10 ns each, as costly as the matrix products.
 # contraction into FMAs and reassociation (vectorised sums); NaN/inf semantics are kept
 _FM = {"contract", "reassoc", "nsz", "arcp"}
-
-
-@njit(cache=True, inline="always")
-def _exp_nonpos_row(t, e, bits):
-    """e[j] = exp(t[j]) for t[j] <= 0 (t clipped at -708), relative error ~2e-16.
-
-    exp(t) = 2^k exp(r), k = round(t / ln2), r = t - k ln2 (two-part ln2); exp(r) by its
-    degree-12 Taylor polynomial (remainder < 2e-16 for |r| <= 0.347); 2^k built from its bits.
-    """
-    n = t.size
-    for j in range(n):
-        x = max(t[j], -708.0)
-        k = np.floor(x * _INV_LN2 + 0.5)
-        r = (x - k * _LN2_HI) - k * _LN2_LO
-        p = _EXP_C[12]
-        p = p * r + _EXP_C[11]
-        p = p * r + _EXP_C[10]
-        p = p * r + _EXP_C[9]
-        p = p * r + _EXP_C[8]
-        p = p * r + _EXP_C[7]
-        p = p * r + _EXP_C[6]
-        p = p * r + _EXP_C[5]
-        p = p * r + _EXP_C[4]
-        p = p * r + _EXP_C[3]
-        p = p * r + _EXP_C[2]
-        p = p * r + 1.0
-        p = p * r + 1.0
-        e[j] = p
-        bits[j] = (np.int64(k) + np.int64(1023)) << _S52
-    scale = bits.view(np.float64)
-    for j in range(n):
-        e[j] *= scale[j]
 
 
 @njit(cache=True, inline="always")
@@ -110,16 +73,16 @@ def _log1p_unit(e):
 
 
 @njit(cache=True, inline="always")
-def _sigmoid_row(pre, bias, x, e, bits, p):
+def _sigmoid_row(pre, bias, x, e, p):
     """x = pre + bias, e = exp(-|x|), p = sigmoid(x) for one row (float64 scratch rows)."""
     n = pre.size
     for j in range(n):
-        x[j] = pre[j] + bias[j]
-        e[j] = -abs(x[j])
-    _exp_nonpos_row(e, e, bits)
-    for j in range(n):
-        d = 1.0 / (1.0 + e[j])
-        p[j] = d if x[j] >= 0 else e[j] * d
+        xj = np.float64(pre[j]) + np.float64(bias[j])
+        x[j] = xj
+        ej = _exp_neg64(abs(xj))
+        e[j] = ej
+        d = 1.0 / (1.0 + ej)
+        p[j] = d if xj >= 0 else ej * d
 
 
 @njit(cache=True, inline="always")
@@ -140,8 +103,8 @@ def _cross_entropy_row(x, e, v):
 
 @njit(cache=True)
 def _row_scratch(n):
-    """Scratch rows x, e, p (float64) and the int64 bits of 2^k, each of length n."""
-    return np.empty(n), np.empty(n), np.empty(n), np.empty(n, np.int64)
+    """Scratch rows x, e, p (float64), each of length n."""
+    return np.empty(n), np.empty(n), np.empty(n)
 
 
 @njit(cache=True)
@@ -173,10 +136,10 @@ def sample_layer(pre, bias, seed, prob, samp, prob_sign):
     want_s = samp.shape[0] > 0
     nc = _n_chunks(R)
     for c in prange(nc):
-        x, e, p, bits = _row_scratch(n)
+        x, e, p = _row_scratch(n)
         d = np.empty(n)
         for r in range(c * R // nc, (c + 1) * R // nc):
-            _sigmoid_row(pre[r], bias, x, e, bits, p)
+            _sigmoid_row(pre[r], bias, x, e, p)
             if want_p:
                 for j in range(n):
                     prob[r, j] = prob_sign * p[j]
@@ -232,11 +195,11 @@ def cd_batch(vd, C, a, b, seeds, k, persistent, chains, n_blocks, V2, H2T, gW, c
         pp = PP[blk, :nb]
         pv = PV[blk, :nb]
         hs = HS[blk, :nb]
-        xh, eh, qh, bh = _row_scratch(Hn)
-        xv, ev, qv, bv = _row_scratch(Vn)
+        xh, eh, qh = _row_scratch(Hn)
+        xv, ev, qv = _row_scratch(Vn)
         np.dot(vd[r0:r1], Ct, ph)
         for r in range(nb):
-            _sigmoid_row(ph[r], a, xh, eh, bh, pp[r])
+            _sigmoid_row(ph[r], a, xh, eh, pp[r])
             for j in range(Hn):
                 H2T[j, r0 + r] = -pp[r, j] * inv
             if not persistent:
@@ -247,19 +210,19 @@ def cd_batch(vd, C, a, b, seeds, k, persistent, chains, n_blocks, V2, H2T, gW, c
                 hs[r] = chains[r0 + r]
             np.dot(pp, C, pv)
             for r in range(nb):
-                _sigmoid_row(pv[r], b, xv, ev, bv, qv)
+                _sigmoid_row(pv[r], b, xv, ev, qv)
                 ce[r0 + r] = _cross_entropy_row(xv, ev, vd[r0 + r])
         for s in range(k):
             np.dot(hs, C, pv)
             for r in range(nb):
-                _sigmoid_row(pv[r], b, xv, ev, bv, qv)
+                _sigmoid_row(pv[r], b, xv, ev, qv)
                 if s == 0 and not persistent:
                     ce[r0 + r] = _cross_entropy_row(xv, ev, vd[r0 + r])
                 _draw_row(qv, seeds[1 + 2 * s], np.uint64((r0 + r) * Vn), V2[Bn + r0 + r])
             np.dot(V2[Bn + r0:Bn + r1], Ct, ph)
             last = s == k - 1
             for r in range(nb):
-                _sigmoid_row(ph[r], a, xh, eh, bh, qh)
+                _sigmoid_row(ph[r], a, xh, eh, qh)
                 if last:
                     for j in range(Hn):
                         H2T[j, Bn + r0 + r] = qh[j] * inv
