@@ -21,8 +21,9 @@ import sys
 ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 ap.add_argument("--repeats", type=int, default=30)
 ap.add_argument("--threads", type=int, default=2, help="numba and torch threads")
-ap.add_argument("--blas-threads", type=int, default=None,
-                help="numpy BLAS threads (default: same as --threads)")
+ap.add_argument("--blas-threads", type=int, default=1,
+                help="numpy BLAS threads (default 1: with 2, numpy's BLAS pool, numba's and "
+                     "torch's oversubscribe the 2 cores and both sides run 3-4x slower)")
 args = ap.parse_args()
 blas = args.threads if args.blas_threads is None else args.blas_threads
 for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
