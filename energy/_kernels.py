@@ -33,6 +33,9 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
+from ._threads import PARALLEL_MIN_WORK, threads_for  # noqa: F401  (used as K.threads_for)
+from .autodiff import _sigmoid
+
 GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
 _M2 = np.uint64(0x94D049BB133111EB)
@@ -97,10 +100,9 @@ def gibbs_thresholds(beta: float, eta: float, h: float, K: int, temperature: flo
 
 
 def stable_sigmoid(z):
-    """1 / (1 + exp(-z)) without overflow for large |z| (float64 array)."""
-    z = np.asarray(z, dtype=np.float64)
-    e = np.exp(-np.abs(z))
-    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+    """1 / (1 + exp(-z)) without overflow for large |z|, as a float64 array (the engine's
+    stable sigmoid, :func:`energy.autodiff._sigmoid`, on float64)."""
+    return _sigmoid(np.asarray(z, dtype=np.float64))
 
 
 def probability_threshold(p):
@@ -544,7 +546,3 @@ def mean_field_colour(mp, y, K, colour, beta, eta, h, temperature, damping):
                 mp[r, c] = new
             delta = max(delta, d)
     return delta
-
-
-# ----------------------------------------------------------------------------- threads
-from ._threads import PARALLEL_MIN_WORK, threads_for  # noqa: E402,F401  (re-exported)

@@ -1,10 +1,13 @@
 """numba kernels of the Bernoulli RBM's Gibbs chains (private).
 
-A Gibbs half-step of a batch of chains is one matrix product (numpy's BLAS, outside these
-kernels) and one fused pass that turns the pre-activations into probabilities and Bernoulli
-draws, in parallel over the chains (``prange`` over rows):
+A Gibbs half-step of a batch of chains is one matrix product with W and one fused pass that
+turns the pre-activations into probabilities and Bernoulli draws:
 
     p[r, j] = sigmoid(pre[r, j] + bias[j]),   s[r, j] = 1 if u(seed, r * n + j) < p[r, j] else 0
+
+:func:`cd_batch` runs a whole CD-k / PCD-k update this way, blocks of chains in parallel,
+each block doing its own products (numba's BLAS at one thread) and passes; :func:`sample_layer`
+is the pass alone, for a product made by the caller (sampling, AIS, the sampler's chains).
 
 Random numbers are counter based, as in the Ising kernels: the uniform of element (r, j) is
 the top 53 bits of ``splitmix64(seed + (r * n + j) * GOLDEN)``, so a draw depends only on
@@ -15,7 +18,6 @@ Every kernel has a plain-numpy reference there that the tests compare it with.
 """
 
 from __future__ import annotations
-
 
 import numpy as np
 import scipy.linalg.cython_blas  # noqa: F401  (load the BLAS numba calls, so thread limits reach it)

@@ -764,14 +764,9 @@ def softmax(a, axis=-1) -> Tensor:
     return _make(out, (a,), backward, "softmax")
 
 
-def _reduce(loss_elems, reduction, name):
-    if reduction == "mean":
-        return loss_elems.mean()
-    if reduction == "sum":
-        return loss_elems.sum()
-    if reduction == "none":
-        return loss_elems
-    raise ValueError(f"{name}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
+def _check_reduction(reduction, name):
+    if reduction not in ("mean", "sum", "none"):
+        raise ValueError(f"{name}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
 
 
 def cross_entropy(logits, target, reduction: str = "mean") -> Tensor:
@@ -829,8 +824,7 @@ def cross_entropy(logits, target, reduction: str = "mean") -> Tensor:
     else:
         raise TypeError(f"cross_entropy: target must hold int class indices or float "
                         f"probabilities, got dtype {t.dtype}")
-    if reduction not in ("mean", "sum", "none"):
-        raise ValueError(f"cross_entropy: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
+    _check_reduction(reduction, "cross_entropy")
     if reduction == "none":
         return _make(per, (logits,), lambda g: (dlogits() * g[:, None],), "cross_entropy")
     scale = 1.0 / n if reduction == "mean" else 1.0
@@ -845,11 +839,10 @@ def mse_loss(pred, target, reduction: str = "mean") -> Tensor:
     if pred.shape != target.shape:
         raise ValueError(f"mse_loss: pred and target must have the same shape, got {pred.shape} "
                          f"and {target.shape}")
+    _check_reduction(reduction, "mse_loss")
     d = pred.data - target.data
     if reduction == "none":
         return _make(d * d, (pred, target), lambda g: (2 * d * g, -2 * d * g), "mse_loss")
-    if reduction not in ("mean", "sum"):
-        raise ValueError(f"mse_loss: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
     scale = 2.0 / d.size if reduction == "mean" else 2.0
     out = np.asarray((d * d).sum() * (scale / 2), dtype=d.dtype)
     return _make(out, (pred, target), lambda g: (d * (g * scale), d * (-g * scale)), "mse_loss")
@@ -870,12 +863,10 @@ def binary_cross_entropy_with_logits(logits, target, reduction: str = "mean") ->
                          f"{logits.shape}, got {t.shape}")
     X = logits.data
     t = t.astype(X.dtype, copy=False)
+    _check_reduction(reduction, "binary_cross_entropy_with_logits")
     per = _softplus(X) - t * X
     if reduction == "none":
         return _make(per, (logits,), lambda g: ((_sigmoid(X) - t) * g,), "bce_with_logits")
-    if reduction not in ("mean", "sum"):
-        raise ValueError(f"binary_cross_entropy_with_logits: reduction must be 'mean', 'sum' or "
-                         f"'none', got {reduction!r}")
     scale = 1.0 / per.size if reduction == "mean" else 1.0
     out = np.asarray(per.sum() * scale, dtype=X.dtype)
     return _make(out, (logits,), lambda g: ((_sigmoid(X) - t) * (g * scale),), "bce_with_logits")

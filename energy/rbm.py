@@ -49,8 +49,10 @@ from pgm.utils import check_array, check_rng, check_scalar
 
 from . import _rbm_kernels as K
 from ._io import load_npz_checked, save_npz_atomic
-from ._kernels import PARALLEL_MIN_WORK as _PARALLEL_MIN_WORK
-from ._kernels import stable_sigmoid, threads_for
+from ._kernels import stable_sigmoid
+from ._threads import PARALLEL_MIN_WORK as _PARALLEL_MIN_WORK
+from ._threads import threads_for
+from .autodiff import _softplus as softplus  # log(1 + exp(x)) without overflow
 from .optim import SGD
 from .sampler import block_gibbs
 
@@ -59,11 +61,6 @@ __all__ = ["BernoulliRBM", "RBMChains", "AISResult", "softplus", "plot_filters",
 _PARALLEL_MIN_FLOPS = 1 << 20     # B·H·V of a batch's products
 
 _EMPTY = {np.dtype(np.float64): np.empty((0, 0)), np.dtype(np.float32): np.empty((0, 0), np.float32)}
-
-
-def softplus(x):
-    """log(1 + exp(x)) without overflow, elementwise (float64 or float32 array)."""
-    return np.logaddexp(0, x)
 
 
 def _seed(gen) -> int:
@@ -434,9 +431,7 @@ class BernoulliRBM:
         gen = self._rng
         order = gen.permutation(n)
         n_batches = n // B          # a last partial batch is left out of this epoch
-        if n_batches == 0:
-            raise ValueError(f"batch_size: {B} leaves no full batch in {n} examples")
-        # threads pay off only when a batch's products are big (see _kernels.threads_for)
+        # threads pay off only when a batch's products are big (see energy._threads)
         parallel = B * H * V >= _PARALLEL_MIN_FLOPS
         nblk = max(1, min(numba.get_num_threads(), B)) if parallel else 1
         vd = np.empty((B, V), dt)
