@@ -9,7 +9,7 @@ validation images after every epoch. Scores are averaged over ``--subsets`` labe
 fine-tuning epochs is chosen from the averaged curve. The same grid is run without pretraining,
 so the baseline gets its own best recipe. The 450 test images are never loaded into a decision.
 
-    python examples/rbm_digits_select.py [--subsets 10] [--seeds 2]
+    python examples/rbm_digits_select.py [--subsets 10] [--seeds 2]      (about 3 minutes)
 """
 
 from __future__ import annotations
@@ -19,50 +19,19 @@ import itertools
 import time
 
 import numpy as np
+from rbm_digits import FEW_RBM, finetune, label_subset
 
 from energy.rbm import BernoulliRBM
-from neural import SGD, Linear, Sequential, Sigmoid, fit, load_digits, train_test_split
+from neural import load_digits, train_test_split
 
 RBM_GRID = {"sparsity_cost": (0.1, 0.3, 1.0), "weight_decay": (0.0, 1e-3)}
 FT_GRID = {"lr": (0.01, 0.05), "wd": (0.0, 1e-3), "top_first": (0, 50)}
 EPOCHS = (5, 10, 15, 20, 30, 50, 75, 100)
 
 
-def digits_splits():
-    """(X_train, y_train, X_test, y_test) of the fixed split, binarised at 0.5."""
-    X, y = load_digits(as_images=False, dtype=np.float64)
-    Xtr, Xte, ytr, yte = train_test_split((X > 0.5).astype(np.float64), y, test_size=0.25, rng=0)
-    return Xtr, ytr, Xte, yte
-
-
-def label_subset(y, draw, per_class=5):
-    """Indices of ``per_class`` images of each class, drawn with ``default_rng(draw)``."""
-    g = np.random.default_rng(draw)
-    return np.concatenate([g.permutation(np.flatnonzero(y == c))[:per_class] for c in range(10)])
-
-
-def make_rbm(seed, sparsity_cost=1.0, weight_decay=0.0, n_iter=100):
-    return BernoulliRBM(100, k=5, sparsity_target=0.1, sparsity_cost=sparsity_cost,
-                        weight_decay=weight_decay, learning_rate=0.05, momentum=0.5,
-                        batch_size=10, n_iter=n_iter, random_state=seed)
-
-
-def finetune(rbm, X, y, seed, lr=0.05, wd=0.0, top_first=0, epochs=100, X_val=None, y_val=None):
-    """The 64-100-10 sigmoid net, first layer from ``rbm`` (random if None), trained with SGD
-    (momentum 0.9, batch 10) on (X, y). ``top_first`` epochs train the output layer alone
-    first (the first layer frozen) at the same learning rate, then all layers get lr / 10.
-    Returns (net, per-epoch validation accuracy of the all-layer phase, or None)."""
-    net = Sequential(Linear(64, 100, rng=seed, dtype=np.float64), Sigmoid(),
-                     Linear(100, 10, rng=seed, dtype=np.float64))
-    if rbm is not None:
-        rbm.init_linear(net[0])
-    if top_first:
-        fit(net, X, y, SGD(net[2].parameters(), lr=lr, momentum=0.9, weight_decay=wd),
-            epochs=top_first, batch_size=10, rng=seed, verbose=False)
-        lr = lr / 10
-    h = fit(net, X, y, SGD(net.parameters(), lr=lr, momentum=0.9, weight_decay=wd),
-            epochs=epochs, batch_size=10, rng=seed + 1, verbose=False, X_val=X_val, y_val=y_val)
-    return net, (np.array(h.val_acc) if X_val is not None else None)
+def make_rbm(seed, sparsity_cost=0.3, weight_decay=0.0, n_iter=100):
+    return BernoulliRBM(100, n_iter=n_iter, random_state=seed,
+                        **dict(FEW_RBM, sparsity_cost=sparsity_cost, weight_decay=weight_decay))
 
 
 def main(argv=None):
@@ -70,7 +39,8 @@ def main(argv=None):
     ap.add_argument("--subsets", type=int, default=10)
     ap.add_argument("--seeds", type=int, default=2)
     a = ap.parse_args(argv)
-    Xtr, ytr, _, _ = digits_splits()
+    X, y = load_digits(as_images=False, dtype=np.float64)
+    Xtr, _, ytr, _ = train_test_split((X > 0.5).astype(np.float64), y, test_size=0.25, rng=0)
     Xfit, Xval, yfit, yval = train_test_split(Xtr, ytr, test_size=300, rng=1, stratify=ytr)
     print(f"selection: RBM on {len(Xfit)} unlabelled images, 50 labelled drawn from them, "
           f"scored on {len(Xval)} validation images; {a.subsets} label draws x {a.seeds} seeds")
