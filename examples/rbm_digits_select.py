@@ -9,7 +9,7 @@ validation images after every epoch. Scores are averaged over ``--subsets`` labe
 fine-tuning epochs is chosen from the averaged curve. The same grid is run without pretraining,
 so the baseline gets its own best recipe. The 450 test images are never loaded into a decision.
 
-    python examples/rbm_digits_select.py [--subsets 10] [--seeds 2]      (about 3 minutes)
+    python examples/rbm_digits_select.py [--subsets 20] [--seeds 2]      (about 6 minutes)
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ def make_rbm(seed, sparsity_cost=0.3, weight_decay=0.0, n_iter=100):
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--subsets", type=int, default=10)
+    ap.add_argument("--subsets", type=int, default=20)
     ap.add_argument("--seeds", type=int, default=2)
     a = ap.parse_args(argv)
     X, y = load_digits(as_images=False, dtype=np.float64)
