@@ -8,9 +8,11 @@
    and k = 20.
 3. Uses a 100-hidden-unit RBM for classification: its features + logistic regression, and a
    64-100-10 network trained on only 50 labelled images (5 per class) with and without the
-   RBM's weights as its first layer (mean of 3 initialisations).
+   RBM's weights as its first layer, over several draws of the 50 images x seeds (the recipe
+   was chosen on validation images carved out of the training set by rbm_digits_select.py).
 
-    pip install -e ".[data]" && python examples/rbm_digits.py [--epochs 100] [-o rbm_digits.png]
+    pip install -e ".[data]" && python examples/rbm_digits.py [--epochs 100] [--subsets 5]
+                                                               [--seeds 3] [-o rbm_digits.png]
 """
 
 from __future__ import annotations
@@ -28,11 +30,57 @@ from energy.rbm import BernoulliRBM, plot_filters, plot_samples  # noqa: E402
 from neural import (SGD, Adam, Linear, Sequential, Sigmoid, evaluate, fit,  # noqa: E402
                     load_digits, train_test_split)
 
+# The few-label recipe of section 3, chosen by examples/rbm_digits_select.py on 301 labelled
+# validation images split off the 1,347 training images (RBMs trained on the other 1,046; 20
+# draws of the 50 labelled images x 2 seeds; the test images took no part). Over that grid
+# (sparsity cost 0.1/0.3/1.0 x RBM weight decay 0/1e-3 x fine-tuning lr 0.01/0.05 x weight
+# decay 0/1e-3 x output layer first or not, epochs from the validation curve) every pretrained
+# variant scored 0.844-0.853 and every random-init one 0.72-0.79: the gain comes from the RBM's
+# features, and the fine-tuning details barely matter. The winner: a stronger sparsity penalty
+# than section 1's RBMs (cost 0.3 instead of 0.1; +0.007 over 0.1 on validation), then logistic
+# regression on the frozen RBM layer (50 epochs) and a gentle fine-tuning of all layers at a
+# tenth of the rate (Erhan et al. 2010: pretraining gives a starting point that fine-tuning on
+# a few labels should stay near). The features + logistic regression line (all 1,347 labels)
+# keeps the cost-0.1 RBM: the stronger penalty does not help there.
+FEW_RBM = {"k": 5, "sparsity_target": 0.1, "sparsity_cost": 0.3, "weight_decay": 0.0,
+           "learning_rate": 0.05, "momentum": 0.5, "batch_size": 10}
+FEW_FT_PRETRAINED = {"lr": 0.01, "wd": 0.0, "top_first": 50, "epochs": 75}
+FEW_FT_RANDOM = {"lr": 0.05, "wd": 0.0, "top_first": 50, "epochs": 100}   # the baseline's best
+
+
+def label_subset(y, draw, per_class=5):
+    """Indices of ``per_class`` images of each class of y, drawn with ``default_rng(draw)``."""
+    g = np.random.default_rng(draw)
+    return np.concatenate([g.permutation(np.flatnonzero(y == c))[:per_class] for c in range(10)])
+
+
+def finetune(rbm, X, y, seed, lr=0.05, wd=0.0, top_first=0, epochs=100, X_val=None, y_val=None):
+    """Train the 64-100-10 sigmoid net on (X, y), its first layer from ``rbm`` (None: random).
+
+    SGD with momentum 0.9, batch 10, L2 weight decay ``wd`` on the weight matrices. With
+    ``top_first`` > 0 the output layer is trained alone for that many epochs first (the first
+    layer frozen: logistic regression on its features), then all layers for ``epochs`` at lr/10.
+    Returns (net, validation accuracy after each epoch of the last phase, or None).
+    """
+    net = Sequential(Linear(64, 100, rng=seed, dtype=np.float64), Sigmoid(),
+                     Linear(100, 10, rng=seed, dtype=np.float64))
+    if rbm is not None:
+        rbm.init_linear(net[0])
+    if top_first:
+        fit(net, X, y, SGD(net[2].parameters(), lr=lr, momentum=0.9, weight_decay=wd),
+            epochs=top_first, batch_size=10, rng=seed, verbose=False)
+        lr = lr / 10
+    h = fit(net, X, y, SGD(net.parameters(), lr=lr, momentum=0.9, weight_decay=wd),
+            epochs=epochs, batch_size=10, rng=seed + 1, verbose=False, X_val=X_val, y_val=y_val)
+    return net, (np.array(h.val_acc) if X_val is not None else None)
+
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--epochs", type=int, default=100)
     ap.add_argument("--ks", type=int, nargs="+", default=[1, 5, 10, 20])
+    ap.add_argument("--subsets", type=int, default=5, help="draws of the 50 labelled images")
+    ap.add_argument("--seeds", type=int, default=3, help="RBM + network seeds per draw")
     ap.add_argument("-o", "--output", default="rbm_digits.png")
     a = ap.parse_args(argv)
 
@@ -71,21 +119,29 @@ def main(argv=None):
         fit(clf, A, ytr, Adam(clf.parameters(), lr=0.01), epochs=100, batch_size=32, rng=0,
             verbose=False)
         print(f"  {name:<42} test accuracy {evaluate(clf, At, yte)[1]:.4f}")
-    pick = np.random.default_rng(0)
-    few = np.concatenate([pick.permutation(np.flatnonzero(ytr == c))[:5] for c in range(10)])
-    for pre in (False, True):
-        accs = []
-        for seed in range(3):
-            net = Sequential(Linear(64, 100, rng=seed, dtype=np.float64), Sigmoid(),
-                             Linear(100, 10, rng=seed, dtype=np.float64))
-            if pre:
-                rbm100.init_linear(net[0])
-            fit(net, Xtr[few], ytr[few], SGD(net.parameters(), lr=0.05, momentum=0.9),
-                epochs=100, batch_size=10, rng=seed, verbose=False)
-            accs.append(evaluate(net, Xte, yte)[1])
-        label = "with RBM pretraining" if pre else "random initialisation"
-        print(f"  64-100-10 on 50 labelled images, {label:<22} test accuracy "
-              f"{np.mean(accs):.4f} (seeds: {', '.join(f'{x:.3f}' for x in accs)})")
+    rbms = [BernoulliRBM(100, n_iter=a.epochs, random_state=s, **FEW_RBM).fit(Xtr)
+            for s in range(a.seeds)]
+    print(f"  64-100-10 on 50 labelled images (5 per class), {a.subsets} draws x {a.seeds} seeds,"
+          f" RBMs with sparsity cost {FEW_RBM['sparsity_cost']}, test accuracy:")
+    runs = {"RBM-pretrained": (True, FEW_FT_PRETRAINED),
+            "random init, same recipe": (False, FEW_FT_PRETRAINED),
+            "random init, its own best recipe": (False, FEW_FT_RANDOM)}
+    acc = {name: np.zeros((a.subsets, a.seeds)) for name in runs}
+    for d in range(a.subsets):
+        few = label_subset(ytr, d)
+        for name, (pre, ft) in runs.items():
+            for s in range(a.seeds):
+                net, _ = finetune(rbms[s] if pre else None, Xtr[few], ytr[few], s, **ft)
+                acc[name][d, s] = evaluate(net, Xte, yte)[1]
+        print(f"    draw {d}: " + "; ".join(
+            f"{name} {acc[name][d].mean():.3f} ({'/'.join(f'{x:.3f}' for x in acc[name][d])})"
+            for name in runs))
+    for name, r in acc.items():
+        m = r.mean(axis=1)
+        print(f"    {name:<34} mean {r.mean():.4f}, sd over runs {r.std():.4f}, "
+              f"draw means {m.min():.3f}-{m.max():.3f}")
+    ok = acc["RBM-pretrained"].mean() >= 0.85
+    print(f"  issue 5 target (mean >= 0.85 with RBM pretraining): {'met' if ok else 'NOT met'}")
 
     # -- 2. pictures
     k_lo, k_hi = min(a.ks), max(a.ks)
@@ -110,6 +166,7 @@ def main(argv=None):
     fig.tight_layout()
     fig.savefig(a.output, dpi=100)
     print(f"\nwrote {a.output}")
+    return acc
 
 
 if __name__ == "__main__":

@@ -1,8 +1,9 @@
-"""The two digits examples run end to end (a short run; the full runs are in benchmarks/README.md)."""
+"""The digits examples run end to end (short runs; the full runs are in benchmarks/README.md)."""
 
 import importlib.util
 import os
 
+import numpy as np
 import pytest
 
 EXAMPLES = os.path.join(os.path.dirname(__file__), "..", "..", "examples")
@@ -47,3 +48,16 @@ def test_digits_accuracy_targets(tmp_path, monkeypatch):
     _, _, acc = cnn.run(sc.transform(Xtr), ytr, sc.transform(Xte), yte, he=True, bn=True,
                         wd=True, aug=True, epochs=40, seed=0)
     assert acc >= 0.985
+
+
+def test_rbm_digits_example(tmp_path, monkeypatch):
+    """A short run of every section; the few-label part returns one accuracy per draw x seed."""
+    pytest.importorskip("sklearn")
+    monkeypatch.chdir(tmp_path)
+    acc = _load("rbm_digits").main(["--epochs", "3", "--ks", "1", "--subsets", "2", "--seeds", "2",
+                                    "-o", "rbm.png"])
+    assert set(acc) == {"RBM-pretrained", "random init, same recipe",
+                        "random init, its own best recipe"}
+    for r in acc.values():
+        assert r.shape == (2, 2) and np.all((r > 0.1) & (r <= 1))
+    assert {p.name for p in tmp_path.iterdir()} == {"rbm.png"}
