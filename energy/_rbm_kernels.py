@@ -5,9 +5,11 @@ turns the pre-activations into probabilities and Bernoulli draws:
 
     p[r, j] = sigmoid(pre[r, j] + bias[j]),   s[r, j] = 1 if u(seed, r * n + j) < p[r, j] else 0
 
-:func:`cd_batch` runs a whole CD-k / PCD-k update this way, blocks of chains in parallel,
-each block doing its own products (numba's BLAS at one thread) and passes; :func:`sample_layer`
-is the pass alone, for a product made by the caller (sampling, AIS, the sampler's chains).
+:func:`cd_batch` runs a whole CD-k / PCD-k update this way, each half-step split over blocks
+of units in parallel (every thread multiplies by its own rows or columns of W, BLAS at one
+thread, and makes its units' passes), and ends with the weight update itself, applied block
+by block of gradient rows while they are in cache; :func:`sample_layer` is the pass alone,
+for a product made by the caller (sampling, AIS, the sampler's chains).
 
 Random numbers are counter based, as in the Ising kernels: the uniform of element (r, j) is
 the top 53 bits of ``splitmix64(seed + (r * n + j) * GOLDEN)``, so a draw depends only on
@@ -20,10 +22,11 @@ Every kernel has a plain-numpy reference there that the tests compare it with.
 from __future__ import annotations
 
 import numpy as np
-import scipy.linalg.cython_blas  # noqa: F401  (load the BLAS numba calls, so thread limits reach it)
 from numba import njit, prange
 
 from ._kernels import GOLDEN, _M1, _M2, _S27, _S30, _S31
+from ._blas import mm
+from ._optim_kernels import sgd_run
 from ._vecmath import _exp_neg64
 
 _S11 = np.uint64(11)
@@ -152,88 +155,121 @@ def sample_layer(pre, bias, seed, prob, samp, prob_sign):
 
 
 @njit(cache=True, parallel=True, fastmath=_FM)
-def cd_batch(vd, C, a, b, seeds, k, persistent, chains, n_blocks, V2, H2T, gW, ce,
-             PH, PP, PV, HS):
-    """One CD-k / PCD-k update's Gibbs chains and its weight gradient, in parallel over blocks.
+def cd_batch(V2, C, a, b, seeds, k, persistent, chains, n_blocks, H2T, gW, cep, PH, PV, HS,
+             update, vel, lr, mu, wd, sign, nesterov):
+    """One CD-k / PCD-k update's Gibbs chains and its weight gradient (or weight update).
 
-    The batch's chains are cut into ``n_blocks`` blocks of rows; each thread runs its block's
-    whole chain — the matrix products with W (BLAS, which the caller keeps at one thread so
-    the numba threads are the only ones) and the fused sigmoid + Bernoulli passes — so the
-    cores never switch between a BLAS pool and numba's. The gradient product is then split
-    over blocks of hidden units.
+    Each half-step is one parallel pass over blocks of units: thread ``t`` makes the
+    pre-activations of its block of units for every chain (a product with its rows or
+    columns of W only, :func:`energy._blas.mm` with BLAS at one thread inside the numba
+    threads, which the caller arranges with threadpoolctl), then their probabilities and
+    Bernoulli draws. The threads thus share the reading of W as a parallel BLAS would, and
+    the draws, counter based on (row, unit), do not depend on the thread count.
 
     Parameters
     ----------
-    vd : (B, V) data batch; C : (H, V) = Wᵀ; a : (H,) hidden bias; b : (V,) visible bias.
+    V2 : (2B, V)
+        In: the data batch in rows [0, B). Out: [v_data; v_k].
+    C : (H, V) = Wᵀ; a : (H,) hidden bias; b : (V,) visible bias.
     seeds : uint64 (2k + 1,)
         seeds[0]: hidden draws from the data; seeds[1 + 2s], seeds[2 + 2s]: the visible and
-        hidden draws of Gibbs step s. Element (row r, unit j) of a layer uses counter
-        r * n + j, as in :func:`sample_layer`.
+        hidden draws of Gibbs step s. Element (row r, unit j) of a layer with n units uses
+        counter r * n + j, as in :func:`sample_layer`.
     persistent : bool
         PCD: the chains start from ``chains`` (B, H) hidden states and leave their last hidden
         draw there; the reconstruction error is then that of p(v | p(h | v_data)) (one extra
         product). CD: the chains start from h ~ p(h | v_data) and the error is that of the
         first Gibbs step's p(v | h).
-    V2 : (2B, V) out
-        [v_data; v_k].
+    n_blocks : int
+        Blocks of units (one per thread).
     H2T : (H, 2B) out
-        [−p(h | v_data) / B, +p(h | v_k) / B] column-wise, so ``gW = H2T @ V2`` is the
-        gradient of mean F(v_data) − mean F(v_k) with respect to Wᵀ, and ``H2T.sum(1)`` the
-        hidden bias's.
-    gW : (H, V) out.  ce : (B,) out, reconstruction cross-entropy per row (nats).
-    PH, PP : (n_blocks, B, H), PV : (n_blocks, B, V), HS : (n_blocks, B, H) scratch.
+        [−p(h | v_data) / B, +p(h | v_k) / B] column-wise, so ``H2T @ V2`` is the gradient
+        of mean F(v_data) − mean F(v_k) with respect to Wᵀ, and ``H2T.sum(1)`` the hidden
+        bias's.
+    gW : (1, H, V) out, that gradient (``update`` False); or (n_blocks, m, V) scratch for
+        blocks of m rows of it (``update`` True).
+    cep : (n_blocks, B) out
+        Reconstruction cross-entropy per row (nats), one partial sum per block of visible
+        units: ``cep.sum(0)`` is the per-row error.
+    PH : (B, H), PV : (B, V), HS : (B, H) scratch.
+    update : bool
+        Apply the optimiser's update to C in place, block by block of gradient rows as they
+        are made (:func:`energy._optim_kernels.sgd_one`, with ``vel`` (H, V) the momentum
+        buffer — (H, 0) without momentum — and the scalars ``lr, mu, wd, sign, nesterov`` of
+        :meth:`energy.optim.SGD.fused_args`), instead of writing the gradient to ``gW``.
     """
-    Bn, Vn = vd.shape
+    B2, Vn = V2.shape
+    Bn = B2 // 2
     Hn = C.shape[0]
     inv = 1.0 / Bn
-    Ct = C.T
-    for blk in prange(n_blocks):
-        r0 = blk * Bn // n_blocks
-        r1 = (blk + 1) * Bn // n_blocks
-        nb = r1 - r0
-        if nb == 0:
-            continue
-        ph = PH[blk, :nb]
-        pp = PP[blk, :nb]
-        pv = PV[blk, :nb]
-        hs = HS[blk, :nb]
-        xh, eh, qh = _row_scratch(Hn)
-        xv, ev, qv = _row_scratch(Vn)
-        np.dot(vd[r0:r1], Ct, ph)
-        for r in range(nb):
-            _sigmoid_row(ph[r], a, xh, eh, pp[r])
-            for j in range(Hn):
-                H2T[j, r0 + r] = -pp[r, j] * inv
-            if not persistent:
-                _draw_row(pp[r], seeds[0], np.uint64((r0 + r) * Hn), hs[r])
-            V2[r0 + r] = vd[r0 + r]
-        if persistent:
-            for r in range(nb):
-                hs[r] = chains[r0 + r]
-            np.dot(pp, C, pv)
-            for r in range(nb):
-                _sigmoid_row(pv[r], b, xv, ev, qv)
-                ce[r0 + r] = _cross_entropy_row(xv, ev, vd[r0 + r])
-        for s in range(k):
-            np.dot(hs, C, pv)
-            for r in range(nb):
-                _sigmoid_row(pv[r], b, xv, ev, qv)
-                if s == 0 and not persistent:
-                    ce[r0 + r] = _cross_entropy_row(xv, ev, vd[r0 + r])
-                _draw_row(qv, seeds[1 + 2 * s], np.uint64((r0 + r) * Vn), V2[Bn + r0 + r])
-            np.dot(V2[Bn + r0:Bn + r1], Ct, ph)
-            last = s == k - 1
-            for r in range(nb):
-                _sigmoid_row(ph[r], a, xh, eh, qh)
-                if last:
-                    for j in range(Hn):
-                        H2T[j, Bn + r0 + r] = qh[j] * inv
-                    if persistent:
-                        _draw_row(qh, seeds[2 + 2 * s], np.uint64((r0 + r) * Hn), chains[r0 + r])
-                else:
-                    _draw_row(qh, seeds[2 + 2 * s], np.uint64((r0 + r) * Hn), hs[r])
+    vd = V2[:Bn]
+    vk = V2[Bn:]
+    cep[...] = 0.0          # blocks without visible units (n_blocks > V) add nothing
+    # hidden units from the data
     for blk in prange(n_blocks):
         j0 = blk * Hn // n_blocks
         j1 = (blk + 1) * Hn // n_blocks
         if j1 > j0:
-            np.dot(H2T[j0:j1], V2, gW[j0:j1])
+            x, e, q = _row_scratch(j1 - j0)
+            mm(False, True, Bn, j1 - j0, Vn, vd, Vn, C[j0:], Vn, PH[:, j0:], Hn, 0.0)
+            for r in range(Bn):
+                _sigmoid_row(PH[r, j0:j1], a[j0:j1], x, e, q)
+                for j in range(j1 - j0):
+                    H2T[j0 + j, r] = -q[j] * inv
+                if persistent:
+                    PH[r, j0:j1] = q
+                    HS[r, j0:j1] = chains[r, j0:j1]
+                else:
+                    _draw_row(q, seeds[0], np.uint64(r * Hn + j0), HS[r, j0:j1])
+    if persistent:          # reconstruction error of p(v | p(h | v_data))
+        for blk in prange(n_blocks):
+            i0 = blk * Vn // n_blocks
+            i1 = (blk + 1) * Vn // n_blocks
+            if i1 > i0:
+                x, e, q = _row_scratch(i1 - i0)
+                mm(False, False, Bn, i1 - i0, Hn, PH, Hn, C[:, i0:], Vn, PV[:, i0:], Vn, 0.0)
+                for r in range(Bn):
+                    _sigmoid_row(PV[r, i0:i1], b[i0:i1], x, e, q)
+                    cep[blk, r] = _cross_entropy_row(x, e, vd[r, i0:i1])
+    for s in range(k):
+        for blk in prange(n_blocks):
+            i0 = blk * Vn // n_blocks
+            i1 = (blk + 1) * Vn // n_blocks
+            if i1 > i0:
+                x, e, q = _row_scratch(i1 - i0)
+                mm(False, False, Bn, i1 - i0, Hn, HS, Hn, C[:, i0:], Vn, PV[:, i0:], Vn, 0.0)
+                for r in range(Bn):
+                    _sigmoid_row(PV[r, i0:i1], b[i0:i1], x, e, q)
+                    if s == 0 and not persistent:
+                        cep[blk, r] = _cross_entropy_row(x, e, vd[r, i0:i1])
+                    _draw_row(q, seeds[1 + 2 * s], np.uint64(r * Vn + i0), vk[r, i0:i1])
+        last = s == k - 1
+        for blk in prange(n_blocks):
+            j0 = blk * Hn // n_blocks
+            j1 = (blk + 1) * Hn // n_blocks
+            if j1 > j0:
+                x, e, q = _row_scratch(j1 - j0)
+                mm(False, True, Bn, j1 - j0, Vn, vk, Vn, C[j0:], Vn, PH[:, j0:], Hn, 0.0)
+                for r in range(Bn):
+                    _sigmoid_row(PH[r, j0:j1], a[j0:j1], x, e, q)
+                    if last:
+                        for j in range(j1 - j0):
+                            H2T[j0 + j, Bn + r] = q[j] * inv
+                        if persistent:
+                            _draw_row(q, seeds[2 + 2 * s], np.uint64(r * Hn + j0),
+                                      chains[r, j0:j1])
+                    else:
+                        _draw_row(q, seeds[2 + 2 * s], np.uint64(r * Hn + j0), HS[r, j0:j1])
+    for blk in prange(n_blocks):
+        j0 = blk * Hn // n_blocks
+        j1 = (blk + 1) * Hn // n_blocks
+        if j1 > j0 and not update:
+            mm(False, False, j1 - j0, Vn, B2, H2T[j0:], B2, V2, Vn, gW[0, j0:], Vn, 0.0)
+        elif j1 > j0:
+            g = gW[blk]
+            step = g.shape[0]
+            for jj in range(j0, j1, step):
+                je = min(jj + step, j1)
+                mm(False, False, je - jj, Vn, B2, H2T[jj:], B2, V2, Vn, g, Vn, 0.0)
+                for j in range(je - jj):
+                    sgd_run(C[jj + j], g[j], vel[jj + j], lr, mu, wd, sign, nesterov)

@@ -433,32 +433,39 @@ class BernoulliRBM:
         n_batches = n // B          # a last partial batch is left out of this epoch
         # threads pay off only when a batch's products are big (see energy._threads)
         parallel = B * H * V >= _PARALLEL_MIN_FLOPS
-        nblk = max(1, min(numba.get_num_threads(), B)) if parallel else 1
-        vd = np.empty((B, V), dt)
+        nblk = max(1, min(numba.get_num_threads(), H)) if parallel else 1
         V2 = np.empty((2 * B, V), dt)    # [v_data; v_k]
         H2T = np.empty((H, 2 * B), dt)   # [-p(h|v_data); p(h|v_k)]ᵀ / B
-        grad_W = np.empty((H, V), dt)
-        ce = np.empty(B, dt)
-        scratch = (np.empty((nblk, B, H), dt), np.empty((nblk, B, H), dt),
-                   np.empty((nblk, B, V), dt), np.empty((nblk, B, H), dt))
+        cep = np.empty((nblk, B), dt)
+        PH, PV, HS = np.empty((B, H), dt), np.empty((B, V), dt), np.empty((B, H), dt)
         opt = self._optimizer()
+        # without a sparsity term the kernel applies the optimiser's update to W itself,
+        # block by block of gradient rows (the same arithmetic as SGD.step)
+        fused = self.sparsity_target is None
+        if fused:
+            grad_W = np.empty((nblk, -(-H // nblk), V), dt)   # each thread: its rows of the gradient
+            vel, lr, mu, wd, sign, nesterov = opt.fused_args(0)
+        else:
+            grad_W = np.empty((1, H, V), dt)
+            z = dt.type(0)
+            vel, lr, mu, wd, sign, nesterov = np.empty((H, 0), dt), z, z, z, dt.type(1), False
         persistent = bool(self.persistent)
         if persistent and (self._chains is None or self._chains.shape != (B, H)):
             self._chains = self._sample(np.zeros((B, H), dt), self.intercept_hidden_, gen)
-        chains = self._chains if persistent else scratch[3][0]
+        chains = self._chains if persistent else PH
         k = int(self.k)
         total_ce = 0.0
         # BLAS runs single-threaded inside the numba threads (one pool busy at a time)
         with threadpool_limits(limits=1, user_api="blas"), \
                 threads_for(_PARALLEL_MIN_WORK if parallel else 0):
             for m in range(n_batches):
-                np.take(X, order[m * B:(m + 1) * B], axis=0, out=vd)
+                np.take(X, order[m * B:(m + 1) * B], axis=0, out=V2[:B])
                 seeds = gen.integers(0, 2**63, size=2 * k + 1, dtype=np.uint64)
-                K.cd_batch(vd, self.components_, self.intercept_hidden_,
+                K.cd_batch(V2, self.components_, self.intercept_hidden_,
                            self.intercept_visible_, seeds, k, persistent, chains, nblk,
-                           V2, H2T, grad_W, ce, *scratch)
-                total_ce += float(ce.sum())
-                opt.step(self._gradients(V2, H2T, grad_W, B))
+                           H2T, grad_W, cep, PH, PV, HS, fused, vel, lr, mu, wd, sign, nesterov)
+                total_ce += float(cep.sum())
+                opt.step(self._gradients(V2, H2T, None if fused else grad_W[0], B))
         rec = total_ce / (n_batches * B)
         if not math.isfinite(rec) or not np.all(np.isfinite(self.components_)):
             raise FloatingPointError(
@@ -477,10 +484,11 @@ class BernoulliRBM:
         ∂F/∂W_ij = −v_i p(h_j|v), ∂F/∂a_j = −p(h_j|v), ∂F/∂b_i = −v_i. ``H2T`` holds
         [−p(h|v_data), p(h|v_k)] / B column-wise and ``V2`` [v_data; v_k], so ``grad_W`` (their
         product, made by the kernel) is already the W term and ``H2T.sum(1)`` the a term.
+        ``grad_W`` is None when the kernel has applied W's update itself; it stays None.
         """
         grad_a = H2T.sum(axis=1)
         grad_b = V2[B:].mean(axis=0) - V2[:B].mean(axis=0)
-        if self.sparsity_target is not None:
+        if self.sparsity_target is not None and grad_W is not None:
             d = self.sparsity_cost * (-H2T[:, :B].sum(axis=1) - self.sparsity_target)
             grad_a = grad_a + d
             grad_W += np.outer(d, V2[:B].mean(axis=0)).astype(grad_W.dtype)

@@ -14,6 +14,7 @@ from scipy.special import logsumexp
 from energy import _rbm_kernels as K
 from energy import _rbm_kernels_ref as R
 from energy import autodiff as ad
+from energy._optim_kernels import sgd_step_ref
 from energy.rbm import BernoulliRBM, RBMChains, exact_log_partition, softplus
 from energy.sampler import block_gibbs
 
@@ -169,15 +170,16 @@ def _run_cd_batch(m, vd, k, persistent, n_blocks, seed=0, chains=None):
     H = m.n_components
     dt = m.components_.dtype
     seeds = np.random.default_rng(seed).integers(0, 2**63, size=2 * k + 1, dtype=np.uint64)
-    out = (np.empty((2 * B, V), dt), np.empty((H, 2 * B), dt), np.empty((H, V), dt),
-           np.empty(B, dt))
-    scratch = (np.empty((n_blocks, B, H), dt), np.empty((n_blocks, B, H), dt),
-               np.empty((n_blocks, B, V), dt), np.empty((n_blocks, B, H), dt))
+    V2, H2T, gW = np.empty((2 * B, V), dt), np.empty((H, 2 * B), dt), np.empty((H, V), dt)
+    V2[:B] = vd
+    cep = np.empty((n_blocks, B), dt)
     if chains is None:
         chains = np.zeros((B, H), dt)
-    K.cd_batch(vd, m.components_, m.intercept_hidden_, m.intercept_visible_, seeds, k,
-               persistent, chains, n_blocks, *out, *scratch)
-    return seeds, out
+    K.cd_batch(V2, m.components_, m.intercept_hidden_, m.intercept_visible_, seeds, k,
+               persistent, chains, n_blocks, H2T, gW[None], cep, np.empty((B, H), dt),
+               np.empty((B, V), dt), np.empty((B, H), dt), False, np.empty((H, 0), dt),
+               dt.type(0), dt.type(0), dt.type(0), dt.type(1), False)
+    return seeds, (V2, H2T, gW, cep.sum(axis=0))
 
 
 @settings(max_examples=25, deadline=None)
@@ -198,6 +200,36 @@ def test_cd_batch_kernel_matches_numpy_draw_for_draw(B, V, H, k, persistent, n_b
     np.testing.assert_allclose(gW, rgW, atol=1e-12)
     np.testing.assert_allclose(ce, rce, rtol=1e-10, atol=1e-10)
     np.testing.assert_array_equal(chains, ref_chains)
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(1, 9), st.integers(1, 40), st.integers(1, 70), st.integers(1, 3),
+       st.integers(1, 4), st.integers(1, 9), st.sampled_from([0.0, 0.5]),
+       st.sampled_from([0.0, 0.01]), st.booleans(), st.integers(0, 1000))
+def test_cd_batch_fused_update_is_sgd_step_on_the_gradient(B, V, H, k, n_blocks, rows, mu, wd,
+                                                           nesterov, seed):
+    """update=True: W moves exactly as SGD.step would move it with the kernel's gradient,
+    for any block count and any gradient-block height."""
+    nesterov = nesterov and mu > 0
+    m = _model(V, H, seed=seed, scale=0.7)
+    rng = np.random.default_rng(seed)
+    vd = (rng.random((B, V)) < 0.5).astype(float)
+    C0 = m.components_.copy()
+    seeds, (V2, H2T, gW, ce) = _run_cd_batch(m, vd, k, False, n_blocks, seed)
+    np.testing.assert_array_equal(m.components_, C0)      # update=False leaves W alone
+    vel = rng.standard_normal((H, V)) if mu else np.empty((H, 0))
+    vel_ref = vel.copy()
+    Cref = C0.copy()
+    sgd_step_ref(Cref, gW, vel_ref, 0.1, mu, wd, 1.0, nesterov)
+    V2b = np.empty_like(V2)
+    V2b[:B] = vd
+    K.cd_batch(V2b, m.components_, m.intercept_hidden_, m.intercept_visible_, seeds, k, False,
+               np.zeros((B, H)), n_blocks, np.empty_like(H2T), np.empty((n_blocks, rows, V)),
+               np.empty((n_blocks, B)), np.empty((B, H)), np.empty((B, V)), np.empty((B, H)),
+               True, vel, 0.1, mu, wd, 1.0, nesterov)
+    np.testing.assert_array_equal(V2b, V2)
+    np.testing.assert_allclose(m.components_, Cref, atol=1e-12)
+    np.testing.assert_allclose(vel, vel_ref, atol=1e-12)
 
 
 def test_cd_update_equals_engine_gradient_of_free_energy_difference():
