@@ -273,3 +273,31 @@ def cd_batch(V2, C, a, b, seeds, k, persistent, chains, n_blocks, H2T, gW, cep, 
                 mm(False, False, je - jj, Vn, B2, H2T[jj:], B2, V2, Vn, g, Vn, 0.0)
                 for j in range(je - jj):
                     sgd_run(C[jj + j], g[j], vel[jj + j], lr, mu, wd, sign, nesterov)
+
+
+@njit(cache=True, parallel=True)
+def first_invalid(X, binary):
+    """Flat index of the first entry of the 2-D array ``X`` that is not 0 or 1 (``binary``)
+    or not in [0, 1] (NaN and inf never pass), or -1 if all pass: one parallel read of X in
+    place of numpy's isfinite / compare / any passes and their temporaries."""
+    n, m = X.shape
+    nc = min(n, 64)
+    firsts = np.full(nc, -1, np.int64)
+    for c in prange(nc):
+        for r in range(c * n // nc, (c + 1) * n // nc):
+            bad = False
+            for j in range(m):
+                x = X[r, j]
+                ok = (x == 0) | (x == 1) if binary else (x >= 0) & (x <= 1)
+                bad |= not ok
+            if bad:
+                for j in range(m):
+                    x = X[r, j]
+                    if not ((x == 0) | (x == 1) if binary else (x >= 0) & (x <= 1)):
+                        firsts[c] = r * m + j
+                        break
+                break
+    for c in range(nc):
+        if firsts[c] >= 0:
+            return firsts[c]
+    return -1

@@ -51,3 +51,10 @@ def cd_batch_ref(vd, C, a, b, seeds, k, persistent, chains):
     V2 = np.concatenate([vd, vk])
     H2T = np.concatenate([-pd, pk]).T / B
     return V2, H2T, H2T @ V2, ce
+
+
+def first_invalid_ref(X, binary):
+    """numpy version of :func:`energy._rbm_kernels.first_invalid`."""
+    ok = ((X == 0) | (X == 1)) if binary else ((X >= 0) & (X <= 1))
+    bad = np.flatnonzero(~ok.reshape(-1))
+    return int(bad[0]) if bad.size else -1

@@ -175,24 +175,24 @@ class BernoulliRBM:
 
     def _check_X(self, X, name="X", *, fitted=True):
         X = check_array(X, name, ndim=2, dtype_kind="biuf")
-        if not np.all(np.isfinite(X)):
-            bad = np.argwhere(~np.isfinite(X))[0]
-            raise ValueError(f"{name}: contains NaN or inf (first at row {bad[0]}, column {bad[1]})")
-        if self.visible == "binary":
-            ok = (X == 0) | (X == 1)
-            if not ok.all():
-                r, c = np.argwhere(~ok)[0]
+        X = np.ascontiguousarray(X, dtype=getattr(self, "_dtype", np.dtype(self.dtype)))
+        binary = self.visible == "binary"
+        bad = K.first_invalid(X, binary)     # one pass; NaN and inf fail both tests
+        if bad >= 0:
+            r, c = divmod(int(bad), X.shape[1])
+            if not np.isfinite(X[r, c]):
+                raise ValueError(f"{name}: contains NaN or inf (first at row {r}, column {c})")
+            if binary:
                 raise ValueError(
                     f"{name}: visible data must be binary (0 or 1), found {X[r, c]!r} at row {r}, "
                     f"column {c}; binarise it (e.g. X > 0.5) or use visible='probability' for "
                     f"values in [0, 1]")
-        elif X.min() < 0 or X.max() > 1:
-            raise ValueError(f"{name}: visible='probability' needs values in [0, 1], got "
-                             f"range [{X.min()}, {X.max()}]")
+            raise ValueError(f"{name}: visible='probability' needs values in [0, 1], found "
+                             f"{X[r, c]!r} at row {r}, column {c}")
         if fitted and hasattr(self, "components_") and X.shape[1] != self.n_features_in_:
             raise ValueError(f"{name}: the model was fitted with {self.n_features_in_} features, "
                              f"got {X.shape[1]}")
-        return np.ascontiguousarray(X, dtype=getattr(self, "_dtype", np.dtype(self.dtype)))
+        return X
 
     def _check_fitted(self):
         if not hasattr(self, "components_"):

@@ -232,6 +232,21 @@ def test_cd_batch_fused_update_is_sgd_step_on_the_gradient(B, V, H, k, n_blocks,
     np.testing.assert_allclose(vel, vel_ref, atol=1e-12)
 
 
+@settings(max_examples=60, deadline=None)
+@given(st.integers(1, 90), st.integers(1, 12), st.booleans(),
+       st.lists(st.tuples(st.integers(0, 10**6), st.sampled_from(
+           [0.5, 2.0, -1.0, np.nan, np.inf, -np.inf, 1e-300, 1 - 1e-16])), max_size=3),
+       st.sampled_from([np.float64, np.float32]), st.integers(0, 1000))
+def test_first_invalid_kernel_matches_numpy(n, m, binary, bad, dtype, seed):
+    rng = np.random.default_rng(seed)
+    X = (rng.random((n, m)) < 0.5).astype(dtype)
+    if not binary:
+        X = X * rng.random((n, m)).astype(dtype)
+    for pos, val in bad:
+        X.reshape(-1)[pos % X.size] = val
+    assert K.first_invalid(X, binary) == R.first_invalid_ref(X, binary)
+
+
 def test_cd_update_equals_engine_gradient_of_free_energy_difference():
     """The update direction is ∇[mean F(v_data) − mean F(v_k)] w.r.t. (Wᵀ, a, b), with v_k the
     chains' visible draws, as the one gradient engine computes it."""
