@@ -155,8 +155,8 @@ def sample_layer(pre, bias, seed, prob, samp, prob_sign):
 
 
 @njit(cache=True, parallel=True, fastmath=_FM)
-def cd_batch(V2, C, a, b, seeds, k, persistent, chains, n_blocks, H2T, gW, cep, PH, PV, HS,
-             update, vel, lr, mu, wd, sign, nesterov):
+def cd_batch(V2, C, a, b, seeds, k, persistent, chains, n_blocks, H2T, gW, ga, gb, cep, PH,
+             PV, HS, update, vel, lr, mu, wd, sign, nesterov):
     """One CD-k / PCD-k update's Gibbs chains and its weight gradient (or weight update).
 
     Each half-step is one parallel pass over blocks of units: thread ``t`` makes the
@@ -188,6 +188,8 @@ def cd_batch(V2, C, a, b, seeds, k, persistent, chains, n_blocks, H2T, gW, cep, 
         bias's.
     gW : (1, H, V) out, that gradient (``update`` False); or (n_blocks, m, V) scratch for
         blocks of m rows of it (``update`` True).
+    ga : (H,) out, ``H2T.sum(1)``: the gradient with respect to the hidden bias.
+    gb : (V,) out, mean v_k − mean v_data: the gradient with respect to the visible bias.
     cep : (n_blocks, B) out
         Reconstruction cross-entropy per row (nats), one partial sum per block of visible
         units: ``cep.sum(0)`` is the per-row error.
@@ -243,6 +245,14 @@ def cd_batch(V2, C, a, b, seeds, k, persistent, chains, n_blocks, H2T, gW, cep, 
                     if s == 0 and not persistent:
                         cep[blk, r] = _cross_entropy_row(x, e, vd[r, i0:i1])
                     _draw_row(q, seeds[1 + 2 * s], np.uint64(r * Vn + i0), vk[r, i0:i1])
+                if s == k - 1:          # the visible bias's gradient, for these units
+                    for i in range(i1 - i0):
+                        q[i] = 0.0
+                    for r in range(Bn):
+                        for i in range(i1 - i0):
+                            q[i] += vk[r, i0 + i] - vd[r, i0 + i]
+                    for i in range(i1 - i0):
+                        gb[i0 + i] = q[i] * inv
         last = s == k - 1
         for blk in prange(n_blocks):
             j0 = blk * Hn // n_blocks
@@ -263,6 +273,11 @@ def cd_batch(V2, C, a, b, seeds, k, persistent, chains, n_blocks, H2T, gW, cep, 
     for blk in prange(n_blocks):
         j0 = blk * Hn // n_blocks
         j1 = (blk + 1) * Hn // n_blocks
+        for j in range(j0, j1):
+            acc = 0.0
+            for r in range(B2):
+                acc += H2T[j, r]
+            ga[j] = acc
         if j1 > j0 and not update:
             mm(False, False, j1 - j0, Vn, B2, H2T[j0:], B2, V2, Vn, gW[0, j0:], Vn, 0.0)
         elif j1 > j0:

@@ -437,6 +437,7 @@ class BernoulliRBM:
         V2 = np.empty((2 * B, V), dt)    # [v_data; v_k]
         H2T = np.empty((H, 2 * B), dt)   # [-p(h|v_data); p(h|v_k)]ᵀ / B
         cep = np.empty((nblk, B), dt)
+        grad_a, grad_b = np.empty(H, dt), np.empty(V, dt)
         PH, PV, HS = np.empty((B, H), dt), np.empty((B, V), dt), np.empty((B, H), dt)
         opt = self._optimizer()
         # without a sparsity term the kernel applies the optimiser's update to W itself,
@@ -463,9 +464,11 @@ class BernoulliRBM:
                 seeds = gen.integers(0, 2**63, size=2 * k + 1, dtype=np.uint64)
                 K.cd_batch(V2, self.components_, self.intercept_hidden_,
                            self.intercept_visible_, seeds, k, persistent, chains, nblk,
-                           H2T, grad_W, cep, PH, PV, HS, fused, vel, lr, mu, wd, sign, nesterov)
+                           H2T, grad_W, grad_a, grad_b, cep, PH, PV, HS, fused, vel, lr, mu, wd,
+                           sign, nesterov)
                 total_ce += float(cep.sum())
-                opt.step(self._gradients(V2, H2T, None if fused else grad_W[0], B))
+                opt.step(self._gradients(V2, H2T, None if fused else grad_W[0], grad_a, grad_b,
+                                         B))
         rec = total_ce / (n_batches * B)
         if not math.isfinite(rec) or not np.all(np.isfinite(self.components_)):
             raise FloatingPointError(
@@ -478,21 +481,20 @@ class BernoulliRBM:
             print(f"[BernoulliRBM] epoch {len(self.history_)}: reconstruction cross-entropy "
                   f"{rec:.4f} nats/example, {sec:.2f} s", file=sys.stderr, flush=True)
 
-    def _gradients(self, V2, H2T, grad_W, B):
+    def _gradients(self, V2, H2T, grad_W, grad_a, grad_b, B):
         """Gradients of mean F(v_data) − mean F(v_k) (+ sparsity) w.r.t. (Wᵀ, a, b).
 
         ∂F/∂W_ij = −v_i p(h_j|v), ∂F/∂a_j = −p(h_j|v), ∂F/∂b_i = −v_i. ``H2T`` holds
-        [−p(h|v_data), p(h|v_k)] / B column-wise and ``V2`` [v_data; v_k], so ``grad_W`` (their
-        product, made by the kernel) is already the W term and ``H2T.sum(1)`` the a term.
-        ``grad_W`` is None when the kernel has applied W's update itself; it stays None.
+        [−p(h|v_data), p(h|v_k)] / B column-wise and ``V2`` [v_data; v_k]; the kernel made
+        ``grad_W`` (their product), ``grad_a`` (``H2T.sum(1)``) and ``grad_b`` (mean v_k −
+        mean v_data). ``grad_W`` is None when the kernel has applied W's update itself (no
+        sparsity term then); it stays None.
         """
-        grad_a = H2T.sum(axis=1)
-        grad_b = V2[B:].mean(axis=0) - V2[:B].mean(axis=0)
         if self.sparsity_target is not None and grad_W is not None:
             d = self.sparsity_cost * (-H2T[:, :B].sum(axis=1) - self.sparsity_target)
-            grad_a = grad_a + d
+            grad_a = grad_a + d.astype(self._dtype)
             grad_W += np.outer(d, V2[:B].mean(axis=0)).astype(grad_W.dtype)
-        return [grad_W, grad_a.astype(self._dtype), grad_b.astype(self._dtype)]
+        return [grad_W, grad_a, grad_b]
 
     # ------------------------------------------------------------------ generation
     def sample(self, n_samples=16, n_steps=1000, rng=None, progress=None):

@@ -165,21 +165,23 @@ def test_chains_at_zero_temperature_descend_in_energy():
 
 
 # ----------------------------------------------------------------------------- training
-def _run_cd_batch(m, vd, k, persistent, n_blocks, seed=0, chains=None):
+def _run_cd_batch(m, vd, k, persistent, n_blocks, seed=0, chains=None, biases=False):
     B, V = vd.shape
     H = m.n_components
     dt = m.components_.dtype
     seeds = np.random.default_rng(seed).integers(0, 2**63, size=2 * k + 1, dtype=np.uint64)
     V2, H2T, gW = np.empty((2 * B, V), dt), np.empty((H, 2 * B), dt), np.empty((H, V), dt)
+    ga, gb = np.empty(H, dt), np.empty(V, dt)
     V2[:B] = vd
     cep = np.empty((n_blocks, B), dt)
     if chains is None:
         chains = np.zeros((B, H), dt)
     K.cd_batch(V2, m.components_, m.intercept_hidden_, m.intercept_visible_, seeds, k,
-               persistent, chains, n_blocks, H2T, gW[None], cep, np.empty((B, H), dt),
+               persistent, chains, n_blocks, H2T, gW[None], ga, gb, cep, np.empty((B, H), dt),
                np.empty((B, V), dt), np.empty((B, H), dt), False, np.empty((H, 0), dt),
                dt.type(0), dt.type(0), dt.type(0), dt.type(1), False)
-    return seeds, (V2, H2T, gW, cep.sum(axis=0))
+    out = (V2, H2T, gW, cep.sum(axis=0))
+    return seeds, out + (ga, gb) if biases else out
 
 
 @settings(max_examples=25, deadline=None)
@@ -191,7 +193,8 @@ def test_cd_batch_kernel_matches_numpy_draw_for_draw(B, V, H, k, persistent, n_b
     vd = (rng.random((B, V)) < 0.5).astype(float)
     chains0 = (rng.random((B, H)) < 0.5).astype(float)
     chains = chains0.copy()
-    seeds, (V2, H2T, gW, ce) = _run_cd_batch(m, vd, k, persistent, n_blocks, seed, chains)
+    seeds, (V2, H2T, gW, ce, ga, gb) = _run_cd_batch(m, vd, k, persistent, n_blocks, seed,
+                                                     chains, biases=True)
     ref_chains = chains0.copy()
     rV2, rH2T, rgW, rce = R.cd_batch_ref(vd, m.components_, m.intercept_hidden_,
                                          m.intercept_visible_, seeds, k, persistent, ref_chains)
@@ -199,6 +202,8 @@ def test_cd_batch_kernel_matches_numpy_draw_for_draw(B, V, H, k, persistent, n_b
     np.testing.assert_allclose(H2T, rH2T, atol=1e-13)
     np.testing.assert_allclose(gW, rgW, atol=1e-12)
     np.testing.assert_allclose(ce, rce, rtol=1e-10, atol=1e-10)
+    np.testing.assert_allclose(ga, rH2T.sum(axis=1), atol=1e-13)
+    np.testing.assert_allclose(gb, rV2[B:].mean(axis=0) - rV2[:B].mean(axis=0), atol=1e-13)
     np.testing.assert_array_equal(chains, ref_chains)
 
 
@@ -225,7 +230,7 @@ def test_cd_batch_fused_update_is_sgd_step_on_the_gradient(B, V, H, k, n_blocks,
     V2b[:B] = vd
     K.cd_batch(V2b, m.components_, m.intercept_hidden_, m.intercept_visible_, seeds, k, False,
                np.zeros((B, H)), n_blocks, np.empty_like(H2T), np.empty((n_blocks, rows, V)),
-               np.empty((n_blocks, B)), np.empty((B, H)), np.empty((B, V)), np.empty((B, H)),
+               np.empty(H), np.empty(V), np.empty((n_blocks, B)), np.empty((B, H)), np.empty((B, V)), np.empty((B, H)),
                True, vel, 0.1, mu, wd, 1.0, nesterov)
     np.testing.assert_array_equal(V2b, V2)
     np.testing.assert_allclose(m.components_, Cref, atol=1e-12)
@@ -254,9 +259,9 @@ def test_cd_update_equals_engine_gradient_of_free_energy_difference():
     B, V, H = 7, 9, 5
     m = _model(V, H, seed=1)
     vd = (rng.random((B, V)) < 0.5).astype(float)
-    _, (V2, H2T, gW, _) = _run_cd_batch(m, vd, 3, False, 2)
+    _, (V2, H2T, gW, _, ga, gb) = _run_cd_batch(m, vd, 3, False, 2, biases=True)
     vk = V2[B:]
-    gW, ga, gb = m._gradients(V2, H2T, gW, B)
+    gW, ga, gb = m._gradients(V2, H2T, gW, ga, gb, B)
 
     C = ad.Parameter(m.components_.copy())
     a = ad.Parameter(m.intercept_hidden_.copy())
