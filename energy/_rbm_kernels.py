@@ -156,7 +156,7 @@ def sample_layer(pre, bias, seed, prob, samp, prob_sign):
 
 @njit(cache=True, parallel=True, fastmath=_FM)
 def cd_batch(V2, C, a, b, seeds, k, persistent, chains, n_blocks, H2T, gW, ga, gb, cep, PH,
-             PV, HS, update, vel, lr, mu, wd, sign, nesterov):
+             PV, HS, vbar, sparse, target, cost, update, vel, lr, mu, wd, sign, nesterov):
     """One CD-k / PCD-k update's Gibbs chains and its weight gradient (or weight update).
 
     Each half-step is one parallel pass over blocks of units: thread ``t`` makes the
@@ -193,10 +193,14 @@ def cd_batch(V2, C, a, b, seeds, k, persistent, chains, n_blocks, H2T, gW, ga, g
     cep : (n_blocks, B) out
         Reconstruction cross-entropy per row (nats), one partial sum per block of visible
         units: ``cep.sum(0)`` is the per-row error.
-    PH : (B, H), PV : (B, V), HS : (B, H) scratch.
+    PH : (B, H), PV : (B, V), HS : (B, H), vbar : (V,) scratch.
+    sparse, target, cost : bool, float, float
+        With ``sparse``, the sparsity penalty's gradient d_j = cost · (mean_r p(h_j | v_r)
+        − target) is added to ``ga`` and d ⊗ mean(v_data) to the weight gradient (Lee et
+        al. 2008's form, as :class:`energy.rbm.BernoulliRBM` documents it).
     update : bool
         Apply the optimiser's update to C in place, block by block of gradient rows as they
-        are made (:func:`energy._optim_kernels.sgd_one`, with ``vel`` (H, V) the momentum
+        are made (:func:`energy._optim_kernels.sgd_run`, with ``vel`` (H, V) the momentum
         buffer — (H, 0) without momentum — and the scalars ``lr, mu, wd, sign, nesterov`` of
         :meth:`energy.optim.SGD.fused_args`), instead of writing the gradient to ``gW``.
     """
@@ -248,11 +252,14 @@ def cd_batch(V2, C, a, b, seeds, k, persistent, chains, n_blocks, H2T, gW, ga, g
                 if s == k - 1:          # the visible bias's gradient, for these units
                     for i in range(i1 - i0):
                         q[i] = 0.0
+                        x[i] = 0.0
                     for r in range(Bn):
                         for i in range(i1 - i0):
-                            q[i] += vk[r, i0 + i] - vd[r, i0 + i]
+                            q[i] += vk[r, i0 + i]
+                            x[i] += vd[r, i0 + i]
                     for i in range(i1 - i0):
-                        gb[i0 + i] = q[i] * inv
+                        gb[i0 + i] = (q[i] - x[i]) * inv
+                        vbar[i0 + i] = x[i] * inv
         last = s == k - 1
         for blk in prange(n_blocks):
             j0 = blk * Hn // n_blocks
@@ -273,13 +280,25 @@ def cd_batch(V2, C, a, b, seeds, k, persistent, chains, n_blocks, H2T, gW, ga, g
     for blk in prange(n_blocks):
         j0 = blk * Hn // n_blocks
         j1 = (blk + 1) * Hn // n_blocks
+        d = np.zeros(max(j1 - j0, 0), ga.dtype)
         for j in range(j0, j1):
             acc = 0.0
             for r in range(B2):
                 acc += H2T[j, r]
+            if sparse:
+                acc_d = 0.0
+                for r in range(Bn):
+                    acc_d += H2T[j, r]
+                d[j - j0] = cost * (-acc_d - target)
+                acc += d[j - j0]
             ga[j] = acc
         if j1 > j0 and not update:
-            mm(False, False, j1 - j0, Vn, B2, H2T[j0:], B2, V2, Vn, gW[0, j0:], Vn, 0.0)
+            g = gW[0]
+            mm(False, False, j1 - j0, Vn, B2, H2T[j0:], B2, V2, Vn, g[j0:], Vn, 0.0)
+            if sparse:
+                for j in range(j0, j1):
+                    for i in range(Vn):
+                        g[j, i] += d[j - j0] * vbar[i]
         elif j1 > j0:
             g = gW[blk]
             step = g.shape[0]
@@ -287,7 +306,33 @@ def cd_batch(V2, C, a, b, seeds, k, persistent, chains, n_blocks, H2T, gW, ga, g
                 je = min(jj + step, j1)
                 mm(False, False, je - jj, Vn, B2, H2T[jj:], B2, V2, Vn, g, Vn, 0.0)
                 for j in range(je - jj):
+                    if sparse:
+                        for i in range(Vn):
+                            g[j, i] += d[jj + j - j0] * vbar[i]
                     sgd_run(C[jj + j], g[j], vel[jj + j], lr, mu, wd, sign, nesterov)
+
+
+@njit(cache=True)
+def cd_epoch(X, order, seeds, C, a, b, k, persistent, chains, n_blocks, V2, H2T, G, ga, gb,
+             cep, PH, PV, HS, vbar, sparse, target, cost, vel, vel_a, vel_b, lr, mu, wd, wd_a,
+             wd_b, sign, nesterov):
+    """A whole epoch of CD-k / PCD-k updates: for each batch m, gather rows
+    ``order[m B : (m + 1) B]`` of X, run :func:`cd_batch` with ``seeds[m]`` (applying W's
+    update), then update the biases with the same arithmetic (``vel_a``, ``vel_b``: their
+    momentum buffers; ``wd_a``, ``wd_b``: their decay). Returns the summed reconstruction
+    cross-entropy. No Python between batches: the per-batch work of the interpreter (gather,
+    dispatch, the bias updates) would be a tenth of a two-thread CD-1 batch."""
+    Bn = V2.shape[0] // 2
+    total = 0.0
+    for m in range(seeds.shape[0]):
+        for r in range(Bn):
+            V2[r] = X[order[m * Bn + r]]
+        cd_batch(V2, C, a, b, seeds[m], k, persistent, chains, n_blocks, H2T, G, ga, gb, cep,
+                 PH, PV, HS, vbar, sparse, target, cost, True, vel, lr, mu, wd, sign, nesterov)
+        total += cep.sum()
+        sgd_run(a, ga, vel_a, lr, mu, wd_a, sign, nesterov)
+        sgd_run(b, gb, vel_b, lr, mu, wd_b, sign, nesterov)
+    return total
 
 
 @njit(cache=True, parallel=True)

@@ -132,7 +132,7 @@ class Optimizer:
 
     def fused_args(self, i):
         """``(v, lr, mu, wd, sign, nesterov)`` of parameter ``i`` for a kernel that applies
-        this optimiser's update itself (:func:`energy._optim_kernels.sgd_one`, the arithmetic
+        this optimiser's update itself (:func:`energy._optim_kernels.sgd_run`, the arithmetic
         of :meth:`step`): ``v`` is the momentum buffer (created at zero; an empty array
         without momentum), the scalars in the parameter's dtype. A caller that updates
         parameter ``i`` this way passes ``None`` as its gradient to :meth:`step`."""

@@ -434,41 +434,32 @@ class BernoulliRBM:
         # threads pay off only when a batch's products are big (see energy._threads)
         parallel = B * H * V >= _PARALLEL_MIN_FLOPS
         nblk = max(1, min(numba.get_num_threads(), H)) if parallel else 1
-        V2 = np.empty((2 * B, V), dt)    # [v_data; v_k]
-        H2T = np.empty((H, 2 * B), dt)   # [-p(h|v_data); p(h|v_k)]ᵀ / B
-        cep = np.empty((nblk, B), dt)
-        grad_a, grad_b = np.empty(H, dt), np.empty(V, dt)
-        PH, PV, HS = np.empty((B, H), dt), np.empty((B, V), dt), np.empty((B, H), dt)
+        k = int(self.k)
         opt = self._optimizer()
-        # without a sparsity term the kernel applies the optimiser's update to W itself,
-        # block by block of gradient rows (the same arithmetic as SGD.step)
-        fused = self.sparsity_target is None
-        if fused:
-            grad_W = np.empty((nblk, -(-H // nblk), V), dt)   # each thread: its rows of the gradient
-            vel, lr, mu, wd, sign, nesterov = opt.fused_args(0)
-        else:
-            grad_W = np.empty((1, H, V), dt)
-            z = dt.type(0)
-            vel, lr, mu, wd, sign, nesterov = np.empty((H, 0), dt), z, z, z, dt.type(1), False
+        (vel, lr, mu, wd, sign, nesterov), (vel_a, _, _, wd_a, _, _), (vel_b, _, _, wd_b, _, _) = (
+            opt.fused_args(i) for i in range(3))
         persistent = bool(self.persistent)
         if persistent and (self._chains is None or self._chains.shape != (B, H)):
             self._chains = self._sample(np.zeros((B, H), dt), self.intercept_hidden_, gen)
+        seeds = gen.integers(0, 2**63, size=(n_batches, 2 * k + 1), dtype=np.uint64)
+        PH = np.empty((B, H), dt)
         chains = self._chains if persistent else PH
-        k = int(self.k)
-        total_ce = 0.0
+        sparse = self.sparsity_target is not None
+        # the whole epoch in one kernel: per batch, the Gibbs chains, the gradients and the
+        # optimiser's update (SGD.fused_args: the arithmetic of SGD.step), no Python between;
         # BLAS runs single-threaded inside the numba threads (one pool busy at a time)
         with threadpool_limits(limits=1, user_api="blas"), \
                 threads_for(_PARALLEL_MIN_WORK if parallel else 0):
-            for m in range(n_batches):
-                np.take(X, order[m * B:(m + 1) * B], axis=0, out=V2[:B])
-                seeds = gen.integers(0, 2**63, size=2 * k + 1, dtype=np.uint64)
-                K.cd_batch(V2, self.components_, self.intercept_hidden_,
-                           self.intercept_visible_, seeds, k, persistent, chains, nblk,
-                           H2T, grad_W, grad_a, grad_b, cep, PH, PV, HS, fused, vel, lr, mu, wd,
-                           sign, nesterov)
-                total_ce += float(cep.sum())
-                opt.step(self._gradients(V2, H2T, None if fused else grad_W[0], grad_a, grad_b,
-                                         B))
+            total_ce = K.cd_epoch(
+                X, order, seeds, self.components_, self.intercept_hidden_,
+                self.intercept_visible_, k, persistent, chains, nblk,
+                np.empty((2 * B, V), dt), np.empty((H, 2 * B), dt),
+                np.empty((nblk, -(-H // nblk), V), dt), np.empty(H, dt), np.empty(V, dt),
+                np.empty((nblk, B), dt), PH, np.empty((B, V), dt), np.empty((B, H), dt),
+                np.empty(V, dt), sparse, dt.type(self.sparsity_target if sparse else 0),
+                dt.type(self.sparsity_cost), vel, vel_a, vel_b, lr, mu, wd, wd_a, wd_b, sign,
+                nesterov)
+        opt.steps += n_batches
         rec = total_ce / (n_batches * B)
         if not math.isfinite(rec) or not np.all(np.isfinite(self.components_)):
             raise FloatingPointError(
@@ -480,21 +471,6 @@ class BernoulliRBM:
         if self.verbose:
             print(f"[BernoulliRBM] epoch {len(self.history_)}: reconstruction cross-entropy "
                   f"{rec:.4f} nats/example, {sec:.2f} s", file=sys.stderr, flush=True)
-
-    def _gradients(self, V2, H2T, grad_W, grad_a, grad_b, B):
-        """Gradients of mean F(v_data) − mean F(v_k) (+ sparsity) w.r.t. (Wᵀ, a, b).
-
-        ∂F/∂W_ij = −v_i p(h_j|v), ∂F/∂a_j = −p(h_j|v), ∂F/∂b_i = −v_i. ``H2T`` holds
-        [−p(h|v_data), p(h|v_k)] / B column-wise and ``V2`` [v_data; v_k]; the kernel made
-        ``grad_W`` (their product), ``grad_a`` (``H2T.sum(1)``) and ``grad_b`` (mean v_k −
-        mean v_data). ``grad_W`` is None when the kernel has applied W's update itself (no
-        sparsity term then); it stays None.
-        """
-        if self.sparsity_target is not None and grad_W is not None:
-            d = self.sparsity_cost * (-H2T[:, :B].sum(axis=1) - self.sparsity_target)
-            grad_a = grad_a + d.astype(self._dtype)
-            grad_W += np.outer(d, V2[:B].mean(axis=0)).astype(grad_W.dtype)
-        return [grad_W, grad_a, grad_b]
 
     # ------------------------------------------------------------------ generation
     def sample(self, n_samples=16, n_steps=1000, rng=None, progress=None):
