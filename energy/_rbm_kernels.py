@@ -312,6 +312,15 @@ def cd_batch(V2, C, a, b, seeds, k, persistent, chains, n_blocks, H2T, gW, ga, g
                     sgd_run(C[jj + j], g[j], vel[jj + j], lr, mu, wd, sign, nesterov)
 
 
+@njit(cache=True, parallel=True)
+def _gather_rows(X, idx, out, n_blocks):
+    """out[r] = X[idx[r]], blocks of rows in parallel."""
+    n = idx.size
+    for blk in prange(n_blocks):
+        for r in range(blk * n // n_blocks, (blk + 1) * n // n_blocks):
+            out[r] = X[idx[r]]
+
+
 @njit(cache=True)
 def cd_epoch(X, order, seeds, C, a, b, k, persistent, chains, n_blocks, V2, H2T, G, ga, gb,
              cep, PH, PV, HS, vbar, sparse, target, cost, vel, vel_a, vel_b, lr, mu, wd, wd_a,
@@ -325,8 +334,7 @@ def cd_epoch(X, order, seeds, C, a, b, k, persistent, chains, n_blocks, V2, H2T,
     Bn = V2.shape[0] // 2
     total = 0.0
     for m in range(seeds.shape[0]):
-        for r in range(Bn):
-            V2[r] = X[order[m * Bn + r]]
+        _gather_rows(X, order[m * Bn:(m + 1) * Bn], V2[:Bn], n_blocks)
         cd_batch(V2, C, a, b, seeds[m], k, persistent, chains, n_blocks, H2T, G, ga, gb, cep,
                  PH, PV, HS, vbar, sparse, target, cost, True, vel, lr, mu, wd, sign, nesterov)
         total += cep.sum()
