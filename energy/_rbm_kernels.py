@@ -5,6 +5,9 @@ turns the pre-activations into probabilities and Bernoulli draws:
 
     p[r, j] = sigmoid(pre[r, j] + bias[j]),   s[r, j] = 1 if u(seed, r * n + j) < p[r, j] else 0
 
+(the draw tested as u (1 + e) < 1 for x = pre + bias ≥ 0, u (1 + e) < e below, e = exp(−|x|):
+the same event without a division, so passes that only draw never divide)
+
 :func:`cd_batch` runs a whole CD-k / PCD-k update this way, each half-step split over blocks
 of units in parallel (every thread multiplies by its own rows or columns of W, BLAS at one
 thread, and makes its units' passes), and ends with the weight update itself, applied block
@@ -91,10 +94,24 @@ def _sigmoid_row(pre, bias, x, e, p):
 
 
 @njit(cache=True, inline="always")
-def _draw_row(p, seed, base, out):
-    """out[j] = 1 if uniform(seed, base + j) < p[j] else 0 (vectorised counter-based draws)."""
-    for j in range(p.size):
-        out[j] = 1.0 if _uniform53(seed, base + np.uint64(j)) < p[j] else 0.0
+def _draw_xe_row(x, e, seed, base, out):
+    """out[j] = 1 if u < sigmoid(x[j]) else 0, u = uniform(seed, base + j), given
+    e = exp(-|x|): tested as u (1 + e) < (1 if x >= 0 else e), without the division."""
+    for j in range(x.size):
+        t = 1.0 if x[j] >= 0 else e[j]
+        out[j] = 1.0 if _uniform53(seed, base + np.uint64(j)) * (1.0 + e[j]) < t else 0.0
+
+
+@njit(cache=True, inline="always")
+def _draw_pre_row(pre, bias, seed, base, out, x, e):
+    """The draws of :func:`_draw_xe_row` straight from pre-activations (x = pre + bias and
+    e = exp(-|x|) left in the scratch rows), for passes that need no probabilities. Two
+    loops: each vectorises better alone than the fused one (2.4 vs 2.7 ns per unit)."""
+    for j in range(pre.size):
+        xj = np.float64(pre[j]) + np.float64(bias[j])
+        x[j] = xj
+        e[j] = _exp_neg64(abs(xj))
+    _draw_xe_row(x, e, seed, base, out)
 
 
 @njit(cache=True, inline="always")
@@ -144,12 +161,16 @@ def sample_layer(pre, bias, seed, prob, samp, prob_sign):
         x, e, p = _row_scratch(n)
         d = np.empty(n)
         for r in range(c * R // nc, (c + 1) * R // nc):
-            _sigmoid_row(pre[r], bias, x, e, p)
+            base = np.uint64(r) * np.uint64(n)
             if want_p:
+                _sigmoid_row(pre[r], bias, x, e, p)
                 for j in range(n):
                     prob[r, j] = prob_sign * p[j]
+                if want_s:
+                    _draw_xe_row(x, e, useed, base, d)
+            elif want_s:
+                _draw_pre_row(pre[r], bias, useed, base, d, x, e)
             if want_s:
-                _draw_row(p, useed, np.uint64(r) * np.uint64(n), d)
                 for j in range(n):
                     samp[r, j] = d[j]
 
@@ -226,7 +247,7 @@ def cd_batch(V2, C, a, b, seeds, k, persistent, chains, n_blocks, H2T, gW, ga, g
                     PH[r, j0:j1] = q
                     HS[r, j0:j1] = chains[r, j0:j1]
                 else:
-                    _draw_row(q, seeds[0], np.uint64(r * Hn + j0), HS[r, j0:j1])
+                    _draw_xe_row(x, e, seeds[0], np.uint64(r * Hn + j0), HS[r, j0:j1])
     if persistent:          # reconstruction error of p(v | p(h | v_data))
         for blk in prange(n_blocks):
             i0 = blk * Vn // n_blocks
@@ -245,10 +266,10 @@ def cd_batch(V2, C, a, b, seeds, k, persistent, chains, n_blocks, H2T, gW, ga, g
                 x, e, q = _row_scratch(i1 - i0)
                 mm(False, False, Bn, i1 - i0, Hn, HS, Hn, C[:, i0:], Vn, PV[:, i0:], Vn, 0.0)
                 for r in range(Bn):
-                    _sigmoid_row(PV[r, i0:i1], b[i0:i1], x, e, q)
+                    _draw_pre_row(PV[r, i0:i1], b[i0:i1], seeds[1 + 2 * s],
+                                  np.uint64(r * Vn + i0), vk[r, i0:i1], x, e)
                     if s == 0 and not persistent:
                         cep[blk, r] = _cross_entropy_row(x, e, vd[r, i0:i1])
-                    _draw_row(q, seeds[1 + 2 * s], np.uint64(r * Vn + i0), vk[r, i0:i1])
                 if s == k - 1:          # the visible bias's gradient, for these units
                     for i in range(i1 - i0):
                         q[i] = 0.0
@@ -268,15 +289,16 @@ def cd_batch(V2, C, a, b, seeds, k, persistent, chains, n_blocks, H2T, gW, ga, g
                 x, e, q = _row_scratch(j1 - j0)
                 mm(False, True, Bn, j1 - j0, Vn, vk, Vn, C[j0:], Vn, PH[:, j0:], Hn, 0.0)
                 for r in range(Bn):
-                    _sigmoid_row(PH[r, j0:j1], a[j0:j1], x, e, q)
                     if last:
+                        _sigmoid_row(PH[r, j0:j1], a[j0:j1], x, e, q)
                         for j in range(j1 - j0):
                             H2T[j0 + j, Bn + r] = q[j] * inv
                         if persistent:
-                            _draw_row(q, seeds[2 + 2 * s], np.uint64(r * Hn + j0),
-                                      chains[r, j0:j1])
+                            _draw_xe_row(x, e, seeds[2 + 2 * s], np.uint64(r * Hn + j0),
+                                         chains[r, j0:j1])
                     else:
-                        _draw_row(q, seeds[2 + 2 * s], np.uint64(r * Hn + j0), HS[r, j0:j1])
+                        _draw_pre_row(PH[r, j0:j1], a[j0:j1], seeds[2 + 2 * s],
+                                      np.uint64(r * Hn + j0), HS[r, j0:j1], x, e)
     for blk in prange(n_blocks):
         j0 = blk * Hn // n_blocks
         j1 = (blk + 1) * Hn // n_blocks

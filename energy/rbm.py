@@ -11,12 +11,15 @@ bias a (``intercept_hidden_``). The layers are conditionally independent given e
 and summing out h gives the free energy F(v) = −bᵀv − Σ_j softplus((Wᵀv + a)_j), with
 p(v) = exp(−F(v)) / Z.
 
-Training (CD-k / PCD-k) runs Gibbs chains with one matrix product per half-step (numpy's
-BLAS) and a fused numba pass that makes the probabilities and the Bernoulli draws in parallel
-over the chains (:mod:`energy._rbm_kernels`). The update is the gradient of the free-energy
-difference ``mean F(v_data) − mean F(v_k)`` (v_k the chains' visible samples after k steps),
-applied by the library's optimiser (:class:`energy.optim.SGD`, momentum and weight decay on W
-only) — the tests check it against the gradient engine.
+Training (CD-k / PCD-k) runs a whole epoch in one numba call (:mod:`energy._rbm_kernels`):
+per batch, each Gibbs half-step is one matrix product with W split over blocks of units (one
+per thread, BLAS at one thread inside) and a fused pass that makes the probabilities and the
+Bernoulli draws; then the gradients and the update. The update is the gradient of the
+free-energy difference ``mean F(v_data) − mean F(v_k)`` (v_k the chains' visible samples after
+k steps), applied with the library's optimiser (:class:`energy.optim.SGD`, momentum and weight
+decay on W only, its arithmetic run inside the kernel through ``SGD.fused_args``) — the tests
+check the gradient against the gradient engine and a whole epoch against the numpy reference
+chains followed by ``SGD.step``.
 
 The RBM is also a model of the library's one sampler (:func:`energy.sampler.block_gibbs`):
 :class:`RBMChains` has the blocks ``("h", "v")``.

@@ -62,6 +62,10 @@ def test_layer_kernels_match_numpy_draw_for_draw(R_, n, seed, scale, dt):
     u = R.uniform53(seed, pre.shape)
     decided = np.abs(u - p_ref.astype(np.float64)) > 1e-6
     np.testing.assert_array_equal(s[decided], s_ref[decided])
+    # the draw-only pass (no probabilities, no division) makes the same draws
+    s2 = np.empty_like(pre)
+    K.sample_layer(pre, bias, seed, np.empty((0, 0), dt), s2, 1.0)
+    np.testing.assert_array_equal(s2, s)
 
 
 def test_uniform_draws_are_uniform():
