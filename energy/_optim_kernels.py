@@ -10,6 +10,28 @@ from __future__ import annotations
 from numba import njit, prange
 
 
+@njit(cache=True, inline="always")
+def sgd_run(a, g, v, lr, mu, wd, sign, nesterov):
+    """The update of a run of elements (flat, contiguous ``a``, ``g`` and — with momentum —
+    ``v``; see :func:`sgd_step`), one loop per case so that each vectorises. Kernels that make
+    a gradient block by block (the RBM's) apply it while the block is in cache."""
+    n = a.size
+    if mu == 0:
+        for i in range(n):
+            a[i] -= lr * (sign * g[i] + wd * a[i])
+    elif nesterov:
+        for i in range(n):
+            gi = sign * g[i] + wd * a[i]
+            vi = mu * v[i] + gi
+            v[i] = vi
+            a[i] -= lr * (gi + mu * vi)
+    else:
+        for i in range(n):
+            vi = mu * v[i] + (sign * g[i] + wd * a[i])
+            v[i] = vi
+            a[i] -= lr * vi
+
+
 @njit(cache=True, parallel=True)
 def sgd_step(a, g, v, lr, mu, wd, sign, nesterov):
     """In place on flat, contiguous arrays of one dtype:
@@ -18,15 +40,11 @@ def sgd_step(a, g, v, lr, mu, wd, sign, nesterov):
     ``d = v``, else ``d = g'``; then ``a ← a − lr·d``. ``v`` is ignored when ``mu == 0``.
     """
     n = a.size
-    for i in prange(n):
-        gi = sign * g[i] + wd * a[i]
-        if mu != 0:
-            vi = mu * v[i] + gi
-            v[i] = vi
-            d = gi + mu * vi if nesterov else vi
-        else:
-            d = gi
-        a[i] -= lr * d
+    chunk = 1 << 13
+    for c in prange((n + chunk - 1) // chunk):
+        i0 = c * chunk
+        i1 = min(n, i0 + chunk)
+        sgd_run(a[i0:i1], g[i0:i1], v[i0:i1] if mu != 0 else v, lr, mu, wd, sign, nesterov)
 
 
 def sgd_step_ref(a, g, v, lr, mu, wd, sign, nesterov):

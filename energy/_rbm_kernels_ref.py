@@ -18,10 +18,17 @@ def uniform53(seed: int, shape) -> np.ndarray:
     return (splitmix64(seed, k) >> np.uint64(11)).astype(np.float64) * 2.0**-53
 
 
+def bernoulli_ref(x, seed):
+    """Draws with probability sigmoid(x) as the kernels make them: u (1 + e) < 1 if x >= 0,
+    u (1 + e) < e otherwise, with e = exp(-|x|) and u = uniform53(seed, element)."""
+    e = np.exp(-np.abs(x))
+    return uniform53(seed, x.shape) * (1.0 + e) < np.where(x >= 0, 1.0, e)
+
+
 def sample_layer_ref(pre, bias, seed):
     """(p, s): sigmoid(pre + bias) and the Bernoulli draws, as the kernel makes them."""
     p = stable_sigmoid(pre + bias)
-    s = (uniform53(seed, pre.shape) < p).astype(pre.dtype)
+    s = bernoulli_ref(pre + bias, seed).astype(pre.dtype)
     return p.astype(pre.dtype), s
 
 
@@ -30,20 +37,22 @@ def cd_batch_ref(vd, C, a, b, seeds, k, persistent, chains):
     updates ``chains`` in place (PCD)."""
     B, V = vd.shape
     H = C.shape[0]
-    pd = stable_sigmoid(vd @ C.T + a)
+    xd = vd @ C.T + a
+    pd = stable_sigmoid(xd)
     if persistent:
         hs = chains.copy()
         x = pd @ C + b
         ce = (np.logaddexp(0.0, x) - vd * x).sum(axis=1)
     else:
-        hs = (uniform53(seeds[0], (B, H)) < pd).astype(vd.dtype)
+        hs = bernoulli_ref(xd, seeds[0]).astype(vd.dtype)
     for s in range(k):
         x = hs @ C + b
         if s == 0 and not persistent:
             ce = (np.logaddexp(0.0, x) - vd * x).sum(axis=1)
-        vk = (uniform53(seeds[1 + 2 * s], (B, V)) < stable_sigmoid(x)).astype(vd.dtype)
-        pk = stable_sigmoid(vk @ C.T + a)
-        draws = (uniform53(seeds[2 + 2 * s], (B, H)) < pk).astype(vd.dtype)
+        vk = bernoulli_ref(x, seeds[1 + 2 * s]).astype(vd.dtype)
+        xk = vk @ C.T + a
+        pk = stable_sigmoid(xk)
+        draws = bernoulli_ref(xk, seeds[2 + 2 * s]).astype(vd.dtype)
         if s < k - 1:
             hs = draws
         elif persistent:
@@ -51,3 +60,10 @@ def cd_batch_ref(vd, C, a, b, seeds, k, persistent, chains):
     V2 = np.concatenate([vd, vk])
     H2T = np.concatenate([-pd, pk]).T / B
     return V2, H2T, H2T @ V2, ce
+
+
+def first_invalid_ref(X, binary):
+    """numpy version of :func:`energy._rbm_kernels.first_invalid`."""
+    ok = ((X == 0) | (X == 1)) if binary else ((X >= 0) & (X <= 1))
+    bad = np.flatnonzero(~ok.reshape(-1))
+    return int(bad[0]) if bad.size else -1

@@ -130,6 +130,23 @@ class Optimizer:
                 g = g + self._decay[i] * a
             self._update(i, a, g)
 
+    def fused_args(self, i):
+        """``(v, lr, mu, wd, sign, nesterov)`` of parameter ``i`` for a kernel that applies
+        this optimiser's update itself (:func:`energy._optim_kernels.sgd_run`, the arithmetic
+        of :meth:`step`): ``v`` is the momentum buffer (created at zero; an empty array
+        without momentum), the scalars in the parameter's dtype. A caller that updates
+        parameter ``i`` this way passes ``None`` as its gradient to :meth:`step`."""
+        a = self.params[i].data if isinstance(self.params[i], Tensor) else self.params[i]
+        v = self.state[i].get("v")
+        if v is None:
+            if self.momentum:
+                v = self.state[i]["v"] = np.zeros_like(a)
+            else:
+                v = np.empty(a.shape[:-1] + (0,), a.dtype) if a.ndim else np.empty(0, a.dtype)
+        t = a.dtype.type
+        return (v, t(self.lr), t(self.momentum), t(self._decay[i]),
+                t(-1 if self.maximize else 1), self.nesterov)
+
     def _update(self, i, a, g):  # pragma: no cover - abstract
         raise NotImplementedError
 
@@ -183,14 +200,9 @@ class SGD(Optimizer):
             g = np.asarray(g)
             if (a.size >= self._FUSED_MIN and a.flags.c_contiguous and g.dtype == a.dtype
                     and g.flags.c_contiguous and g.shape == a.shape):
-                v = self.state[i].get("v")
-                if v is None and self.momentum:
-                    v = self.state[i]["v"] = np.zeros_like(a)
-                _sgd_kernel(a.reshape(-1), g.reshape(-1),
-                            a.reshape(-1)[:0] if v is None else v.reshape(-1),
-                            a.dtype.type(self.lr), a.dtype.type(self.momentum),
-                            a.dtype.type(self._decay[i]), a.dtype.type(-1 if self.maximize else 1),
-                            self.nesterov)
+                v, lr, mu, wd, sign, nesterov = self.fused_args(i)
+                _sgd_kernel(a.reshape(-1), g.reshape(-1), v.reshape(-1), lr, mu, wd, sign,
+                            nesterov)
                 continue
             g = np.asarray(g, dtype=a.dtype)
             if self.maximize:

@@ -11,12 +11,15 @@ bias a (``intercept_hidden_``). The layers are conditionally independent given e
 and summing out h gives the free energy F(v) = −bᵀv − Σ_j softplus((Wᵀv + a)_j), with
 p(v) = exp(−F(v)) / Z.
 
-Training (CD-k / PCD-k) runs Gibbs chains with one matrix product per half-step (numpy's
-BLAS) and a fused numba pass that makes the probabilities and the Bernoulli draws in parallel
-over the chains (:mod:`energy._rbm_kernels`). The update is the gradient of the free-energy
-difference ``mean F(v_data) − mean F(v_k)`` (v_k the chains' visible samples after k steps),
-applied by the library's optimiser (:class:`energy.optim.SGD`, momentum and weight decay on W
-only) — the tests check it against the gradient engine.
+Training (CD-k / PCD-k) runs a whole epoch in one numba call (:mod:`energy._rbm_kernels`):
+per batch, each Gibbs half-step is one matrix product with W split over blocks of units (one
+per thread, BLAS at one thread inside) and a fused pass that makes the probabilities and the
+Bernoulli draws; then the gradients and the update. The update is the gradient of the
+free-energy difference ``mean F(v_data) − mean F(v_k)`` (v_k the chains' visible samples after
+k steps), applied with the library's optimiser (:class:`energy.optim.SGD`, momentum and weight
+decay on W only, its arithmetic run inside the kernel through ``SGD.fused_args``) — the tests
+check the gradient against the gradient engine and a whole epoch against the numpy reference
+chains followed by ``SGD.step``.
 
 The RBM is also a model of the library's one sampler (:func:`energy.sampler.block_gibbs`):
 :class:`RBMChains` has the blocks ``("h", "v")``.
@@ -175,24 +178,24 @@ class BernoulliRBM:
 
     def _check_X(self, X, name="X", *, fitted=True):
         X = check_array(X, name, ndim=2, dtype_kind="biuf")
-        if not np.all(np.isfinite(X)):
-            bad = np.argwhere(~np.isfinite(X))[0]
-            raise ValueError(f"{name}: contains NaN or inf (first at row {bad[0]}, column {bad[1]})")
-        if self.visible == "binary":
-            ok = (X == 0) | (X == 1)
-            if not ok.all():
-                r, c = np.argwhere(~ok)[0]
+        X = np.ascontiguousarray(X, dtype=getattr(self, "_dtype", np.dtype(self.dtype)))
+        binary = self.visible == "binary"
+        bad = K.first_invalid(X, binary)     # one pass; NaN and inf fail both tests
+        if bad >= 0:
+            r, c = divmod(int(bad), X.shape[1])
+            if not np.isfinite(X[r, c]):
+                raise ValueError(f"{name}: contains NaN or inf (first at row {r}, column {c})")
+            if binary:
                 raise ValueError(
                     f"{name}: visible data must be binary (0 or 1), found {X[r, c]!r} at row {r}, "
                     f"column {c}; binarise it (e.g. X > 0.5) or use visible='probability' for "
                     f"values in [0, 1]")
-        elif X.min() < 0 or X.max() > 1:
-            raise ValueError(f"{name}: visible='probability' needs values in [0, 1], got "
-                             f"range [{X.min()}, {X.max()}]")
+            raise ValueError(f"{name}: visible='probability' needs values in [0, 1], found "
+                             f"{X[r, c]!r} at row {r}, column {c}")
         if fitted and hasattr(self, "components_") and X.shape[1] != self.n_features_in_:
             raise ValueError(f"{name}: the model was fitted with {self.n_features_in_} features, "
                              f"got {X.shape[1]}")
-        return np.ascontiguousarray(X, dtype=getattr(self, "_dtype", np.dtype(self.dtype)))
+        return X
 
     def _check_fitted(self):
         if not hasattr(self, "components_"):
@@ -433,32 +436,33 @@ class BernoulliRBM:
         n_batches = n // B          # a last partial batch is left out of this epoch
         # threads pay off only when a batch's products are big (see energy._threads)
         parallel = B * H * V >= _PARALLEL_MIN_FLOPS
-        nblk = max(1, min(numba.get_num_threads(), B)) if parallel else 1
-        vd = np.empty((B, V), dt)
-        V2 = np.empty((2 * B, V), dt)    # [v_data; v_k]
-        H2T = np.empty((H, 2 * B), dt)   # [-p(h|v_data); p(h|v_k)]ᵀ / B
-        grad_W = np.empty((H, V), dt)
-        ce = np.empty(B, dt)
-        scratch = (np.empty((nblk, B, H), dt), np.empty((nblk, B, H), dt),
-                   np.empty((nblk, B, V), dt), np.empty((nblk, B, H), dt))
+        nblk = max(1, min(numba.get_num_threads(), H)) if parallel else 1
+        k = int(self.k)
         opt = self._optimizer()
+        (vel, lr, mu, wd, sign, nesterov), (vel_a, _, _, wd_a, _, _), (vel_b, _, _, wd_b, _, _) = (
+            opt.fused_args(i) for i in range(3))
         persistent = bool(self.persistent)
         if persistent and (self._chains is None or self._chains.shape != (B, H)):
             self._chains = self._sample(np.zeros((B, H), dt), self.intercept_hidden_, gen)
-        chains = self._chains if persistent else scratch[3][0]
-        k = int(self.k)
-        total_ce = 0.0
+        seeds = gen.integers(0, 2**63, size=(n_batches, 2 * k + 1), dtype=np.uint64)
+        PH = np.empty((B, H), dt)
+        chains = self._chains if persistent else PH
+        sparse = self.sparsity_target is not None
+        # the whole epoch in one kernel: per batch, the Gibbs chains, the gradients and the
+        # optimiser's update (SGD.fused_args: the arithmetic of SGD.step), no Python between;
         # BLAS runs single-threaded inside the numba threads (one pool busy at a time)
         with threadpool_limits(limits=1, user_api="blas"), \
                 threads_for(_PARALLEL_MIN_WORK if parallel else 0):
-            for m in range(n_batches):
-                np.take(X, order[m * B:(m + 1) * B], axis=0, out=vd)
-                seeds = gen.integers(0, 2**63, size=2 * k + 1, dtype=np.uint64)
-                K.cd_batch(vd, self.components_, self.intercept_hidden_,
-                           self.intercept_visible_, seeds, k, persistent, chains, nblk,
-                           V2, H2T, grad_W, ce, *scratch)
-                total_ce += float(ce.sum())
-                opt.step(self._gradients(V2, H2T, grad_W, B))
+            total_ce = K.cd_epoch(
+                X, order, seeds, self.components_, self.intercept_hidden_,
+                self.intercept_visible_, k, persistent, chains, nblk,
+                np.empty((2 * B, V), dt), np.empty((H, 2 * B), dt),
+                np.empty((nblk, -(-H // nblk), V), dt), np.empty(H, dt), np.empty(V, dt),
+                np.empty((nblk, B), dt), PH, np.empty((B, V), dt), np.empty((B, H), dt),
+                np.empty(V, dt), sparse, dt.type(self.sparsity_target if sparse else 0),
+                dt.type(self.sparsity_cost), vel, vel_a, vel_b, lr, mu, wd, wd_a, wd_b, sign,
+                nesterov)
+        opt.steps += n_batches
         rec = total_ce / (n_batches * B)
         if not math.isfinite(rec) or not np.all(np.isfinite(self.components_)):
             raise FloatingPointError(
@@ -470,21 +474,6 @@ class BernoulliRBM:
         if self.verbose:
             print(f"[BernoulliRBM] epoch {len(self.history_)}: reconstruction cross-entropy "
                   f"{rec:.4f} nats/example, {sec:.2f} s", file=sys.stderr, flush=True)
-
-    def _gradients(self, V2, H2T, grad_W, B):
-        """Gradients of mean F(v_data) − mean F(v_k) (+ sparsity) w.r.t. (Wᵀ, a, b).
-
-        ∂F/∂W_ij = −v_i p(h_j|v), ∂F/∂a_j = −p(h_j|v), ∂F/∂b_i = −v_i. ``H2T`` holds
-        [−p(h|v_data), p(h|v_k)] / B column-wise and ``V2`` [v_data; v_k], so ``grad_W`` (their
-        product, made by the kernel) is already the W term and ``H2T.sum(1)`` the a term.
-        """
-        grad_a = H2T.sum(axis=1)
-        grad_b = V2[B:].mean(axis=0) - V2[:B].mean(axis=0)
-        if self.sparsity_target is not None:
-            d = self.sparsity_cost * (-H2T[:, :B].sum(axis=1) - self.sparsity_target)
-            grad_a = grad_a + d
-            grad_W += np.outer(d, V2[:B].mean(axis=0)).astype(grad_W.dtype)
-        return [grad_W, grad_a.astype(self._dtype), grad_b.astype(self._dtype)]
 
     # ------------------------------------------------------------------ generation
     def sample(self, n_samples=16, n_steps=1000, rng=None, progress=None):

@@ -14,6 +14,7 @@ from scipy.special import logsumexp
 from energy import _rbm_kernels as K
 from energy import _rbm_kernels_ref as R
 from energy import autodiff as ad
+from energy._optim_kernels import sgd_step_ref
 from energy.rbm import BernoulliRBM, RBMChains, exact_log_partition, softplus
 from energy.sampler import block_gibbs
 
@@ -61,6 +62,10 @@ def test_layer_kernels_match_numpy_draw_for_draw(R_, n, seed, scale, dt):
     u = R.uniform53(seed, pre.shape)
     decided = np.abs(u - p_ref.astype(np.float64)) > 1e-6
     np.testing.assert_array_equal(s[decided], s_ref[decided])
+    # the draw-only pass (no probabilities, no division) makes the same draws
+    s2 = np.empty_like(pre)
+    K.sample_layer(pre, bias, seed, np.empty((0, 0), dt), s2, 1.0)
+    np.testing.assert_array_equal(s2, s)
 
 
 def test_uniform_draws_are_uniform():
@@ -164,20 +169,25 @@ def test_chains_at_zero_temperature_descend_in_energy():
 
 
 # ----------------------------------------------------------------------------- training
-def _run_cd_batch(m, vd, k, persistent, n_blocks, seed=0, chains=None):
+def _run_cd_batch(m, vd, k, persistent, n_blocks, seed=0, chains=None, biases=False,
+                  sparsity=None):
     B, V = vd.shape
     H = m.n_components
     dt = m.components_.dtype
     seeds = np.random.default_rng(seed).integers(0, 2**63, size=2 * k + 1, dtype=np.uint64)
-    out = (np.empty((2 * B, V), dt), np.empty((H, 2 * B), dt), np.empty((H, V), dt),
-           np.empty(B, dt))
-    scratch = (np.empty((n_blocks, B, H), dt), np.empty((n_blocks, B, H), dt),
-               np.empty((n_blocks, B, V), dt), np.empty((n_blocks, B, H), dt))
+    V2, H2T, gW = np.empty((2 * B, V), dt), np.empty((H, 2 * B), dt), np.empty((H, V), dt)
+    ga, gb = np.empty(H, dt), np.empty(V, dt)
+    V2[:B] = vd
+    cep = np.empty((n_blocks, B), dt)
     if chains is None:
         chains = np.zeros((B, H), dt)
-    K.cd_batch(vd, m.components_, m.intercept_hidden_, m.intercept_visible_, seeds, k,
-               persistent, chains, n_blocks, *out, *scratch)
-    return seeds, out
+    K.cd_batch(V2, m.components_, m.intercept_hidden_, m.intercept_visible_, seeds, k,
+               persistent, chains, n_blocks, H2T, gW[None], ga, gb, cep, np.empty((B, H), dt),
+               np.empty((B, V), dt), np.empty((B, H), dt), np.empty(V, dt), sparsity is not None,
+               dt.type(sparsity or 0), dt.type(0.3), False, np.empty((H, 0), dt),
+               dt.type(0), dt.type(0), dt.type(0), dt.type(1), False)
+    out = (V2, H2T, gW, cep.sum(axis=0))
+    return seeds, out + (ga, gb) if biases else out
 
 
 @settings(max_examples=25, deadline=None)
@@ -189,7 +199,8 @@ def test_cd_batch_kernel_matches_numpy_draw_for_draw(B, V, H, k, persistent, n_b
     vd = (rng.random((B, V)) < 0.5).astype(float)
     chains0 = (rng.random((B, H)) < 0.5).astype(float)
     chains = chains0.copy()
-    seeds, (V2, H2T, gW, ce) = _run_cd_batch(m, vd, k, persistent, n_blocks, seed, chains)
+    seeds, (V2, H2T, gW, ce, ga, gb) = _run_cd_batch(m, vd, k, persistent, n_blocks, seed,
+                                                     chains, biases=True)
     ref_chains = chains0.copy()
     rV2, rH2T, rgW, rce = R.cd_batch_ref(vd, m.components_, m.intercept_hidden_,
                                          m.intercept_visible_, seeds, k, persistent, ref_chains)
@@ -197,7 +208,74 @@ def test_cd_batch_kernel_matches_numpy_draw_for_draw(B, V, H, k, persistent, n_b
     np.testing.assert_allclose(H2T, rH2T, atol=1e-13)
     np.testing.assert_allclose(gW, rgW, atol=1e-12)
     np.testing.assert_allclose(ce, rce, rtol=1e-10, atol=1e-10)
+    np.testing.assert_allclose(ga, rH2T.sum(axis=1), atol=1e-13)
+    np.testing.assert_allclose(gb, rV2[B:].mean(axis=0) - rV2[:B].mean(axis=0), atol=1e-13)
     np.testing.assert_array_equal(chains, ref_chains)
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(1, 9), st.integers(1, 40), st.integers(1, 70), st.integers(1, 3),
+       st.integers(1, 4), st.integers(1, 9), st.sampled_from([0.0, 0.5]),
+       st.sampled_from([0.0, 0.01]), st.booleans(), st.booleans(), st.integers(0, 1000))
+def test_cd_batch_fused_update_is_sgd_step_on_the_gradient(B, V, H, k, n_blocks, rows, mu, wd,
+                                                           nesterov, sparse, seed):
+    """update=True: W moves exactly as SGD.step would move it with the kernel's gradient,
+    for any block count and any gradient-block height."""
+    nesterov = nesterov and mu > 0
+    m = _model(V, H, seed=seed, scale=0.7)
+    rng = np.random.default_rng(seed)
+    vd = (rng.random((B, V)) < 0.5).astype(float)
+    C0 = m.components_.copy()
+    seeds, (V2, H2T, gW, ce) = _run_cd_batch(m, vd, k, False, n_blocks, seed,
+                                             sparsity=0.05 if sparse else None)
+    np.testing.assert_array_equal(m.components_, C0)      # update=False leaves W alone
+    vel = rng.standard_normal((H, V)) if mu else np.empty((H, 0))
+    vel_ref = vel.copy()
+    Cref = C0.copy()
+    sgd_step_ref(Cref, gW, vel_ref, 0.1, mu, wd, 1.0, nesterov)
+    V2b = np.empty_like(V2)
+    V2b[:B] = vd
+    K.cd_batch(V2b, m.components_, m.intercept_hidden_, m.intercept_visible_, seeds, k, False,
+               np.zeros((B, H)), n_blocks, np.empty_like(H2T), np.empty((n_blocks, rows, V)),
+               np.empty(H), np.empty(V), np.empty((n_blocks, B)), np.empty((B, H)),
+               np.empty((B, V)), np.empty((B, H)), np.empty(V), sparse, 0.05, 0.3, True, vel, 0.1,
+               mu, wd, 1.0, nesterov)
+    np.testing.assert_array_equal(V2b, V2)
+    np.testing.assert_allclose(m.components_, Cref, atol=1e-12)
+    np.testing.assert_allclose(vel, vel_ref, atol=1e-12)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(1, 90), st.integers(1, 12), st.booleans(),
+       st.lists(st.tuples(st.integers(0, 10**6), st.sampled_from(
+           [0.5, 2.0, -1.0, np.nan, np.inf, -np.inf, 1e-300, 1 - 1e-16])), max_size=3),
+       st.sampled_from([np.float64, np.float32]), st.integers(0, 1000))
+def test_first_invalid_kernel_matches_numpy(n, m, binary, bad, dtype, seed):
+    rng = np.random.default_rng(seed)
+    X = (rng.random((n, m)) < 0.5).astype(dtype)
+    if not binary:
+        X = X * rng.random((n, m)).astype(dtype)
+    for pos, val in bad:
+        X.reshape(-1)[pos % X.size] = val
+    assert K.first_invalid(X, binary) == R.first_invalid_ref(X, binary)
+
+
+@settings(max_examples=20, deadline=None)
+@given(st.integers(1, 9), st.integers(1, 12), st.integers(1, 9), st.integers(1, 4),
+       st.integers(0, 1000))
+def test_cd_batch_sparsity_term(B, V, H, n_blocks, seed):
+    """sparse: d = cost (mean_r p(h|v_r) − target) added to the hidden bias's gradient and
+    d ⊗ mean(v_data) to the weight gradient; nothing else changes."""
+    m = _model(V, H, seed=seed, scale=0.7)
+    vd = (np.random.default_rng(seed).random((B, V)) < 0.5).astype(float)
+    _, (V2, H2T, gW, ce, ga, gb) = _run_cd_batch(m, vd, 2, False, n_blocks, seed, biases=True)
+    _, (V2s, H2Ts, gWs, ces, gas, gbs) = _run_cd_batch(m, vd, 2, False, n_blocks, seed,
+                                                       biases=True, sparsity=0.05)
+    d = 0.3 * (-H2T[:, :B].sum(axis=1) - 0.05)
+    np.testing.assert_array_equal(V2s, V2)
+    np.testing.assert_allclose(gas, ga + d, atol=1e-13)
+    np.testing.assert_allclose(gWs, gW + np.outer(d, vd.mean(axis=0)), atol=1e-13)
+    np.testing.assert_allclose(gbs, gb, atol=1e-15)
 
 
 def test_cd_update_equals_engine_gradient_of_free_energy_difference():
@@ -207,9 +285,8 @@ def test_cd_update_equals_engine_gradient_of_free_energy_difference():
     B, V, H = 7, 9, 5
     m = _model(V, H, seed=1)
     vd = (rng.random((B, V)) < 0.5).astype(float)
-    _, (V2, H2T, gW, _) = _run_cd_batch(m, vd, 3, False, 2)
+    _, (V2, H2T, gW, _, ga, gb) = _run_cd_batch(m, vd, 3, False, 2, biases=True)
     vk = V2[B:]
-    gW, ga, gb = m._gradients(V2, H2T, gW, B)
 
     C = ad.Parameter(m.components_.copy())
     a = ad.Parameter(m.intercept_hidden_.copy())
@@ -244,6 +321,43 @@ def test_one_training_step_moves_parameters_by_minus_lr_times_that_gradient():
     np.testing.assert_allclose(m.intercept_hidden_, a0 - 0.3 * H2T.sum(axis=1), atol=1e-12)
     np.testing.assert_allclose(m.intercept_visible_,
                                b0 - 0.3 * (V2[B:].mean(0) - V2[:B].mean(0)), atol=1e-12)
+
+
+@pytest.mark.parametrize("persistent", [False, True])
+def test_an_epoch_equals_the_reference_batches_and_the_optimiser_replayed(persistent):
+    """Several batches with momentum, weight decay and a sparsity term: the one-kernel epoch
+    moves (W, a, b) as the numpy reference chains + the sparsity formula + energy.optim.SGD
+    do, batch after batch."""
+    from energy.optim import SGD
+
+    rng = np.random.default_rng(2)
+    n, B, V, H, k = 30, 10, 7, 5, 2
+    X = (rng.random((n, V)) < 0.5).astype(float)
+    kw = dict(k=k, batch_size=B, learning_rate=0.2, momentum=0.5, weight_decay=0.01,
+              sparsity_target=0.1, sparsity_cost=0.2, persistent=persistent, random_state=7)
+    m = BernoulliRBM(H, **kw)
+    m._init(V)
+    m._data_marginals = None
+    C, a, b = m.components_.copy(), m.intercept_hidden_.copy(), m.intercept_visible_.copy()
+    gen = np.random.default_rng(7)
+    gen.standard_normal((H, V))                 # the initial weights
+    order = gen.permutation(n)
+    chains = None
+    if persistent:
+        chains = R.sample_layer_ref(np.zeros((B, H)), a, int(gen.integers(0, 2**63)))[1]
+    seeds = gen.integers(0, 2**63, size=(n // B, 2 * k + 1), dtype=np.uint64)
+    opt = SGD([C, a, b], lr=0.2, momentum=0.5, weight_decay=0.01)
+    for i in range(n // B):
+        vd = X[order[i * B:(i + 1) * B]]
+        V2, H2T, gW, _ = R.cd_batch_ref(vd, C, a, b, seeds[i], k, persistent, chains)
+        d = 0.2 * (-H2T[:, :B].sum(axis=1) - 0.1)
+        opt.step([gW + np.outer(d, vd.mean(axis=0)), H2T.sum(axis=1) + d,
+                  V2[B:].mean(0) - V2[:B].mean(0)])
+    m.partial_fit(X)
+    np.testing.assert_allclose(m.components_, C, atol=1e-12)
+    np.testing.assert_allclose(m.intercept_hidden_, a, atol=1e-12)
+    np.testing.assert_allclose(m.intercept_visible_, b, atol=1e-12)
+    assert m._optim.steps == n // B
 
 
 def _prototypes(n, seed):
