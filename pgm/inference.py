@@ -36,6 +36,7 @@ import math
 import networkx as nx
 import numpy as np
 
+from ._jt_kernels import calibrate_tree
 from .factor import DiscreteFactor
 
 __all__ = ["VariableElimination", "JunctionTree", "elimination_order", "ImpossibleEvidenceError"]
@@ -700,29 +701,50 @@ class JunctionTree(_Engine):
         for v in c.nodes:
             fam = (v,) + c.parents[v]
             assigned[home_of_elim[min(pos[u] for u in fam)]].append(v)
+        # Kernel axis order of each clique: variables shared with another clique first, then
+        # the clique's private variables (in no other clique), so that the private axes are
+        # trailing and contiguous in every table the kernel touches (one long inner run).
+        count: dict = {}
+        for cl in cliques:
+            for u in cl:
+                count[u] = count.get(u, 0) + 1
+        korder = [tuple(u for u in cl if count[u] > 1) + tuple(u for u in cl if count[u] == 1)
+                  for cl in cliques]
+        sizes = [math.prod(c.cards[u] for u in cl) for cl in cliques]
+        pot_off = np.zeros(len(cliques) + 1, dtype=np.int64)
+        np.cumsum(sizes, out=pot_off[1:])
+        POT = np.empty(int(pot_off[-1]))
         pots = []
         for i, cl in enumerate(cliques):
             if len(cl) > 52:
                 raise ValueError(f"JunctionTree: a clique of {len(cl)} variables is too large "
                                  "(more than 52; exact inference is hopeless at that width)")
-            loc = {u: k for k, u in enumerate(cl)}
-            shape = tuple(c.cards[u] for u in cl)
-            t = None
+            ko = korder[i]
+            loc = {u: k for k, u in enumerate(ko)}
+            shape = tuple(c.cards[u] for u in ko)
+            dest = POT[pot_off[i]:pot_off[i + 1]].reshape(shape)
+            first = True
             for v in assigned[i]:
-                # the CPD's read-only table, axes permuted into clique order and padded with
-                # length-1 axes (views; calibration never writes to a potential)
+                # the CPD's table, axes permuted into kernel order and padded with length-1 axes
                 ax = [loc[u] for u in (v,) + c.parents[v]]
                 perm = sorted(range(len(ax)), key=ax.__getitem__)
                 x = c.tables[v].transpose(perm)
-                if len(ax) != len(cl):
+                if len(ax) != len(ko):
                     have = set(ax)
-                    x = x.reshape([shape[k] if k in have else 1 for k in range(len(cl))])
-                t = x if t is None else t * x
-            if t is None:
-                t = np.ones(shape)
-            elif t.shape != shape:  # a variable no CPD of this clique mentions: broadcast
-                t = np.ascontiguousarray(np.broadcast_to(t, shape))
-            pots.append(t)
+                    x = x.reshape([shape[k] if k in have else 1 for k in range(len(ko))])
+                if first:
+                    dest[...] = x
+                    first = False
+                else:
+                    dest *= x
+            if first:
+                dest[...] = 1.0
+            # the same table seen in clique (topological) order, for the numpy calibration
+            pots.append(dest.transpose([loc[u] for u in cl]))
+        self._POT = POT
+        self._pot_off = pot_off
+        self._korder = korder
+        self._count = count
         self._pots = pots
         self.max_clique_size = max((p.size for p in pots), default=0)
         # for each variable: the smallest clique holding it, and the axes to sum over there
@@ -751,6 +773,100 @@ class JunctionTree(_Engine):
                 sub_top[p] += sub_top[i]
                 sub_cpd[p] += sub_cpd[i]
         self._barren = [a == b for a, b in zip(sub_top, sub_cpd)]
+        self._build_flat()
+
+    def _build_flat(self):
+        """Flat int64/float64 arrays describing the forest for :func:`calibrate_tree`."""
+        c = self._c
+        cards = c.cards
+        cliques, parent, korder = self.cliques, self.parent, self._korder
+        n = len(cliques)
+        var_id = {v: k for k, v in enumerate(c.nodes)}
+        self._var_id = var_id
+
+        def c_strides(vs):
+            st, acc = {}, 1
+            for u in reversed(vs):
+                st[u] = acc
+                acc *= cards[u]
+            return st, acc
+
+        sep_st = []
+        sep_size = np.zeros(n, dtype=np.int64)
+        for i in range(n):
+            st, size = c_strides(self._seps[i]) if parent[i] >= 0 else ({}, 0)
+            sep_st.append(st)
+            sep_size[i] = size
+        kids = [[] for _ in range(n)]
+        for i, p in enumerate(parent):
+            if p >= 0:
+                kids[p].append(i)
+        ax_ptr, ax_var, ax_dim, ax_pstr, ax_own, ax_priv = [0], [], [], [], [], []
+        kid_ptr, kid_list, kid_sbase, kid_str = [0], [], [], []
+        home_ptr, home_var, home_ax = [0], [], []
+        priv_ptr, priv_var, priv_stride = [0], [], []
+        priv_size = np.zeros(n, dtype=np.int64)
+        max_in = max_out = 1
+        for i in range(n):
+            ko = korder[i]
+            pst, _ = c_strides(ko)
+            priv = [u for u in ko if self._count[u] == 1]
+            bst, bsize = c_strides(priv)
+            priv_size[i] = bsize
+            for u in ko:
+                ax_var.append(var_id[u])
+                ax_dim.append(cards[u])
+                ax_pstr.append(pst[u])
+                ax_own.append(sep_st[i].get(u, 0))
+                ax_priv.append(bst.get(u, 0))
+            ax_ptr.append(len(ax_var))
+            for j in kids[i]:
+                kid_list.append(j)
+                kid_sbase.append(len(kid_str))
+                kid_str.extend(sep_st[j].get(u, 0) for u in ko)
+            kid_ptr.append(len(kid_list))
+            nh = 0
+            for k, u in enumerate(ko):
+                if self._count[u] > 1 and self._home[u][0] == i:
+                    home_var.append(var_id[u])
+                    home_ax.append(k)
+                    nh += 1
+            home_ptr.append(len(home_var))
+            for u in priv:
+                priv_var.append(var_id[u])
+                priv_stride.append(bst[u])
+            priv_ptr.append(len(priv_var))
+            max_in = max(max_in, len(kids[i]) + 1)
+            max_out = max(max_out, len(kids[i]) + nh + 1)
+        # workspace: raw upward messages, normalised ones, downward ratios, private blocks,
+        # then every variable's marginal
+        off = 0
+        raw_off = np.zeros(n, dtype=np.int64)
+        msg_off = np.zeros(n, dtype=np.int64)
+        down_off = np.zeros(n, dtype=np.int64)
+        priv_off = np.zeros(n, dtype=np.int64)
+        for arr in (raw_off, msg_off, down_off):
+            arr[:] = off + np.concatenate(([0], np.cumsum(sep_size)[:-1])) if n else 0
+            off += int(sep_size.sum())
+        priv_off[:] = off + np.concatenate(([0], np.cumsum(priv_size)[:-1])) if n else 0
+        off += int(priv_size.sum())
+        card = np.array([cards[v] for v in c.nodes], dtype=np.int64)
+        marg_off = off + np.concatenate(([0], np.cumsum(card)[:-1])).astype(np.int64)
+        off += int(card.sum())
+        self._wsize = off
+        home_clique = np.array([self._home[v][0] for v in c.nodes], dtype=np.int64)
+        i64 = lambda x: np.asarray(x, dtype=np.int64)  # noqa: E731
+        self._flat = (
+            i64(parent), i64(kid_ptr), i64(kid_list), i64(kid_sbase), i64(kid_str), i64(ax_ptr),
+            i64(ax_var), i64(ax_dim), i64(ax_pstr), i64(ax_own), i64(ax_priv), self._pot_off[:-1].copy(),
+            raw_off, msg_off, down_off, sep_size, priv_off, priv_size, i64(home_ptr),
+            i64(home_var), i64(home_ax), i64(priv_ptr), i64(priv_var), i64(priv_stride),
+            marg_off, card, np.asarray(self._barren, dtype=np.bool_))
+        self._home_clique = home_clique
+        self._max = (max((len(k) for k in korder), default=1), max_in + 1, max_out + 1,
+                     max(self.max_clique_size, 1))
+        self._card = card
+        self._marg_off = marg_off
 
     def to_networkx(self) -> nx.Graph:
         """The clique tree: nodes are clique indices with attribute ``variables``."""
@@ -882,14 +998,37 @@ class JunctionTree(_Engine):
             both = [v for v in variables if v in ev]
             if both:
                 raise ValueError(f"variables: {both} are also evidence variables")
-        beliefs, _ = self.calibrate(evidence, self._needed(variables))
+        W, _ = self._run(ev, variables)
+        mo, card = self._marg_off, self._card
+        vid = self._var_id
         out = {}
         for v in variables:
-            i, axes, _ = self._home[v]
-            m = _add(beliefs[i], axes) if axes else beliefs[i]
-            out[v] = m / _add(m, None)
+            k = vid[v]
+            o = int(mo[k])
+            out[v] = W[o:o + int(card[k])].copy()
         return out
+
+    def _run(self, ev, variables):
+        """The fused (numba) calibration: workspace with the marginals of ``variables``, log P(e)."""
+        c = self._c
+        vid = self._var_id
+        nv = len(vid)
+        ev_state = np.full(nv, -1, dtype=np.int64)
+        for v, k in ev.items():
+            ev_state[vid[v]] = k
+        want = np.zeros(nv, dtype=np.bool_)
+        for v in variables:
+            want[vid[v]] = True
+        needed = np.asarray(self._needed(variables), dtype=np.bool_)
+        W = np.empty(self._wsize)
+        status, log_z = calibrate_tree(self._POT, W, *self._flat[:26], self._flat[26], ev_state,
+                                       self._home_clique, needed, want, *self._max)
+        if status >= 0:
+            raise ImpossibleEvidenceError(
+                f"evidence: {_evidence_msg(ev, c.names)} has probability zero under the model")
+        return W, log_z
 
     def log_evidence(self, evidence=None) -> float:
         """log P(evidence) (0 without evidence)."""
-        return self.calibrate(evidence)[1]
+        self._compiled()
+        return self._run(self.model.encode_evidence(evidence), [])[1]
