@@ -27,28 +27,31 @@ __all__ = ["clique_pass", "clique_pass_ref", "calibrate_tree"]
 
 
 @njit(cache=True)
-def clique_pass(W, pot, p0, pstr, lo, cnt, nd, fb, fs, nin, ob, os_, nout, buf, idx, fo, oo):
+def clique_pass(W, pot, p0, pstr, lo, cnt, nd, nb, fb, fs, nin, ob, os_, nout, buf, pat, idx,
+                fo, oo, hit):
     """One fused product-and-scatter pass over the sub-box of a clique.
 
     Parameters
     ----------
     W : float64 array, the workspace holding every input and output table
-    pot : float64 array holding the clique potential (C order, strides ``pstr``) at ``p0``
+    pot : float64 array holding the clique potential at offset ``p0`` (strides ``pstr``)
     pstr, lo, cnt : int64 arrays of shape (>= nd,)
     nd : int, number of axes
+    nb : int, number of trailing axes that form the inner block (1 <= nb <= nd)
     fb, fs : int64 arrays of shape (>= nin,) and (>= nin, >= nd): input bases and strides
     ob, os_ : int64 arrays of shape (>= nout,) and (>= nout, >= nd): output bases and strides
-    buf : float64 scratch, at least the largest merged inner run
-    idx, fo, oo : int64 scratch of shapes (>= nd,), (>= nin,), (>= nout,)
+    buf : float64 scratch of at least the block size (product of the trailing ``cnt``)
+    pat : int64 scratch of shape (>= 1 + nin + nout, >= block size)
+    idx, fo, oo, hit : int64 scratch of shapes (>= nd,), (>= nin,), (>= nout,), (>= 1 + nin + nout,)
 
-    The caller zeroes the outputs; this adds into them. Adjacent axes that every table
-    (potential, inputs, outputs) lays out contiguously are merged first, so the inner loop
-    runs over as long a stretch as the tables allow.
+    The caller zeroes the outputs; this adds into them. For each position of the outer axes
+    the block of entries is formed in ``buf``; tables that do not vary over the block (stride
+    0 on every block axis) are read or written once per block instead of once per entry, so
+    the block axes are best chosen among the variables the fewest tables hold.
     """
     for k in range(nd):
         if cnt[k] == 0:
             return
-    # start offsets
     p = p0
     for k in range(nd):
         p += lo[k] * pstr[k]
@@ -62,67 +65,77 @@ def clique_pass(W, pot, p0, pstr, lo, cnt, nd, fb, fs, nin, ob, os_, nout, buf, 
         for k in range(nd):
             o += lo[k] * os_[t, k]
         oo[t] = o
-    # merge trailing axes: axis k-1 into k when every table has stride[k-1] == stride[k]*cnt[k]
-    last = nd - 1
-    L = cnt[last]
-    while last > 0:
-        k = last - 1
-        c = cnt[last]
-        ok = pstr[k] == pstr[last] * c
-        for m in range(nin):
-            if not ok:
+    first = nd - nb
+    B = 1
+    for k in range(first, nd):
+        B *= cnt[k]
+    # offset patterns over the block: row 0 the potential, then inputs, then outputs
+    na = 1 + nin + nout
+    for a in range(na):
+        hit[a] = 0
+        for k in range(first, nd):
+            if a == 0:
+                s = pstr[k]
+            elif a <= nin:
+                s = fs[a - 1, k]
+            else:
+                s = os_[a - 1 - nin, k]
+            if s != 0 and cnt[k] > 1:
+                hit[a] = 1
+    for k in range(first, nd):
+        idx[k] = 0
+    for r in range(B):
+        for a in range(na):
+            o = 0
+            if hit[a]:
+                for k in range(first, nd):
+                    if a == 0:
+                        o += idx[k] * pstr[k]
+                    elif a <= nin:
+                        o += idx[k] * fs[a - 1, k]
+                    else:
+                        o += idx[k] * os_[a - 1 - nin, k]
+            pat[a, r] = o
+        k = nd - 1
+        while k >= first:
+            idx[k] += 1
+            if idx[k] < cnt[k]:
                 break
-            ok = fs[m, k] == fs[m, last] * c
-        for t in range(nout):
-            if not ok:
-                break
-            ok = os_[t, k] == os_[t, last] * c
-        if not ok:
-            break
-        L *= cnt[k]
-        # the merged axis keeps the strides of `last`; shift it down to position k
-        cnt[k] = L
-        pstr[k] = pstr[last]
-        for m in range(nin):
-            fs[m, k] = fs[m, last]
-        for t in range(nout):
-            os_[t, k] = os_[t, last]
-        last = k
-    ps = pstr[last]
+            idx[k] = 0
+            k -= 1
     outer = 1
-    for k in range(last):
+    for k in range(first):
         outer *= cnt[k]
         idx[k] = 0
     for it in range(outer):
         scal = 1.0
         for m in range(nin):
-            if fs[m, last] == 0:
+            if not hit[1 + m]:
                 scal *= W[fo[m]]
         if scal != 0.0:
-            for r in range(L):
-                buf[r] = scal * pot[p + r * ps]
+            for r in range(B):
+                buf[r] = scal * pot[p + pat[0, r]]
             for m in range(nin):
-                s = fs[m, last]
-                if s != 0:
+                if hit[1 + m]:
                     o = fo[m]
-                    for r in range(L):
-                        buf[r] *= W[o + r * s]
+                    for r in range(B):
+                        buf[r] *= W[o + pat[1 + m, r]]
             have = False
             tot = 0.0
             for t in range(nout):
-                s = os_[t, last]
                 o = oo[t]
-                if s == 0:
+                if hit[1 + nin + t]:
+                    a = 1 + nin + t
+                    for r in range(B):
+                        W[o + pat[a, r]] += buf[r]
+                else:
                     if not have:
-                        for r in range(L):
+                        for r in range(B):
                             tot += buf[r]
                         have = True
                     W[o] += tot
-                else:
-                    for r in range(L):
-                        W[o + r * s] += buf[r]
         # odometer over the outer axes
-        k = last - 1
+        k = first - 1
         while k >= 0:
             idx[k] += 1
             p += pstr[k]
@@ -141,8 +154,9 @@ def clique_pass(W, pot, p0, pstr, lo, cnt, nd, fb, fs, nin, ob, os_, nout, buf, 
             k -= 1
 
 
-def clique_pass_ref(W, pot, p0, pstr, lo, cnt, nd, fb, fs, nin, ob, os_, nout):
-    """numpy reference of :func:`clique_pass` (strided views, a product, sums per output)."""
+def clique_pass_ref(W, pot, p0, pstr, lo, cnt, nd, nb, fb, fs, nin, ob, os_, nout):
+    """numpy reference of :func:`clique_pass` (strided views, a product, sums per output;
+    ``nb`` only shapes the kernel's loops and is ignored here)."""
     from numpy.lib.stride_tricks import as_strided
 
     lo = np.asarray(lo[:nd], dtype=np.int64)
@@ -174,10 +188,10 @@ def clique_pass_ref(W, pot, p0, pstr, lo, cnt, nd, fb, fs, nin, ob, os_, nout):
 
 @njit(cache=True)
 def calibrate_tree(POT, W, parent, kid_ptr, kid_list, kid_sbase, kid_str, ax_ptr, ax_var, ax_dim, ax_pstr,
-                   ax_own, ax_priv, pot_off, raw_off, msg_off, down_off, sep_size, priv_off,
+                   ax_own, ax_priv, blk, pot_off, raw_off, msg_off, down_off, sep_size, priv_off,
                    priv_size, home_ptr, home_var, home_ax, priv_ptr, priv_var, priv_stride,
                    marg_off, card, barren, ev_state, home_clique, needed, want, max_nd,
-                   max_in, max_out, max_run):
+                   max_in, max_out, max_blk):
     """Hugin calibration of a clique forest in fused passes; every requested marginal out.
 
     Cliques are numbered children before parents. Upward: each clique whose subtree holds
@@ -215,7 +229,9 @@ def calibrate_tree(POT, W, parent, kid_ptr, kid_list, kid_sbase, kid_str, ax_ptr
     ob = np.empty(max_out, dtype=np.int64)
     os_ = np.empty((max_out, max_nd), dtype=np.int64)
     oo = np.empty(max_out, dtype=np.int64)
-    buf = np.empty(max_run, dtype=np.float64)
+    buf = np.empty(max_blk, dtype=np.float64)
+    pat = np.empty((1 + max_in + max_out, max_blk), dtype=np.int64)
+    hit = np.empty(1 + max_in + max_out, dtype=np.int64)
     lz_in = np.zeros(n)
     log_z = 0.0
     # ---------------------------------------------------------------- upward
@@ -247,8 +263,8 @@ def calibrate_tree(POT, W, parent, kid_ptr, kid_list, kid_sbase, kid_str, ax_ptr
         r0 = raw_off[i]
         for s in range(sep_size[i]):
             W[r0 + s] = 0.0
-        clique_pass(W, POT, pot_off[i], pstr, lo, cnt, nd, fb, fs, nin, ob, os_, 1,
-                    buf, idx, fo, oo)
+        clique_pass(W, POT, pot_off[i], pstr, lo, cnt, nd, blk[i], fb, fs, nin, ob, os_, 1,
+                    buf, pat, idx, fo, oo, hit)
         z = 0.0
         for s in range(sep_size[i]):
             z += W[r0 + s]
@@ -312,8 +328,8 @@ def calibrate_tree(POT, W, parent, kid_ptr, kid_list, kid_sbase, kid_str, ax_ptr
         for s in range(priv_size[i]):
             W[b0 + s] = 0.0
         nout += 1
-        clique_pass(W, POT, pot_off[i], pstr, lo, cnt, nd, fb, fs, nin, ob, os_, nout,
-                    buf, idx, fo, oo)
+        clique_pass(W, POT, pot_off[i], pstr, lo, cnt, nd, blk[i], fb, fs, nin, ob, os_, nout,
+                    buf, pat, idx, fo, oo, hit)
         z = 0.0
         for s in range(priv_size[i]):
             z += W[b0 + s]

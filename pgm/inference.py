@@ -152,6 +152,7 @@ def elimination_order(adj, to_eliminate=None, heuristic="min_fill", cards=None, 
     return order
 
 
+_BLOCK = 16  # least number of entries of the kernel's inner block (see JunctionTree)
 _AUTO_FRESH_LOG = math.log(2.0 ** 20)  # above this largest factor, "auto" tries a fresh order
 
 
@@ -701,16 +702,43 @@ class JunctionTree(_Engine):
         for v in c.nodes:
             fam = (v,) + c.parents[v]
             assigned[home_of_elim[min(pos[u] for u in fam)]].append(v)
-        # Kernel axis order of each clique: variables shared with another clique first, then
-        # the clique's private variables (in no other clique), so that the private axes are
-        # trailing and contiguous in every table the kernel touches (one long inner run).
+        # Kernel axis order of each clique: the fused pass (pgm._jt_kernels.clique_pass) runs
+        # its inner loop over a block of trailing axes, and a table that holds none of the
+        # block's variables is touched once per block rather than once per entry. So the block
+        # takes the variables the fewest tables of this clique hold (separator messages and
+        # ratios of the children and of the parent, marginal targets), until it has at least
+        # _BLOCK entries; the other axes stay in topological order in front.
         count: dict = {}
         for cl in cliques:
             for u in cl:
                 count[u] = count.get(u, 0) + 1
-        korder = [tuple(u for u in cl if count[u] > 1) + tuple(u for u in cl if count[u] == 1)
-                  for cl in cliques]
         sizes = [math.prod(c.cards[u] for u in cl) for cl in cliques]
+        home_i: dict = {}
+        for i, cl in enumerate(cliques):
+            for u in cl:
+                h = home_i.get(u)
+                if h is None or sizes[i] < sizes[h]:
+                    home_i[u] = i
+        kid_seps = [[] for _ in cliques]
+        for i, p in enumerate(parent):
+            if p >= 0:
+                kid_seps[p].append(set(seps[i]))
+        korder, blk = [], []
+        for i, cl in enumerate(cliques):
+            own = set(seps[i])
+            use = {u: 2 * sum(u in ks for ks in kid_seps[i]) + 2 * (u in own)
+                   + (home_i[u] == i) for u in cl}
+            ranked = sorted(cl, key=lambda u: (use[u], -c.cards[u], rank[u]))
+            b, size = [], 1
+            for u in ranked:
+                if size >= _BLOCK:
+                    break
+                b.append(u)
+                size *= c.cards[u]
+            bs = set(b)
+            korder.append(tuple(u for u in cl if u not in bs) + tuple(reversed(b)))
+            blk.append(len(b))
+        self._blk = np.asarray(blk, dtype=np.int64)
         pot_off = np.zeros(len(cliques) + 1, dtype=np.int64)
         np.cumsum(sizes, out=pot_off[1:])
         POT = np.empty(int(pot_off[-1]))
@@ -858,13 +886,15 @@ class JunctionTree(_Engine):
         i64 = lambda x: np.asarray(x, dtype=np.int64)  # noqa: E731
         self._flat = (
             i64(parent), i64(kid_ptr), i64(kid_list), i64(kid_sbase), i64(kid_str), i64(ax_ptr),
-            i64(ax_var), i64(ax_dim), i64(ax_pstr), i64(ax_own), i64(ax_priv), self._pot_off[:-1].copy(),
+            i64(ax_var), i64(ax_dim), i64(ax_pstr), i64(ax_own), i64(ax_priv), self._blk,
+            self._pot_off[:-1].copy(),
             raw_off, msg_off, down_off, sep_size, priv_off, priv_size, i64(home_ptr),
             i64(home_var), i64(home_ax), i64(priv_ptr), i64(priv_var), i64(priv_stride),
             marg_off, card, np.asarray(self._barren, dtype=np.bool_))
         self._home_clique = home_clique
-        self._max = (max((len(k) for k in korder), default=1), max_in + 1, max_out + 1,
-                     max(self.max_clique_size, 1))
+        max_blk = max((math.prod(cards[u] for u in ko[len(ko) - b:])
+                       for ko, b in zip(korder, self._blk)), default=1)
+        self._max = (max((len(k) for k in korder), default=1), max_in + 1, max_out + 1, max_blk)
         self._card = card
         self._marg_off = marg_off
 
@@ -1021,7 +1051,7 @@ class JunctionTree(_Engine):
             want[vid[v]] = True
         needed = np.asarray(self._needed(variables), dtype=np.bool_)
         W = np.empty(self._wsize)
-        status, log_z = calibrate_tree(self._POT, W, *self._flat[:26], self._flat[26], ev_state,
+        status, log_z = calibrate_tree(self._POT, W, *self._flat, ev_state,
                                        self._home_clique, needed, want, *self._max)
         if status >= 0:
             raise ImpossibleEvidenceError(
