@@ -92,15 +92,18 @@ def elimination_order(adj, to_eliminate=None, heuristic="min_fill", cards=None, 
     todo = list(nb) if to_eliminate is None else list(to_eliminate)
     rank = {v: i for i, v in enumerate(todo)}
     todo_set = set(todo)
-    logc = {v: math.log(cards[v]) if cards else math.log(2) for v in nb}
+    # weights as exact integer products: a float sum of logs depends on the iteration order
+    # of the neighbour set (string hashing varies per process), and its last-bit differences
+    # would break ties differently from run to run
+    card = {v: int(cards[v]) if cards else 2 for v in nb}
 
     min_fill = heuristic == "min_fill"
 
     def cost(v):
         n = nb[v]
-        w = logc[v]
+        w = card[v]
         for u in n:
-            w += logc[u]
+            w *= card[u]
         if min_fill:
             # missing edges among the neighbours: d(d-1)/2 minus the edges present
             d = len(n)
