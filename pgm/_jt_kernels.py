@@ -187,8 +187,8 @@ def clique_pass_ref(W, pot, p0, pstr, lo, cnt, nd, nb, fb, fs, nin, ob, os_, nou
 
 
 @njit(cache=True)
-def calibrate_tree(POT, W, parent, kid_ptr, kid_list, kid_sbase, kid_str, ax_ptr, ax_var, ax_dim, ax_pstr,
-                   ax_own, ax_priv, blk, pot_off, raw_off, msg_off, down_off, sep_size, priv_off,
+def calibrate_tree(W, parent, kid_ptr, kid_list, kid_sbase, kid_str, ax_ptr, ax_var, ax_dim,
+                   ax_pstr, ax_own, ax_priv, blk, pot_off, xc_ptr, xc_base, xc_sbase, xc_str, raw_off, msg_off, down_off, sep_size, priv_off,
                    priv_size, home_ptr, home_var, home_ax, priv_ptr, priv_var, priv_stride,
                    marg_off, card, barren, ev_state, home_clique, needed, want, max_nd,
                    max_in, max_out, max_blk):
@@ -257,13 +257,18 @@ def calibrate_tree(POT, W, parent, kid_ptr, kid_list, kid_sbase, kid_str, ax_ptr
                 for k in range(nd):
                     fs[nin, k] = kid_str[kid_sbase[q] + k]
                 nin += 1
+        for q in range(xc_ptr[i], xc_ptr[i + 1]):  # the clique's other CPDs
+            fb[nin] = xc_base[q]
+            for k in range(nd):
+                fs[nin, k] = xc_str[xc_sbase[q] + k]
+            nin += 1
         ob[0] = raw_off[i]
         for k in range(nd):
             os_[0, k] = ax_own[a0 + k]
         r0 = raw_off[i]
         for s in range(sep_size[i]):
             W[r0 + s] = 0.0
-        clique_pass(W, POT, pot_off[i], pstr, lo, cnt, nd, blk[i], fb, fs, nin, ob, os_, 1,
+        clique_pass(W, W, pot_off[i], pstr, lo, cnt, nd, blk[i], fb, fs, nin, ob, os_, 1,
                     buf, pat, idx, fo, oo, hit)
         z = 0.0
         for s in range(sep_size[i]):
@@ -306,6 +311,11 @@ def calibrate_tree(POT, W, parent, kid_ptr, kid_list, kid_sbase, kid_str, ax_ptr
                 for s in range(sep_size[j]):
                     W[d0 + s] = 0.0
                 nout += 1
+        for q in range(xc_ptr[i], xc_ptr[i + 1]):
+            fb[nin] = xc_base[q]
+            for k in range(nd):
+                fs[nin, k] = xc_str[xc_sbase[q] + k]
+            nin += 1
         if p >= 0:  # the ratio from the parent (computed into down_off[i])
             fb[nin] = down_off[i]
             for k in range(nd):
@@ -328,7 +338,7 @@ def calibrate_tree(POT, W, parent, kid_ptr, kid_list, kid_sbase, kid_str, ax_ptr
         for s in range(priv_size[i]):
             W[b0 + s] = 0.0
         nout += 1
-        clique_pass(W, POT, pot_off[i], pstr, lo, cnt, nd, blk[i], fb, fs, nin, ob, os_, nout,
+        clique_pass(W, W, pot_off[i], pstr, lo, cnt, nd, blk[i], fb, fs, nin, ob, os_, nout,
                     buf, pat, idx, fo, oo, hit)
         z = 0.0
         for s in range(priv_size[i]):

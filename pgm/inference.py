@@ -742,48 +742,24 @@ class JunctionTree(_Engine):
             korder.append(tuple(u for u in cl if u not in bs) + tuple(reversed(b)))
             blk.append(len(b))
         self._blk = np.asarray(blk, dtype=np.int64)
-        pot_off = np.zeros(len(cliques) + 1, dtype=np.int64)
-        np.cumsum(sizes, out=pot_off[1:])
-        POT = np.empty(int(pot_off[-1]))
-        pots = []
-        for i, cl in enumerate(cliques):
+        for cl in cliques:
             if len(cl) > 52:
                 raise ValueError(f"JunctionTree: a clique of {len(cl)} variables is too large "
                                  "(more than 52; exact inference is hopeless at that width)")
-            ko = korder[i]
-            loc = {u: k for k, u in enumerate(ko)}
-            shape = tuple(c.cards[u] for u in ko)
-            dest = POT[pot_off[i]:pot_off[i + 1]].reshape(shape)
-            first = True
-            for v in assigned[i]:
-                # the CPD's table, axes permuted into kernel order and padded with length-1 axes
-                ax = [loc[u] for u in (v,) + c.parents[v]]
-                perm = sorted(range(len(ax)), key=ax.__getitem__)
-                x = c.tables[v].transpose(perm)
-                if len(ax) != len(ko):
-                    have = set(ax)
-                    x = x.reshape([shape[k] if k in have else 1 for k in range(len(ko))])
-                if first:
-                    dest[...] = x
-                    first = False
-                else:
-                    dest *= x
-            if first:
-                dest[...] = 1.0
-            # the same table seen in clique (topological) order, for the numpy calibration
-            pots.append(dest.transpose([loc[u] for u in cl]))
-        self._POT = POT
-        self._pot_off = pot_off
+        # No clique table is built: the fused calibration reads each clique's potential as the
+        # product of its assigned CPDs, straight from the CPD tables.
+        self._assigned = assigned
         self._korder = korder
         self._count = count
-        self._pots = pots
-        self.max_clique_size = max((p.size for p in pots), default=0)
+        self._sizes = sizes
+        self._pots_cache = None
+        self.max_clique_size = max(sizes, default=0)
         # for each variable: the smallest clique holding it, and the axes to sum over there
         self._home = {}
         for i, cl in enumerate(cliques):
             for k, u in enumerate(cl):
                 h = self._home.get(u)
-                if h is None or pots[i].size < pots[h[0]].size:
+                if h is None or sizes[i] < sizes[h[0]]:
                     self._home[u] = (i, tuple(a for a in range(len(cl)) if a != k), k)
         # Barren subtrees. The variables that occur only below the separator of clique i are
         # those whose topmost clique (the largest index holding them) lies in i's subtree;
@@ -832,7 +808,17 @@ class JunctionTree(_Engine):
         for i, p in enumerate(parent):
             if p >= 0:
                 kids[p].append(i)
+        # every CPD table, flattened (C order over (variable, *parents)), then a 1.0 for
+        # cliques without a CPD; this block is copied to the front of the workspace
+        cpt_off, acc = {}, 0
+        for v in c.nodes:
+            cpt_off[v] = acc
+            acc += c.tables[v].size
+        self._cpt = np.concatenate([c.tables[v].ravel() for v in c.nodes] + [np.ones(1)])
+        one = acc
         ax_ptr, ax_var, ax_dim, ax_pstr, ax_own, ax_priv = [0], [], [], [], [], []
+        pot_base = np.zeros(n, dtype=np.int64)
+        xc_ptr, xc_base, xc_sbase, xc_str = [0], [], [], []
         kid_ptr, kid_list, kid_sbase, kid_str = [0], [], [], []
         home_ptr, home_var, home_ax = [0], [], []
         priv_ptr, priv_var, priv_stride = [0], [], []
@@ -840,14 +826,26 @@ class JunctionTree(_Engine):
         max_in = max_out = 1
         for i in range(n):
             ko = korder[i]
-            pst, _ = c_strides(ko)
+            fams = [(v,) + c.parents[v] for v in self._assigned[i]]
+            fst = [c_strides(f)[0] for f in fams]
+            if fams:
+                pot_base[i] = cpt_off[fams[0][0]]
+                pst = fst[0]
+            else:
+                pot_base[i] = one
+                pst = {}
+            for f, st in zip(fams[1:], fst[1:]):
+                xc_base.append(cpt_off[f[0]])
+                xc_sbase.append(len(xc_str))
+                xc_str.extend(st.get(u, 0) for u in ko)
+            xc_ptr.append(len(xc_base))
             priv = [u for u in ko if self._count[u] == 1]
             bst, bsize = c_strides(priv)
             priv_size[i] = bsize
             for u in ko:
                 ax_var.append(var_id[u])
                 ax_dim.append(cards[u])
-                ax_pstr.append(pst[u])
+                ax_pstr.append(pst.get(u, 0))
                 ax_own.append(sep_st[i].get(u, 0))
                 ax_priv.append(bst.get(u, 0))
             ax_ptr.append(len(ax_var))
@@ -867,11 +865,11 @@ class JunctionTree(_Engine):
                 priv_var.append(var_id[u])
                 priv_stride.append(bst[u])
             priv_ptr.append(len(priv_var))
-            max_in = max(max_in, len(kids[i]) + 1)
+            max_in = max(max_in, len(kids[i]) + len(fams) + 1)
             max_out = max(max_out, len(kids[i]) + nh + 1)
-        # workspace: raw upward messages, normalised ones, downward ratios, private blocks,
-        # then every variable's marginal
-        off = 0
+        # workspace: the CPD tables, raw upward messages, normalised ones, downward ratios,
+        # private blocks, then every variable's marginal
+        off = self._cpt.size
         raw_off = np.zeros(n, dtype=np.int64)
         msg_off = np.zeros(n, dtype=np.int64)
         down_off = np.zeros(n, dtype=np.int64)
@@ -890,7 +888,7 @@ class JunctionTree(_Engine):
         self._flat = (
             i64(parent), i64(kid_ptr), i64(kid_list), i64(kid_sbase), i64(kid_str), i64(ax_ptr),
             i64(ax_var), i64(ax_dim), i64(ax_pstr), i64(ax_own), i64(ax_priv), self._blk,
-            self._pot_off[:-1].copy(),
+            pot_base, i64(xc_ptr), i64(xc_base), i64(xc_sbase), i64(xc_str),
             raw_off, msg_off, down_off, sep_size, priv_off, priv_size, i64(home_ptr),
             i64(home_var), i64(home_ax), i64(priv_ptr), i64(priv_var), i64(priv_stride),
             marg_off, card, np.asarray(self._barren, dtype=np.bool_))
@@ -900,6 +898,32 @@ class JunctionTree(_Engine):
         self._max = (max((len(k) for k in korder), default=1), max_in + 1, max_out + 1, max_blk)
         self._card = card
         self._marg_off = marg_off
+
+    @property
+    def _pots(self):
+        """Clique potentials in clique (topological) order, built on first use (numpy path)."""
+        if self._pots_cache is None:
+            c = self._c
+            pots = []
+            for cl, vs in zip(self.cliques, self._assigned):
+                loc = {u: k for k, u in enumerate(cl)}
+                shape = tuple(c.cards[u] for u in cl)
+                t = None
+                for v in vs:
+                    ax = [loc[u] for u in (v,) + c.parents[v]]
+                    perm = sorted(range(len(ax)), key=ax.__getitem__)
+                    x = c.tables[v].transpose(perm)
+                    if len(ax) != len(cl):
+                        have = set(ax)
+                        x = x.reshape([shape[k] if k in have else 1 for k in range(len(cl))])
+                    t = x if t is None else t * x
+                if t is None:
+                    t = np.ones(shape)
+                elif t.shape != shape:
+                    t = np.ascontiguousarray(np.broadcast_to(t, shape))
+                pots.append(t)
+            self._pots_cache = pots
+        return self._pots_cache
 
     def to_networkx(self) -> nx.Graph:
         """The clique tree: nodes are clique indices with attribute ``variables``."""
@@ -1054,7 +1078,8 @@ class JunctionTree(_Engine):
             want[vid[v]] = True
         needed = np.asarray(self._needed(variables), dtype=np.bool_)
         W = np.empty(self._wsize)
-        status, log_z = calibrate_tree(self._POT, W, *self._flat, ev_state,
+        W[:self._cpt.size] = self._cpt
+        status, log_z = calibrate_tree(W, *self._flat, ev_state,
                                        self._home_clique, needed, want, *self._max)
         if status >= 0:
             raise ImpossibleEvidenceError(
