@@ -729,8 +729,9 @@ class JunctionTree(_Engine):
         korder, blk = [], []
         for i, cl in enumerate(cliques):
             own = set(seps[i])
-            use = {u: 2 * sum(u in ks for ks in kid_seps[i]) + 2 * (u in own)
-                   + (home_i[u] == i) for u in cl}
+            fams = [{v, *c.parents[v]} for v in assigned[i]]
+            use = {u: 3 * sum(u in ks for ks in kid_seps[i]) + 2 * (u in own)
+                   + 2 * sum(u in f for f in fams) + (home_i[u] == i) for u in cl}
             ranked = sorted(cl, key=lambda u: (use[u], -c.cards[u], rank[u]))
             b, size = [], 1
             for u in ranked:
