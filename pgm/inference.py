@@ -31,6 +31,7 @@ Examples
 from __future__ import annotations
 
 import heapq
+import itertools
 import math
 
 import networkx as nx
@@ -156,6 +157,7 @@ def elimination_order(adj, to_eliminate=None, heuristic="min_fill", cards=None, 
 
 
 _BLOCK = 16  # least number of entries of the kernel's inner block (see JunctionTree)
+_SMALL = 64  # cliques up to this many entries are a single block
 _AUTO_FRESH_LOG = math.log(2.0 ** 20)  # above this largest factor, "auto" tries a fresh order
 
 
@@ -682,24 +684,6 @@ class JunctionTree(_Engine):
         self.parent = parent
         self._seps = seps
         self._order = order
-        # axes of each separator inside its clique (to sum over) and inside the parent
-        self._sum_axes = []
-        self._sep_shape_in_parent = []
-        self._sum_axes_parent = []
-        self._sep_shape_in_child = []
-        for i, s in enumerate(seps):
-            cl = cliques[i]
-            ss = set(s)
-            self._sum_axes.append(tuple(k for k, u in enumerate(cl) if u not in ss))
-            self._sep_shape_in_child.append(tuple(c.cards[u] if u in ss else 1 for u in cl))
-            p = parent[i]
-            if p >= 0:
-                pc = cliques[p]
-                self._sum_axes_parent.append(tuple(k for k, u in enumerate(pc) if u not in ss))
-                self._sep_shape_in_parent.append(tuple(c.cards[u] if u in ss else 1 for u in pc))
-            else:
-                self._sum_axes_parent.append(None)
-                self._sep_shape_in_parent.append(None)
         # clique potentials: each CPD goes to the clique of its family's first-eliminated member
         assigned = [[] for _ in cliques]
         for v in c.nodes:
@@ -728,6 +712,10 @@ class JunctionTree(_Engine):
                 kid_seps[p].append(set(seps[i]))
         korder, blk = [], []
         for i, cl in enumerate(cliques):
+            if sizes[i] <= _SMALL:  # the whole clique is one block: a single outer step
+                korder.append(cl)
+                blk.append(len(cl))
+                continue
             own = set(seps[i])
             fams = [{v, *c.parents[v]} for v in assigned[i]]
             use = {u: 3 * sum(u in ks for ks in kid_seps[i]) + 2 * (u in own)
@@ -742,7 +730,7 @@ class JunctionTree(_Engine):
             bs = set(b)
             korder.append(tuple(u for u in cl if u not in bs) + tuple(reversed(b)))
             blk.append(len(b))
-        self._blk = np.asarray(blk, dtype=np.int64)
+        self._blk = blk
         for cl in cliques:
             if len(cl) > 52:
                 raise ValueError(f"JunctionTree: a clique of {len(cl)} variables is too large "
@@ -754,14 +742,10 @@ class JunctionTree(_Engine):
         self._count = count
         self._sizes = sizes
         self._pots_cache = None
+        self._sum_axes = None
+        self._home_cache = None
         self.max_clique_size = max(sizes, default=0)
-        # for each variable: the smallest clique holding it, and the axes to sum over there
-        self._home = {}
-        for i, cl in enumerate(cliques):
-            for k, u in enumerate(cl):
-                h = self._home.get(u)
-                if h is None or sizes[i] < sizes[h[0]]:
-                    self._home[u] = (i, tuple(a for a in range(len(cl)) if a != k), k)
+        self._home_i = home_i
         # Barren subtrees. The variables that occur only below the separator of clique i are
         # those whose topmost clique (the largest index holding them) lies in i's subtree;
         # their CPDs are all assigned in that subtree. When the subtree holds no other CPD,
@@ -784,12 +768,16 @@ class JunctionTree(_Engine):
         self._build_flat()
 
     def _build_flat(self):
-        """Flat int64/float64 arrays describing the forest for :func:`calibrate_tree`."""
+        """Flat int64 arrays describing the forest for :func:`calibrate_tree` (one array,
+        sliced into the kernel's arguments)."""
         c = self._c
         cards = c.cards
-        cliques, parent, korder = self.cliques, self.parent, self._korder
+        parents = c.parents
+        cliques, parent, korder, seps = self.cliques, self.parent, self._korder, self._seps
+        count, home_i = self._count, self._home_i
         n = len(cliques)
-        var_id = {v: k for k, v in enumerate(c.nodes)}
+        nodes = c.nodes
+        var_id = {v: k for k, v in enumerate(nodes)}
         self._var_id = var_id
 
         def c_strides(vs):
@@ -799,106 +787,160 @@ class JunctionTree(_Engine):
                 acc *= cards[u]
             return st, acc
 
-        sep_st = []
-        sep_size = np.zeros(n, dtype=np.int64)
+        # every CPD table, flattened (C order over (variable, *parents)), then a 1.0 for
+        # cliques without a CPD: the front of the workspace
+        cpt_off, acc = {}, 0
+        tabs = []
+        for v in nodes:
+            cpt_off[v] = acc
+            t = c.tables[v]
+            acc += t.size
+            tabs.append(t.ravel())
+        tabs.append(np.ones(1))
+        self._cpt = np.concatenate(tabs)
+        one = acc
+        # workspace offsets: raw upward messages, normalised ones, downward ratios, private
+        # blocks, then every variable's marginal
+        sep_st, sep_size = [], []
         for i in range(n):
-            st, size = c_strides(self._seps[i]) if parent[i] >= 0 else ({}, 0)
+            st, size = c_strides(seps[i]) if parent[i] >= 0 else ({}, 0)
             sep_st.append(st)
-            sep_size[i] = size
+            sep_size.append(size)
+        tot_sep = sum(sep_size)
+        raw_off, o = [], acc + 1
+        for size in sep_size:
+            raw_off.append(o)
+            o += size
+        msg_off = [r + tot_sep for r in raw_off]
+        down_off = [r + 2 * tot_sep for r in raw_off]
+        o += 2 * tot_sep
         kids = [[] for _ in range(n)]
         for i, p in enumerate(parent):
             if p >= 0:
                 kids[p].append(i)
-        # every CPD table, flattened (C order over (variable, *parents)), then a 1.0 for
-        # cliques without a CPD; this block is copied to the front of the workspace
-        cpt_off, acc = {}, 0
-        for v in c.nodes:
-            cpt_off[v] = acc
-            acc += c.tables[v].size
-        self._cpt = np.concatenate([c.tables[v].ravel() for v in c.nodes] + [np.ones(1)])
-        one = acc
         ax_ptr, ax_var, ax_dim, ax_pstr, ax_own, ax_priv = [0], [], [], [], [], []
-        pot_base = np.zeros(n, dtype=np.int64)
+        pot_base = []
         xc_ptr, xc_base, xc_sbase, xc_str = [0], [], [], []
         kid_ptr, kid_list, kid_sbase, kid_str = [0], [], [], []
         home_ptr, home_var, home_ax = [0], [], []
         priv_ptr, priv_var, priv_stride = [0], [], []
-        priv_size = np.zeros(n, dtype=np.int64)
-        max_in = max_out = 1
+        priv_size, priv_off = [], []
+        max_in = max_out = max_blk = max_nd = 1
         for i in range(n):
             ko = korder[i]
-            fams = [(v,) + c.parents[v] for v in self._assigned[i]]
-            fst = [c_strides(f)[0] for f in fams]
-            if fams:
-                pot_base[i] = cpt_off[fams[0][0]]
-                pst = fst[0]
+            vs = self._assigned[i]
+            if vs:
+                pot_base.append(cpt_off[vs[0]])
+                pst = c_strides((vs[0],) + parents[vs[0]])[0]
+                for v in vs[1:]:
+                    st = c_strides((v,) + parents[v])[0]
+                    xc_base.append(cpt_off[v])
+                    xc_sbase.append(len(xc_str))
+                    xc_str.extend([st.get(u, 0) for u in ko])
             else:
-                pot_base[i] = one
+                pot_base.append(one)
                 pst = {}
-            for f, st in zip(fams[1:], fst[1:]):
-                xc_base.append(cpt_off[f[0]])
-                xc_sbase.append(len(xc_str))
-                xc_str.extend(st.get(u, 0) for u in ko)
             xc_ptr.append(len(xc_base))
-            priv = [u for u in ko if self._count[u] == 1]
+            priv = [u for u in ko if count[u] == 1]
             bst, bsize = c_strides(priv)
-            priv_size[i] = bsize
-            for u in ko:
+            priv_size.append(bsize)
+            priv_off.append(o)
+            o += bsize
+            own = sep_st[i]
+            nh = 0
+            for k, u in enumerate(ko):
                 ax_var.append(var_id[u])
                 ax_dim.append(cards[u])
                 ax_pstr.append(pst.get(u, 0))
-                ax_own.append(sep_st[i].get(u, 0))
+                ax_own.append(own.get(u, 0))
                 ax_priv.append(bst.get(u, 0))
-            ax_ptr.append(len(ax_var))
-            for j in kids[i]:
-                kid_list.append(j)
-                kid_sbase.append(len(kid_str))
-                kid_str.extend(sep_st[j].get(u, 0) for u in ko)
-            kid_ptr.append(len(kid_list))
-            nh = 0
-            for k, u in enumerate(ko):
-                if self._count[u] > 1 and self._home[u][0] == i:
+                if count[u] > 1 and home_i[u] == i:
                     home_var.append(var_id[u])
                     home_ax.append(k)
                     nh += 1
+            ax_ptr.append(len(ax_var))
             home_ptr.append(len(home_var))
+            for j in kids[i]:
+                kid_list.append(j)
+                kid_sbase.append(len(kid_str))
+                st = sep_st[j]
+                kid_str.extend([st.get(u, 0) for u in ko])
+            kid_ptr.append(len(kid_list))
             for u in priv:
                 priv_var.append(var_id[u])
                 priv_stride.append(bst[u])
             priv_ptr.append(len(priv_var))
-            max_in = max(max_in, len(kids[i]) + len(fams) + 1)
-            max_out = max(max_out, len(kids[i]) + nh + 1)
-        # workspace: the CPD tables, raw upward messages, normalised ones, downward ratios,
-        # private blocks, then every variable's marginal
-        off = self._cpt.size
-        raw_off = np.zeros(n, dtype=np.int64)
-        msg_off = np.zeros(n, dtype=np.int64)
-        down_off = np.zeros(n, dtype=np.int64)
-        priv_off = np.zeros(n, dtype=np.int64)
-        for arr in (raw_off, msg_off, down_off):
-            arr[:] = off + np.concatenate(([0], np.cumsum(sep_size)[:-1])) if n else 0
-            off += int(sep_size.sum())
-        priv_off[:] = off + np.concatenate(([0], np.cumsum(priv_size)[:-1])) if n else 0
-        off += int(priv_size.sum())
-        card = np.array([cards[v] for v in c.nodes], dtype=np.int64)
-        marg_off = off + np.concatenate(([0], np.cumsum(card)[:-1])).astype(np.int64)
-        off += int(card.sum())
-        self._wsize = off
-        home_clique = np.array([self._home[v][0] for v in c.nodes], dtype=np.int64)
-        i64 = lambda x: np.asarray(x, dtype=np.int64)  # noqa: E731
-        self._flat = (
-            i64(parent), i64(kid_ptr), i64(kid_list), i64(kid_sbase), i64(kid_str), i64(ax_ptr),
-            i64(ax_var), i64(ax_dim), i64(ax_pstr), i64(ax_own), i64(ax_priv), self._blk,
-            pot_base, i64(xc_ptr), i64(xc_base), i64(xc_sbase), i64(xc_str),
-            raw_off, msg_off, down_off, sep_size, priv_off, priv_size, i64(home_ptr),
-            i64(home_var), i64(home_ax), i64(priv_ptr), i64(priv_var), i64(priv_stride),
-            marg_off, card, np.asarray(self._barren, dtype=np.bool_))
-        self._home_clique = home_clique
-        max_blk = max((math.prod(cards[u] for u in ko[len(ko) - b:])
-                       for ko, b in zip(korder, self._blk)), default=1)
-        self._max = (max((len(k) for k in korder), default=1), max_in + 1, max_out + 1, max_blk)
-        self._card = card
-        self._marg_off = marg_off
+            nk = len(kids[i])
+            if nk + len(vs) + 1 > max_in:
+                max_in = nk + len(vs) + 1
+            if nk + nh + 1 > max_out:
+                max_out = nk + nh + 1
+            if len(ko) > max_nd:
+                max_nd = len(ko)
+            b = self._blk[i]
+            bs = 1
+            for u in ko[len(ko) - b:]:
+                bs *= cards[u]
+            if bs > max_blk:
+                max_blk = bs
+        card = [cards[v] for v in nodes]
+        marg_off = []
+        for k in card:
+            marg_off.append(o)
+            o += k
+        self._wsize = o
+        parts = [parent, kid_ptr, kid_list, kid_sbase, kid_str, ax_ptr, ax_var, ax_dim, ax_pstr,
+                 ax_own, ax_priv, self._blk, pot_base, xc_ptr, xc_base, xc_sbase, xc_str,
+                 raw_off, msg_off, down_off, sep_size, priv_off, priv_size, home_ptr, home_var,
+                 home_ax, priv_ptr, priv_var, priv_stride, marg_off, card,
+                 [home_i[v] for v in nodes]]
+        flat = np.fromiter(itertools.chain.from_iterable(parts), dtype=np.int64)
+        views, s0 = [], 0
+        for part in parts:
+            views.append(flat[s0:s0 + len(part)])
+            s0 += len(part)
+        self._home_clique = views.pop()
+        self._flat = tuple(views) + (np.asarray(self._barren, dtype=np.bool_),)
+        self._max = (max_nd, max_in + 1, max_out + 1, max_blk)
+        self._card = views[-1]
+        self._marg_off = views[-2]
+
+    def _numpy_layout(self):
+        """Axes of each separator inside its clique and its parent (numpy calibration only)."""
+        if getattr(self, "_sum_axes", None) is not None:
+            return
+        c = self._c
+        cliques, parent, seps = self.cliques, self.parent, self._seps
+        sum_axes = []
+        self._sep_shape_in_parent = []
+        self._sum_axes_parent = []
+        self._sep_shape_in_child = []
+        for i, s in enumerate(seps):
+            cl = cliques[i]
+            ss = set(s)
+            sum_axes.append(tuple(k for k, u in enumerate(cl) if u not in ss))
+            self._sep_shape_in_child.append(tuple(c.cards[u] if u in ss else 1 for u in cl))
+            p = parent[i]
+            if p >= 0:
+                pc = cliques[p]
+                self._sum_axes_parent.append(tuple(k for k, u in enumerate(pc) if u not in ss))
+                self._sep_shape_in_parent.append(tuple(c.cards[u] if u in ss else 1 for u in pc))
+            else:
+                self._sum_axes_parent.append(None)
+                self._sep_shape_in_parent.append(None)
+        self._sum_axes = sum_axes
+
+    @property
+    def _home(self):
+        """``{variable: (clique, axes to sum over there, its own axis)}`` of its home clique
+        (the smallest clique holding it)."""
+        if self._home_cache is None:
+            self._home_cache = {}
+            for u, i in self._home_i.items():
+                cl = self.cliques[i]
+                k = cl.index(u)
+                self._home_cache[u] = (i, tuple(a for a in range(len(cl)) if a != k), k)
+        return self._home_cache
 
     @property
     def _pots(self):
@@ -940,7 +982,7 @@ class JunctionTree(_Engine):
         """Cliques whose beliefs are needed for the marginals of ``variables``."""
         need = [False] * len(self.cliques)
         for v in variables:
-            i = self._home[v][0]
+            i = self._home_i[v]
             while i >= 0 and not need[i]:
                 need[i] = True
                 i = self.parent[i]
@@ -957,6 +999,7 @@ class JunctionTree(_Engine):
             log P(evidence).
         """
         c = self._compiled()
+        self._numpy_layout()
         ev = self.model.encode_evidence(evidence)
         n = len(self.cliques)
         if needed is None:
