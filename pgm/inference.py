@@ -7,10 +7,16 @@
   set with the evidence removed) is dropped too. Elimination orders: min-fill (default),
   min-degree, min-weight, or an explicit list.
 * :class:`JunctionTree` — compiled once (moral graph, min-fill triangulation, clique tree
-  from the elimination, CPDs multiplied into clique potentials); :meth:`JunctionTree.marginals`
-  then calibrates with evidence in one upward and one downward pass (Hugin-style, 0/0 := 0;
-  the upward messages of evidence-free barren subtrees are identically 1 and skipped) and
-  returns every single-node posterior marginal at once.
+  from the elimination, each CPD assigned to a clique; no clique table is built);
+  :meth:`JunctionTree.marginals` then calibrates with evidence in one upward and one downward
+  pass (Hugin-style, 0/0 := 0; the upward messages of evidence-free barren subtrees are
+  identically 1 and skipped) and returns every single-node posterior marginal at once. The
+  calibration runs in one numba call (:mod:`pgm._jt_kernels`): each clique is visited by a
+  fused pass that forms its entries from the CPD tables and incoming messages and adds them
+  straight into the outgoing separator marginals and the marginals of the variables whose
+  home it is; observed variables restrict the visited box to their state. The numpy
+  calibration (:meth:`JunctionTree.calibrate`, clique beliefs as arrays) is kept as the
+  reference the tests compare against.
 * :func:`elimination_order` — the greedy heuristics, on any undirected graph.
 
 Impossible evidence (probability zero) raises ``ValueError``; no result is ever NaN.
@@ -989,7 +995,8 @@ class JunctionTree(_Engine):
         return need
 
     def calibrate(self, evidence=None, needed=None):
-        """Calibrate with ``evidence``.
+        """Calibrate with ``evidence`` in numpy, clique beliefs as arrays (the reference of the
+        fused calibration that :meth:`marginals` and :meth:`log_evidence` run).
 
         Returns
         -------
