@@ -23,7 +23,7 @@ import math
 import numpy as np
 from numba import njit
 
-__all__ = ["clique_pass", "clique_pass_ref", "calibrate_tree"]
+__all__ = ["clique_pass", "clique_pass_ref", "calibrate_tree", "calibrate_flat"]
 
 
 @njit(cache=True)
@@ -385,6 +385,19 @@ def calibrate_tree(W, parent, kid_ptr, kid_list, kid_sbase, kid_str, ax_ptr, ax_
             for e in range(priv_size[i]):
                 W[m0 + (e // st) % c] += W[b0 + e]
     return -1, log_z
+
+
+@njit(cache=True)
+def calibrate_flat(W, flat, offs, barren, ev_state, needed, want, maxima):
+    """:func:`calibrate_tree` with its 31 index arrays packed into one (``flat``, segment
+    ``k`` is ``flat[offs[k]:offs[k + 1]]``, the last segment the home clique of each variable)
+    and its four maxima in ``maxima``: one array argument instead of 31 to unbox per call."""
+    a = [flat[offs[k]:offs[k + 1]] for k in range(offs.shape[0] - 1)]
+    return calibrate_tree(W, a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10],
+                          a[11], a[12], a[13], a[14], a[15], a[16], a[17], a[18], a[19], a[20],
+                          a[21], a[22], a[23], a[24], a[25], a[26], a[27], a[28], a[29], a[30],
+                          barren, ev_state, a[31], needed, want, maxima[0], maxima[1],
+                          maxima[2], maxima[3])
 
 
 @njit(cache=True)

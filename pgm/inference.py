@@ -43,7 +43,7 @@ import math
 import networkx as nx
 import numpy as np
 
-from ._jt_kernels import calibrate_tree
+from ._jt_kernels import calibrate_flat
 from .factor import DiscreteFactor
 
 __all__ = ["VariableElimination", "JunctionTree", "elimination_order", "ImpossibleEvidenceError"]
@@ -901,15 +901,15 @@ class JunctionTree(_Engine):
                  home_ax, priv_ptr, priv_var, priv_stride, marg_off, card,
                  [home_i[v] for v in nodes]]
         flat = np.fromiter(itertools.chain.from_iterable(parts), dtype=np.int64)
-        views, s0 = [], 0
+        offs = [0]
         for part in parts:
-            views.append(flat[s0:s0 + len(part)])
-            s0 += len(part)
-        self._home_clique = views.pop()
-        self._flat = tuple(views) + (np.asarray(self._barren, dtype=np.bool_),)
-        self._max = (max_nd, max_in + 1, max_out + 1, max_blk)
-        self._card = views[-1]
-        self._marg_off = views[-2]
+            offs.append(offs[-1] + len(part))
+        self._flat = flat
+        self._offs = np.array(offs, dtype=np.int64)
+        self._barren_arr = np.array(self._barren, dtype=np.bool_)
+        self._max = np.array([max_nd, max_in + 1, max_out + 1, max_blk], dtype=np.int64)
+        self._card = card
+        self._marg_off = marg_off
 
     def _numpy_layout(self):
         """Axes of each separator inside its clique and its parent (numpy calibration only)."""
@@ -1130,8 +1130,8 @@ class JunctionTree(_Engine):
         needed = np.asarray(self._needed(variables), dtype=np.bool_)
         W = np.empty(self._wsize)
         W[:self._cpt.size] = self._cpt
-        status, log_z = calibrate_tree(W, *self._flat, ev_state,
-                                       self._home_clique, needed, want, *self._max)
+        status, log_z = calibrate_flat(W, self._flat, self._offs, self._barren_arr, ev_state,
+                                       needed, want, self._max)
         if status >= 0:
             raise ImpossibleEvidenceError(
                 f"evidence: {_evidence_msg(ev, c.names)} has probability zero under the model")
