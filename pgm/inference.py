@@ -7,10 +7,16 @@
   set with the evidence removed) is dropped too. Elimination orders: min-fill (default),
   min-degree, min-weight, or an explicit list.
 * :class:`JunctionTree` — compiled once (moral graph, min-fill triangulation, clique tree
-  from the elimination, CPDs multiplied into clique potentials); :meth:`JunctionTree.marginals`
-  then calibrates with evidence in one upward and one downward pass (Hugin-style, 0/0 := 0;
-  the upward messages of evidence-free barren subtrees are identically 1 and skipped) and
-  returns every single-node posterior marginal at once.
+  from the elimination, each CPD assigned to a clique; no clique table is built);
+  :meth:`JunctionTree.marginals` then calibrates with evidence in one upward and one downward
+  pass (Hugin-style, 0/0 := 0; the upward messages of evidence-free barren subtrees are
+  identically 1 and skipped) and returns every single-node posterior marginal at once. The
+  calibration runs in one numba call (:mod:`pgm._jt_kernels`): each clique is visited by a
+  fused pass that forms its entries from the CPD tables and incoming messages and adds them
+  straight into the outgoing separator marginals and the marginals of the variables whose
+  home it is; observed variables restrict the visited box to their state. The numpy
+  calibration (:meth:`JunctionTree.calibrate`, clique beliefs as arrays) is kept as the
+  reference the tests compare against.
 * :func:`elimination_order` — the greedy heuristics, on any undirected graph.
 
 Impossible evidence (probability zero) raises ``ValueError``; no result is ever NaN.
@@ -31,11 +37,13 @@ Examples
 from __future__ import annotations
 
 import heapq
+import itertools
 import math
 
 import networkx as nx
 import numpy as np
 
+from ._jt_kernels import calibrate_flat
 from .factor import DiscreteFactor
 
 __all__ = ["VariableElimination", "JunctionTree", "elimination_order", "ImpossibleEvidenceError"]
@@ -91,15 +99,18 @@ def elimination_order(adj, to_eliminate=None, heuristic="min_fill", cards=None, 
     todo = list(nb) if to_eliminate is None else list(to_eliminate)
     rank = {v: i for i, v in enumerate(todo)}
     todo_set = set(todo)
-    logc = {v: math.log(cards[v]) if cards else math.log(2) for v in nb}
+    # weights as exact integer products: a float sum of logs depends on the iteration order
+    # of the neighbour set (string hashing varies per process), and its last-bit differences
+    # would break ties differently from run to run
+    card = {v: int(cards[v]) if cards else 2 for v in nb}
 
     min_fill = heuristic == "min_fill"
 
     def cost(v):
         n = nb[v]
-        w = logc[v]
+        w = card[v]
         for u in n:
-            w += logc[u]
+            w *= card[u]
         if min_fill:
             # missing edges among the neighbours: d(d-1)/2 minus the edges present
             d = len(n)
@@ -151,6 +162,8 @@ def elimination_order(adj, to_eliminate=None, heuristic="min_fill", cards=None, 
     return order
 
 
+_BLOCK = 16  # least number of entries of the kernel's inner block (see JunctionTree)
+_SMALL = 64  # cliques up to this many entries are a single block
 _AUTO_FRESH_LOG = math.log(2.0 ** 20)  # above this largest factor, "auto" tries a fresh order
 
 
@@ -677,61 +690,68 @@ class JunctionTree(_Engine):
         self.parent = parent
         self._seps = seps
         self._order = order
-        # axes of each separator inside its clique (to sum over) and inside the parent
-        self._sum_axes = []
-        self._sep_shape_in_parent = []
-        self._sum_axes_parent = []
-        self._sep_shape_in_child = []
-        for i, s in enumerate(seps):
-            cl = cliques[i]
-            ss = set(s)
-            self._sum_axes.append(tuple(k for k, u in enumerate(cl) if u not in ss))
-            self._sep_shape_in_child.append(tuple(c.cards[u] if u in ss else 1 for u in cl))
-            p = parent[i]
-            if p >= 0:
-                pc = cliques[p]
-                self._sum_axes_parent.append(tuple(k for k, u in enumerate(pc) if u not in ss))
-                self._sep_shape_in_parent.append(tuple(c.cards[u] if u in ss else 1 for u in pc))
-            else:
-                self._sum_axes_parent.append(None)
-                self._sep_shape_in_parent.append(None)
         # clique potentials: each CPD goes to the clique of its family's first-eliminated member
         assigned = [[] for _ in cliques]
         for v in c.nodes:
             fam = (v,) + c.parents[v]
             assigned[home_of_elim[min(pos[u] for u in fam)]].append(v)
-        pots = []
+        # Kernel axis order of each clique: the fused pass (pgm._jt_kernels.clique_pass) runs
+        # its inner loop over a block of trailing axes, and a table that holds none of the
+        # block's variables is touched once per block rather than once per entry. So the block
+        # takes the variables the fewest tables of this clique hold (separator messages and
+        # ratios of the children and of the parent, marginal targets), until it has at least
+        # _BLOCK entries; the other axes stay in topological order in front.
+        count: dict = {}
+        for cl in cliques:
+            for u in cl:
+                count[u] = count.get(u, 0) + 1
+        sizes = [math.prod(c.cards[u] for u in cl) for cl in cliques]
+        home_i: dict = {}
         for i, cl in enumerate(cliques):
+            for u in cl:
+                h = home_i.get(u)
+                if h is None or sizes[i] < sizes[h]:
+                    home_i[u] = i
+        kid_seps = [[] for _ in cliques]
+        for i, p in enumerate(parent):
+            if p >= 0:
+                kid_seps[p].append(set(seps[i]))
+        korder, blk = [], []
+        for i, cl in enumerate(cliques):
+            if sizes[i] <= _SMALL:  # the whole clique is one block: a single outer step
+                korder.append(cl)
+                blk.append(len(cl))
+                continue
+            own = set(seps[i])
+            fams = [{v, *c.parents[v]} for v in assigned[i]]
+            use = {u: 3 * sum(u in ks for ks in kid_seps[i]) + 2 * (u in own)
+                   + 2 * sum(u in f for f in fams) + (home_i[u] == i) for u in cl}
+            ranked = sorted(cl, key=lambda u: (use[u], -c.cards[u], rank[u]))
+            b, size = [], 1
+            for u in ranked:
+                if size >= _BLOCK:
+                    break
+                b.append(u)
+                size *= c.cards[u]
+            bs = set(b)
+            korder.append(tuple(u for u in cl if u not in bs) + tuple(reversed(b)))
+            blk.append(len(b))
+        self._blk = blk
+        for cl in cliques:
             if len(cl) > 52:
                 raise ValueError(f"JunctionTree: a clique of {len(cl)} variables is too large "
                                  "(more than 52; exact inference is hopeless at that width)")
-            loc = {u: k for k, u in enumerate(cl)}
-            shape = tuple(c.cards[u] for u in cl)
-            t = None
-            for v in assigned[i]:
-                # the CPD's read-only table, axes permuted into clique order and padded with
-                # length-1 axes (views; calibration never writes to a potential)
-                ax = [loc[u] for u in (v,) + c.parents[v]]
-                perm = sorted(range(len(ax)), key=ax.__getitem__)
-                x = c.tables[v].transpose(perm)
-                if len(ax) != len(cl):
-                    have = set(ax)
-                    x = x.reshape([shape[k] if k in have else 1 for k in range(len(cl))])
-                t = x if t is None else t * x
-            if t is None:
-                t = np.ones(shape)
-            elif t.shape != shape:  # a variable no CPD of this clique mentions: broadcast
-                t = np.ascontiguousarray(np.broadcast_to(t, shape))
-            pots.append(t)
-        self._pots = pots
-        self.max_clique_size = max((p.size for p in pots), default=0)
-        # for each variable: the smallest clique holding it, and the axes to sum over there
-        self._home = {}
-        for i, cl in enumerate(cliques):
-            for k, u in enumerate(cl):
-                h = self._home.get(u)
-                if h is None or pots[i].size < pots[h[0]].size:
-                    self._home[u] = (i, tuple(a for a in range(len(cl)) if a != k), k)
+        # No clique table is built: the fused calibration reads each clique's potential as the
+        # product of its assigned CPDs, straight from the CPD tables.
+        self._assigned = assigned
+        self._korder = korder
+        self._count = count
+        self._sizes = sizes
+        self._pots_cache = None
+        self._sum_axes = None
+        self._home_cache = None
+        self.max_clique_size = max(sizes, default=0)
+        self._home_i = home_i
         # Barren subtrees. The variables that occur only below the separator of clique i are
         # those whose topmost clique (the largest index holding them) lies in i's subtree;
         # their CPDs are all assigned in that subtree. When the subtree holds no other CPD,
@@ -751,6 +771,208 @@ class JunctionTree(_Engine):
                 sub_top[p] += sub_top[i]
                 sub_cpd[p] += sub_cpd[i]
         self._barren = [a == b for a, b in zip(sub_top, sub_cpd)]
+        self._build_flat()
+
+    def _build_flat(self):
+        """Flat int64 arrays describing the forest for :func:`calibrate_tree` (one array,
+        sliced into the kernel's arguments)."""
+        c = self._c
+        cards = c.cards
+        parents = c.parents
+        cliques, parent, korder, seps = self.cliques, self.parent, self._korder, self._seps
+        count, home_i = self._count, self._home_i
+        n = len(cliques)
+        nodes = c.nodes
+        var_id = {v: k for k, v in enumerate(nodes)}
+        self._var_id = var_id
+
+        def c_strides(vs):
+            st, acc = {}, 1
+            for u in reversed(vs):
+                st[u] = acc
+                acc *= cards[u]
+            return st, acc
+
+        # every CPD table, flattened (C order over (variable, *parents)), then a 1.0 for
+        # cliques without a CPD: the front of the workspace
+        cpt_off, acc = {}, 0
+        tabs = []
+        for v in nodes:
+            cpt_off[v] = acc
+            t = c.tables[v]
+            acc += t.size
+            tabs.append(t.ravel())
+        tabs.append(np.ones(1))
+        self._cpt = np.concatenate(tabs)
+        one = acc
+        # workspace offsets: raw upward messages, normalised ones, downward ratios, private
+        # blocks, then every variable's marginal
+        sep_st, sep_size = [], []
+        for i in range(n):
+            st, size = c_strides(seps[i]) if parent[i] >= 0 else ({}, 0)
+            sep_st.append(st)
+            sep_size.append(size)
+        tot_sep = sum(sep_size)
+        raw_off, o = [], acc + 1
+        for size in sep_size:
+            raw_off.append(o)
+            o += size
+        msg_off = [r + tot_sep for r in raw_off]
+        down_off = [r + 2 * tot_sep for r in raw_off]
+        o += 2 * tot_sep
+        kids = [[] for _ in range(n)]
+        for i, p in enumerate(parent):
+            if p >= 0:
+                kids[p].append(i)
+        ax_ptr, ax_var, ax_dim, ax_pstr, ax_own, ax_priv = [0], [], [], [], [], []
+        pot_base = []
+        xc_ptr, xc_base, xc_sbase, xc_str = [0], [], [], []
+        kid_ptr, kid_list, kid_sbase, kid_str = [0], [], [], []
+        home_ptr, home_var, home_ax = [0], [], []
+        priv_ptr, priv_var, priv_stride = [0], [], []
+        priv_size, priv_off = [], []
+        max_in = max_out = max_blk = max_nd = 1
+        for i in range(n):
+            ko = korder[i]
+            vs = self._assigned[i]
+            if vs:
+                pot_base.append(cpt_off[vs[0]])
+                pst = c_strides((vs[0],) + parents[vs[0]])[0]
+                for v in vs[1:]:
+                    st = c_strides((v,) + parents[v])[0]
+                    xc_base.append(cpt_off[v])
+                    xc_sbase.append(len(xc_str))
+                    xc_str.extend([st.get(u, 0) for u in ko])
+            else:
+                pot_base.append(one)
+                pst = {}
+            xc_ptr.append(len(xc_base))
+            priv = [u for u in ko if count[u] == 1]
+            bst, bsize = c_strides(priv)
+            priv_size.append(bsize)
+            priv_off.append(o)
+            o += bsize
+            own = sep_st[i]
+            nh = 0
+            for k, u in enumerate(ko):
+                ax_var.append(var_id[u])
+                ax_dim.append(cards[u])
+                ax_pstr.append(pst.get(u, 0))
+                ax_own.append(own.get(u, 0))
+                ax_priv.append(bst.get(u, 0))
+                if count[u] > 1 and home_i[u] == i:
+                    home_var.append(var_id[u])
+                    home_ax.append(k)
+                    nh += 1
+            ax_ptr.append(len(ax_var))
+            home_ptr.append(len(home_var))
+            for j in kids[i]:
+                kid_list.append(j)
+                kid_sbase.append(len(kid_str))
+                st = sep_st[j]
+                kid_str.extend([st.get(u, 0) for u in ko])
+            kid_ptr.append(len(kid_list))
+            for u in priv:
+                priv_var.append(var_id[u])
+                priv_stride.append(bst[u])
+            priv_ptr.append(len(priv_var))
+            nk = len(kids[i])
+            if nk + len(vs) + 1 > max_in:
+                max_in = nk + len(vs) + 1
+            if nk + nh + 1 > max_out:
+                max_out = nk + nh + 1
+            if len(ko) > max_nd:
+                max_nd = len(ko)
+            b = self._blk[i]
+            bs = 1
+            for u in ko[len(ko) - b:]:
+                bs *= cards[u]
+            if bs > max_blk:
+                max_blk = bs
+        card = [cards[v] for v in nodes]
+        marg_off = []
+        for k in card:
+            marg_off.append(o)
+            o += k
+        self._wsize = o
+        parts = [parent, kid_ptr, kid_list, kid_sbase, kid_str, ax_ptr, ax_var, ax_dim, ax_pstr,
+                 ax_own, ax_priv, self._blk, pot_base, xc_ptr, xc_base, xc_sbase, xc_str,
+                 raw_off, msg_off, down_off, sep_size, priv_off, priv_size, home_ptr, home_var,
+                 home_ax, priv_ptr, priv_var, priv_stride, marg_off, card,
+                 [home_i[v] for v in nodes]]
+        flat = np.fromiter(itertools.chain.from_iterable(parts), dtype=np.int64)
+        offs = [0]
+        for part in parts:
+            offs.append(offs[-1] + len(part))
+        self._flat = flat
+        self._offs = np.array(offs, dtype=np.int64)
+        self._barren_arr = np.array(self._barren, dtype=np.bool_)
+        self._max = np.array([max_nd, max_in + 1, max_out + 1, max_blk], dtype=np.int64)
+        self._card = card
+        self._marg_off = marg_off
+
+    def _numpy_layout(self):
+        """Axes of each separator inside its clique and its parent (numpy calibration only)."""
+        if getattr(self, "_sum_axes", None) is not None:
+            return
+        c = self._c
+        cliques, parent, seps = self.cliques, self.parent, self._seps
+        sum_axes = []
+        self._sep_shape_in_parent = []
+        self._sum_axes_parent = []
+        self._sep_shape_in_child = []
+        for i, s in enumerate(seps):
+            cl = cliques[i]
+            ss = set(s)
+            sum_axes.append(tuple(k for k, u in enumerate(cl) if u not in ss))
+            self._sep_shape_in_child.append(tuple(c.cards[u] if u in ss else 1 for u in cl))
+            p = parent[i]
+            if p >= 0:
+                pc = cliques[p]
+                self._sum_axes_parent.append(tuple(k for k, u in enumerate(pc) if u not in ss))
+                self._sep_shape_in_parent.append(tuple(c.cards[u] if u in ss else 1 for u in pc))
+            else:
+                self._sum_axes_parent.append(None)
+                self._sep_shape_in_parent.append(None)
+        self._sum_axes = sum_axes
+
+    @property
+    def _home(self):
+        """``{variable: (clique, axes to sum over there, its own axis)}`` of its home clique
+        (the smallest clique holding it)."""
+        if self._home_cache is None:
+            self._home_cache = {}
+            for u, i in self._home_i.items():
+                cl = self.cliques[i]
+                k = cl.index(u)
+                self._home_cache[u] = (i, tuple(a for a in range(len(cl)) if a != k), k)
+        return self._home_cache
+
+    @property
+    def _pots(self):
+        """Clique potentials in clique (topological) order, built on first use (numpy path)."""
+        if self._pots_cache is None:
+            c = self._c
+            pots = []
+            for cl, vs in zip(self.cliques, self._assigned):
+                loc = {u: k for k, u in enumerate(cl)}
+                shape = tuple(c.cards[u] for u in cl)
+                t = None
+                for v in vs:
+                    ax = [loc[u] for u in (v,) + c.parents[v]]
+                    perm = sorted(range(len(ax)), key=ax.__getitem__)
+                    x = c.tables[v].transpose(perm)
+                    if len(ax) != len(cl):
+                        have = set(ax)
+                        x = x.reshape([shape[k] if k in have else 1 for k in range(len(cl))])
+                    t = x if t is None else t * x
+                if t is None:
+                    t = np.ones(shape)
+                elif t.shape != shape:
+                    t = np.ascontiguousarray(np.broadcast_to(t, shape))
+                pots.append(t)
+            self._pots_cache = pots
+        return self._pots_cache
 
     def to_networkx(self) -> nx.Graph:
         """The clique tree: nodes are clique indices with attribute ``variables``."""
@@ -766,14 +988,15 @@ class JunctionTree(_Engine):
         """Cliques whose beliefs are needed for the marginals of ``variables``."""
         need = [False] * len(self.cliques)
         for v in variables:
-            i = self._home[v][0]
+            i = self._home_i[v]
             while i >= 0 and not need[i]:
                 need[i] = True
                 i = self.parent[i]
         return need
 
     def calibrate(self, evidence=None, needed=None):
-        """Calibrate with ``evidence``.
+        """Calibrate with ``evidence`` in numpy, clique beliefs as arrays (the reference of the
+        fused calibration that :meth:`marginals` and :meth:`log_evidence` run).
 
         Returns
         -------
@@ -783,6 +1006,7 @@ class JunctionTree(_Engine):
             log P(evidence).
         """
         c = self._compiled()
+        self._numpy_layout()
         ev = self.model.encode_evidence(evidence)
         n = len(self.cliques)
         if needed is None:
@@ -882,14 +1106,38 @@ class JunctionTree(_Engine):
             both = [v for v in variables if v in ev]
             if both:
                 raise ValueError(f"variables: {both} are also evidence variables")
-        beliefs, _ = self.calibrate(evidence, self._needed(variables))
+        W, _ = self._run(ev, variables)
+        mo, card = self._marg_off, self._card
+        vid = self._var_id
         out = {}
         for v in variables:
-            i, axes, _ = self._home[v]
-            m = _add(beliefs[i], axes) if axes else beliefs[i]
-            out[v] = m / _add(m, None)
+            k = vid[v]
+            o = int(mo[k])
+            out[v] = W[o:o + int(card[k])].copy()
         return out
+
+    def _run(self, ev, variables):
+        """The fused (numba) calibration: workspace with the marginals of ``variables``, log P(e)."""
+        c = self._c
+        vid = self._var_id
+        nv = len(vid)
+        ev_state = np.full(nv, -1, dtype=np.int64)
+        for v, k in ev.items():
+            ev_state[vid[v]] = k
+        want = np.zeros(nv, dtype=np.bool_)
+        for v in variables:
+            want[vid[v]] = True
+        needed = np.asarray(self._needed(variables), dtype=np.bool_)
+        W = np.empty(self._wsize)
+        W[:self._cpt.size] = self._cpt
+        status, log_z = calibrate_flat(W, self._flat, self._offs, self._barren_arr, ev_state,
+                                       needed, want, self._max)
+        if status >= 0:
+            raise ImpossibleEvidenceError(
+                f"evidence: {_evidence_msg(ev, c.names)} has probability zero under the model")
+        return W, log_z
 
     def log_evidence(self, evidence=None) -> float:
         """log P(evidence) (0 without evidence)."""
-        return self.calibrate(evidence)[1]
+        self._compiled()
+        return self._run(self.model.encode_evidence(evidence), [])[1]

@@ -1,0 +1,410 @@
+"""numba kernels of the junction-tree calibration, each with a plain-numpy reference.
+
+``tests/pgm/test_bn_kernels.py`` compares :func:`clique_pass` with :func:`clique_pass_ref`;
+the whole calibration (:func:`calibrate_tree`) is checked against brute-force enumeration and
+against the numpy calibration :meth:`pgm.inference.JunctionTree.calibrate`.
+
+Layout. Every table lives in one flat float64 array and is addressed by a base offset and one
+stride per axis of the clique being visited (0 for a clique axis the table does not have), so
+that a separator message, a private-variable block or a marginal is read or written by the
+same mixed-radix arithmetic: entry ``(x_0, ..., x_{d-1})`` of the clique touches
+``table[base + Σ_k x_k * stride_k]``. A pass visits the sub-box ``lo[k] <= x_k < lo[k] + cnt[k]``
+(observed variables restrict their axis to one state: that is how evidence enters).
+
+One pass over clique ``i`` computes, for every visited entry,
+``v = pot[x] * Π_m inputs_m[x]`` and adds ``v`` into every output ``outputs_t[x]``; nothing of
+clique size is ever written.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+
+__all__ = ["clique_pass", "clique_pass_ref", "calibrate_tree", "calibrate_flat"]
+
+
+@njit(cache=True)
+def clique_pass(W, pot, p0, pstr, lo, cnt, nd, nb, fb, fs, nin, ob, os_, nout, buf, pat, idx,
+                fo, oo, hit):
+    """One fused product-and-scatter pass over the sub-box of a clique.
+
+    Parameters
+    ----------
+    W : float64 array, the workspace holding every input and output table
+    pot : float64 array holding the clique potential at offset ``p0`` (strides ``pstr``)
+    pstr, lo, cnt : int64 arrays of shape (>= nd,)
+    nd : int, number of axes
+    nb : int, number of trailing axes that form the inner block (1 <= nb <= nd)
+    fb, fs : int64 arrays of shape (>= nin,) and (>= nin, >= nd): input bases and strides
+    ob, os_ : int64 arrays of shape (>= nout,) and (>= nout, >= nd): output bases and strides
+    buf : float64 scratch of at least the block size (product of the trailing ``cnt``)
+    pat : int64 scratch of shape (>= 1 + nin + nout, >= block size)
+    idx, fo, oo, hit : int64 scratch of shapes (>= nd,), (>= nin,), (>= nout,), (>= 1 + nin + nout,)
+
+    The caller zeroes the outputs; this adds into them. For each position of the outer axes
+    the block of entries is formed in ``buf``; tables that do not vary over the block (stride
+    0 on every block axis) are read or written once per block instead of once per entry, so
+    the block axes are best chosen among the variables the fewest tables hold.
+    """
+    for k in range(nd):
+        if cnt[k] == 0:
+            return
+    p = p0
+    for k in range(nd):
+        p += lo[k] * pstr[k]
+    for m in range(nin):
+        o = fb[m]
+        for k in range(nd):
+            o += lo[k] * fs[m, k]
+        fo[m] = o
+    for t in range(nout):
+        o = ob[t]
+        for k in range(nd):
+            o += lo[k] * os_[t, k]
+        oo[t] = o
+    first = nd - nb
+    B = 1
+    for k in range(first, nd):
+        B *= cnt[k]
+    # offset patterns over the block: row 0 the potential, then inputs, then outputs
+    na = 1 + nin + nout
+    for a in range(na):
+        hit[a] = 0
+        for k in range(first, nd):
+            if a == 0:
+                s = pstr[k]
+            elif a <= nin:
+                s = fs[a - 1, k]
+            else:
+                s = os_[a - 1 - nin, k]
+            if s != 0 and cnt[k] > 1:
+                hit[a] = 1
+    for k in range(first, nd):
+        idx[k] = 0
+    for r in range(B):
+        for a in range(na):
+            o = 0
+            if hit[a]:
+                for k in range(first, nd):
+                    if a == 0:
+                        o += idx[k] * pstr[k]
+                    elif a <= nin:
+                        o += idx[k] * fs[a - 1, k]
+                    else:
+                        o += idx[k] * os_[a - 1 - nin, k]
+            pat[a, r] = o
+        k = nd - 1
+        while k >= first:
+            idx[k] += 1
+            if idx[k] < cnt[k]:
+                break
+            idx[k] = 0
+            k -= 1
+    outer = 1
+    for k in range(first):
+        outer *= cnt[k]
+        idx[k] = 0
+    for it in range(outer):
+        scal = 1.0
+        for m in range(nin):
+            if not hit[1 + m]:
+                scal *= W[fo[m]]
+        if scal != 0.0:
+            for r in range(B):
+                buf[r] = scal * pot[p + pat[0, r]]
+            for m in range(nin):
+                if hit[1 + m]:
+                    o = fo[m]
+                    for r in range(B):
+                        buf[r] *= W[o + pat[1 + m, r]]
+            have = False
+            tot = 0.0
+            for t in range(nout):
+                o = oo[t]
+                if hit[1 + nin + t]:
+                    a = 1 + nin + t
+                    for r in range(B):
+                        W[o + pat[a, r]] += buf[r]
+                else:
+                    if not have:
+                        for r in range(B):
+                            tot += buf[r]
+                        have = True
+                    W[o] += tot
+        # odometer over the outer axes
+        k = first - 1
+        while k >= 0:
+            idx[k] += 1
+            p += pstr[k]
+            for m in range(nin):
+                fo[m] += fs[m, k]
+            for t in range(nout):
+                oo[t] += os_[t, k]
+            if idx[k] < cnt[k]:
+                break
+            idx[k] = 0
+            p -= pstr[k] * cnt[k]
+            for m in range(nin):
+                fo[m] -= fs[m, k] * cnt[k]
+            for t in range(nout):
+                oo[t] -= os_[t, k] * cnt[k]
+            k -= 1
+
+
+def clique_pass_ref(W, pot, p0, pstr, lo, cnt, nd, nb, fb, fs, nin, ob, os_, nout):
+    """numpy reference of :func:`clique_pass` (strided views, a product, sums per output;
+    ``nb`` only shapes the kernel's loops and is ignored here)."""
+    from numpy.lib.stride_tricks import as_strided
+
+    lo = np.asarray(lo[:nd], dtype=np.int64)
+    cnt = tuple(int(c) for c in cnt[:nd])
+    if min(cnt, default=1) == 0:
+        return
+    isz = W.itemsize
+
+    def view(arr, base, strides):
+        start = int(base + lo @ np.asarray(strides[:nd], dtype=np.int64))
+        return as_strided(arr[start:], shape=cnt, strides=[int(s) * isz for s in strides[:nd]])
+
+    v = view(pot, p0, pstr).copy()
+    for m in range(nin):
+        v = v * view(W, fb[m], fs[m])
+    for t in range(nout):
+        st_ = np.asarray(os_[t][:nd], dtype=np.int64)
+        zero = tuple(k for k in range(nd) if st_[k] == 0)
+        s = v.sum(axis=zero) if zero else v
+        kept = [k for k in range(nd) if st_[k] != 0]
+        start = int(ob[t] + lo @ st_)
+        if kept:
+            tgt = as_strided(W[start:], shape=[cnt[k] for k in kept],
+                             strides=[int(st_[k]) * isz for k in kept], writeable=True)
+            tgt += s
+        else:
+            W[start] += s
+
+
+@njit(cache=True)
+def calibrate_tree(W, parent, kid_ptr, kid_list, kid_sbase, kid_str, ax_ptr, ax_var, ax_dim,
+                   ax_pstr, ax_own, ax_priv, blk, pot_off, xc_ptr, xc_base, xc_sbase, xc_str, raw_off, msg_off, down_off, sep_size, priv_off,
+                   priv_size, home_ptr, home_var, home_ax, priv_ptr, priv_var, priv_stride,
+                   marg_off, card, barren, ev_state, home_clique, needed, want, max_nd,
+                   max_in, max_out, max_blk):
+    """Hugin calibration of a clique forest in fused passes; every requested marginal out.
+
+    Cliques are numbered children before parents. Upward: each clique whose subtree holds
+    evidence or is not barren sends its separator message (normalised; its normaliser goes to
+    log P(e)). Downward (only cliques in ``needed``): the clique's belief, never stored, is
+    ``pot × messages from below × (parent's separator marginal / own upward message)``; one
+    pass adds it into the separator marginal of every needed child, into the marginals of
+    the variables whose home this clique is, and into the block of its private variables.
+
+    Returns
+    -------
+    status : int
+        -1, or the clique at which the evidence turned out to have probability zero.
+    log_z : float
+        log P(evidence).
+    """
+    n = parent.shape[0]
+    evbelow = np.zeros(n, dtype=np.bool_)
+    for v in range(ev_state.shape[0]):
+        if ev_state[v] >= 0:
+            i = home_clique[v]
+            while i >= 0 and not evbelow[i]:
+                evbelow[i] = True
+                i = parent[i]
+    active = np.zeros(n, dtype=np.bool_)
+    for i in range(n):
+        active[i] = parent[i] >= 0 and (evbelow[i] or not barren[i])
+    pstr = np.empty(max_nd, dtype=np.int64)
+    lo = np.empty(max_nd, dtype=np.int64)
+    cnt = np.empty(max_nd, dtype=np.int64)
+    idx = np.empty(max_nd, dtype=np.int64)
+    fb = np.empty(max_in, dtype=np.int64)
+    fs = np.empty((max_in, max_nd), dtype=np.int64)
+    fo = np.empty(max_in, dtype=np.int64)
+    ob = np.empty(max_out, dtype=np.int64)
+    os_ = np.empty((max_out, max_nd), dtype=np.int64)
+    oo = np.empty(max_out, dtype=np.int64)
+    buf = np.empty(max_blk, dtype=np.float64)
+    pat = np.empty((1 + max_in + max_out, max_blk), dtype=np.int64)
+    hit = np.empty(1 + max_in + max_out, dtype=np.int64)
+    lz_in = np.zeros(n)
+    log_z = 0.0
+    # ---------------------------------------------------------------- upward
+    for i in range(n):
+        p = parent[i]
+        if p < 0:
+            continue  # roots: their pass is the downward one
+        if not active[i]:
+            log_z -= lz_in[i]  # barren: the normalisers received below cancel
+            continue
+        a0 = ax_ptr[i]
+        nd = ax_ptr[i + 1] - a0
+        for k in range(nd):
+            pstr[k] = ax_pstr[a0 + k]
+            e = ev_state[ax_var[a0 + k]]
+            lo[k] = e if e >= 0 else 0
+            cnt[k] = 1 if e >= 0 else ax_dim[a0 + k]
+        nin = 0
+        for q in range(kid_ptr[i], kid_ptr[i + 1]):
+            j = kid_list[q]
+            if active[j]:
+                fb[nin] = msg_off[j]
+                for k in range(nd):
+                    fs[nin, k] = kid_str[kid_sbase[q] + k]
+                nin += 1
+        for q in range(xc_ptr[i], xc_ptr[i + 1]):  # the clique's other CPDs
+            fb[nin] = xc_base[q]
+            for k in range(nd):
+                fs[nin, k] = xc_str[xc_sbase[q] + k]
+            nin += 1
+        ob[0] = raw_off[i]
+        for k in range(nd):
+            os_[0, k] = ax_own[a0 + k]
+        r0 = raw_off[i]
+        for s in range(sep_size[i]):
+            W[r0 + s] = 0.0
+        clique_pass(W, W, pot_off[i], pstr, lo, cnt, nd, blk[i], fb, fs, nin, ob, os_, 1,
+                    buf, pat, idx, fo, oo, hit)
+        z = 0.0
+        for s in range(sep_size[i]):
+            z += W[r0 + s]
+        if not z > 0:
+            return i, 0.0
+        lz = math.log(z)
+        log_z += lz
+        lz_in[p] += lz_in[i] + lz
+        m0 = msg_off[i]
+        for s in range(sep_size[i]):
+            W[m0 + s] = W[r0 + s] / z
+    # ---------------------------------------------------------------- downward
+    for i in range(n - 1, -1, -1):
+        p = parent[i]
+        if p >= 0 and not needed[i]:
+            continue
+        a0 = ax_ptr[i]
+        nd = ax_ptr[i + 1] - a0
+        for k in range(nd):
+            pstr[k] = ax_pstr[a0 + k]
+            e = ev_state[ax_var[a0 + k]]
+            lo[k] = e if e >= 0 else 0
+            cnt[k] = 1 if e >= 0 else ax_dim[a0 + k]
+        nin = 0
+        nout = 0
+        for q in range(kid_ptr[i], kid_ptr[i + 1]):
+            j = kid_list[q]
+            base = kid_sbase[q]
+            if active[j]:
+                fb[nin] = msg_off[j]
+                for k in range(nd):
+                    fs[nin, k] = kid_str[base + k]
+                nin += 1
+            if needed[j]:
+                ob[nout] = down_off[j]
+                for k in range(nd):
+                    os_[nout, k] = kid_str[base + k]
+                d0 = down_off[j]
+                for s in range(sep_size[j]):
+                    W[d0 + s] = 0.0
+                nout += 1
+        for q in range(xc_ptr[i], xc_ptr[i + 1]):
+            fb[nin] = xc_base[q]
+            for k in range(nd):
+                fs[nin, k] = xc_str[xc_sbase[q] + k]
+            nin += 1
+        if p >= 0:  # the ratio from the parent (computed into down_off[i])
+            fb[nin] = down_off[i]
+            for k in range(nd):
+                fs[nin, k] = ax_own[a0 + k]
+            nin += 1
+        for h in range(home_ptr[i], home_ptr[i + 1]):
+            v = home_var[h]
+            if want[v]:
+                ob[nout] = marg_off[v]
+                for k in range(nd):
+                    os_[nout, k] = 0
+                os_[nout, home_ax[h]] = 1
+                for s in range(card[v]):
+                    W[marg_off[v] + s] = 0.0
+                nout += 1
+        ob[nout] = priv_off[i]
+        for k in range(nd):
+            os_[nout, k] = ax_priv[a0 + k]
+        b0 = priv_off[i]
+        for s in range(priv_size[i]):
+            W[b0 + s] = 0.0
+        nout += 1
+        clique_pass(W, W, pot_off[i], pstr, lo, cnt, nd, blk[i], fb, fs, nin, ob, os_, nout,
+                    buf, pat, idx, fo, oo, hit)
+        z = 0.0
+        for s in range(priv_size[i]):
+            z += W[b0 + s]
+        if not z > 0:
+            return i, 0.0
+        if p < 0:
+            log_z += math.log(z)
+        # normalise what went out; turn each child's separator marginal into its ratio
+        for s in range(priv_size[i]):
+            W[b0 + s] /= z
+        for h in range(home_ptr[i], home_ptr[i + 1]):
+            v = home_var[h]
+            if want[v]:
+                _normalise(W, marg_off[v], card[v])
+        for q in range(kid_ptr[i], kid_ptr[i + 1]):
+            j = kid_list[q]
+            if not needed[j]:
+                continue
+            d0 = down_off[j]
+            tot = 0.0
+            for s in range(sep_size[j]):
+                tot += W[d0 + s]
+            if not tot > 0:
+                return i, 0.0
+            if active[j]:
+                r0 = raw_off[j]
+                for s in range(sep_size[j]):
+                    r = W[r0 + s]
+                    W[d0 + s] = W[d0 + s] / tot / r if r > 0 else 0.0
+            else:
+                for s in range(sep_size[j]):
+                    W[d0 + s] /= tot
+        # private variables: marginals from the block
+        for h in range(priv_ptr[i], priv_ptr[i + 1]):
+            v = priv_var[h]
+            if not want[v]:
+                continue
+            m0 = marg_off[v]
+            c = card[v]
+            st = priv_stride[h]
+            for s in range(c):
+                W[m0 + s] = 0.0
+            for e in range(priv_size[i]):
+                W[m0 + (e // st) % c] += W[b0 + e]
+    return -1, log_z
+
+
+@njit(cache=True)
+def calibrate_flat(W, flat, offs, barren, ev_state, needed, want, maxima):
+    """:func:`calibrate_tree` with its 31 index arrays packed into one (``flat``, segment
+    ``k`` is ``flat[offs[k]:offs[k + 1]]``, the last segment the home clique of each variable)
+    and its four maxima in ``maxima``: one array argument instead of 31 to unbox per call."""
+    a = [flat[offs[k]:offs[k + 1]] for k in range(offs.shape[0] - 1)]
+    return calibrate_tree(W, a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10],
+                          a[11], a[12], a[13], a[14], a[15], a[16], a[17], a[18], a[19], a[20],
+                          a[21], a[22], a[23], a[24], a[25], a[26], a[27], a[28], a[29], a[30],
+                          barren, ev_state, a[31], needed, want, maxima[0], maxima[1],
+                          maxima[2], maxima[3])
+
+
+@njit(cache=True)
+def _normalise(W, off, c):
+    tot = 0.0
+    for s in range(c):
+        tot += W[off + s]
+    if tot > 0:
+        for s in range(c):
+            W[off + s] /= tot
