@@ -43,18 +43,19 @@ def _rows(B, nchunk, j):
 
 
 @njit(**_KW)
-def _lstm_forward_rows(Xp, WhhT, bias, h0, c0, reverse, lo, hi, Gates, Out, TCs):
+def _lstm_forward_rows(Xp, WhhT, bias, h0, c0, reverse, lo, hi, Gates, Out, Hs, TCs):
     """Rows ``lo:hi`` of :func:`lstm_forward`, the whole time loop (rows are independent)."""
     T = Xp.shape[0]
     H = h0.shape[1]
     n = hi - lo
-    hb = np.empty((n, H), Xp.dtype)      # h_{t-1} of these rows, contiguous for the product
     z = np.empty((n, 4 * H), Xp.dtype)
-    hb[:] = h0[lo:hi]
     for s in range(T):
         t = T - 1 - s if reverse else s
         tp = t + 1 if reverse else t - 1
-        np.dot(hb, WhhT, z)
+        if s == 0:
+            np.dot(h0[lo:hi], WhhT, z)
+        else:
+            np.dot(Hs[tp, lo:hi], WhhT, z)
         for r in range(n):
             b = lo + r
             g = Gates[t, b]
@@ -74,7 +75,7 @@ def _lstm_forward_rows(Xp, WhhT, bias, h0, c0, reverse, lo, hi, Gates, Out, TCs)
                 off = H
             o = Out[t, b]
             tr = TCs[t, b]
-            hr = hb[r]
+            hr = Hs[t, b]
             for k in range(H):
                 cn = g[H + k] * cp[off + k] + g[k] * g[2 * H + k]
                 tc = _tanh(cn)
@@ -86,29 +87,29 @@ def _lstm_forward_rows(Xp, WhhT, bias, h0, c0, reverse, lo, hi, Gates, Out, TCs)
 
 
 @njit(**_KW)
-def lstm_forward(Xp, WhhT, bias, h0, c0, reverse, nchunk, Gates, Out, TCs):
+def lstm_forward(Xp, WhhT, bias, h0, c0, reverse, nchunk, Gates, Out, Hs, TCs):
     """LSTM over a sequence (PyTorch gate order i, f, g, o), ``nchunk`` blocks of batch rows
     one after another (see :func:`lstm_chunks`; :func:`lstm_forward_par` runs them in
     parallel, with identical results).
 
     ``Xp`` (T, B, 4H) is x_t W_ihᵀ without biases, ``bias`` (4H,) is b_ih + b_hh. Writes the
-    gate activations ``Gates`` (T, B, 4H), ``Out`` (T, B, 2H) = [h_t | c_t] and ``TCs``
-    (T, B, H) = tanh(c_t).
+    gate activations ``Gates`` (T, B, 4H), ``Out`` (T, B, 2H) = [h_t | c_t], ``Hs``
+    (T, B, H) = h_t again (contiguous, for the products) and ``TCs`` (T, B, H) = tanh(c_t).
     """
     B = Xp.shape[1]
     for j in range(nchunk):
         lo, hi = _rows(B, nchunk, j)
-        _lstm_forward_rows(Xp, WhhT, bias, h0, c0, reverse, lo, hi, Gates, Out, TCs)
+        _lstm_forward_rows(Xp, WhhT, bias, h0, c0, reverse, lo, hi, Gates, Out, Hs, TCs)
 
 
 @njit(parallel=True, **_KW)
-def lstm_forward_par(Xp, WhhT, bias, h0, c0, reverse, nchunk, Gates, Out, TCs):
+def lstm_forward_par(Xp, WhhT, bias, h0, c0, reverse, nchunk, Gates, Out, Hs, TCs):
     """:func:`lstm_forward` with the blocks of rows on numba's threads (no barrier per step:
     each thread runs the whole time loop of its rows; call with the BLAS at one thread)."""
     B = Xp.shape[1]
     for j in prange(nchunk):
         lo, hi = _rows(B, nchunk, j)
-        _lstm_forward_rows(Xp, WhhT, bias, h0, c0, reverse, lo, hi, Gates, Out, TCs)
+        _lstm_forward_rows(Xp, WhhT, bias, h0, c0, reverse, lo, hi, Gates, Out, Hs, TCs)
 
 
 @njit(**_KW)
@@ -318,3 +319,58 @@ def rnn_backward(Ys, Whh, gH, reverse, relu, residual, dA, dHtot):
         if residual:
             dh_next += dHtot[t]
     return dh_next
+
+
+# ----------------------------------------------------------------------------- big products
+# The products over all steps (the input projection, the input and weight gradients) run on
+# numba's threads too, each product whole on one thread with the BLAS at one thread: a
+# multi-threaded BLAS pool next to numba's keeps spinning after its calls and halved the
+# speed of the parallel recursion that follows. The split depends on the shapes only.
+@njit(**_KW)
+def _matmul_block(A, Bm, C, nchunk, j):
+    lo, hi = _rows(A.shape[0], nchunk, j)
+    np.dot(A[lo:hi], Bm, C[lo:hi])
+
+
+@njit(**_KW)
+def matmul_rows(A, Bm, C, nchunk):
+    """``C = A @ Bm`` with the rows of ``A`` in ``nchunk`` blocks, one product each."""
+    for j in range(nchunk):
+        _matmul_block(A, Bm, C, nchunk, j)
+
+
+@njit(parallel=True, **_KW)
+def matmul_rows_par(A, Bm, C, nchunk):
+    """:func:`matmul_rows` with the blocks on numba's threads."""
+    for j in prange(nchunk):
+        _matmul_block(A, Bm, C, nchunk, j)
+
+
+@njit(**_KW)
+def _lstm_grads_task(j, dG2, Wih, X2, dGr, Hr, dGf, h0, gx, gwi, gwh, want):
+    if j == 0:
+        if want[0]:
+            np.dot(dG2, Wih, gx)
+        if want[1]:
+            np.dot(dG2.T, X2, gwi)
+    elif want[2]:
+        np.dot(dGr.T, Hr, gwh)
+        gwh += np.dot(dGf.T, h0)
+
+
+@njit(**_KW)
+def lstm_grads(dG2, Wih, X2, dGr, Hr, dGf, h0, nchunk, gx, gwi, gwh, want):
+    """The LSTM's products after its backward recursion: ``gx = dG2 W_ih``, ``gwi =
+    dG2ᵀ X2`` and ``gwh = dGrᵀ Hr + dGfᵀ h0`` (the steps whose h_{t−1} is an output, then
+    the one whose h_{t−1} is h0); ``want`` (3 booleans) says which to make. Two tasks
+    (gx and gwi; gwh), one after the other (``nchunk`` is unused, for the same signature as
+    :func:`lstm_grads_par`)."""
+    for j in range(2):
+        _lstm_grads_task(j, dG2, Wih, X2, dGr, Hr, dGf, h0, gx, gwi, gwh, want)
+
+
+@njit(parallel=True, **_KW)
+def lstm_grads_par(dG2, Wih, X2, dGr, Hr, dGf, h0, nchunk, gx, gwi, gwh, want):
+    """:func:`lstm_grads` with the two tasks on numba's threads."""
+    for j in prange(2):
+        _lstm_grads_task(j, dG2, Wih, X2, dGr, Hr, dGf, h0, gx, gwi, gwh, want)

@@ -18,7 +18,7 @@ def _order(T, reverse):
     return range(T - 1, -1, -1) if reverse else range(T)
 
 
-def lstm_forward_ref(Xp, WhhT, bias, h0, c0, reverse, nchunk, Gates, Out, TCs):
+def lstm_forward_ref(Xp, WhhT, bias, h0, c0, reverse, nchunk, Gates, Out, Hs, TCs):
     H = h0.shape[1]
     h, c = h0.copy(), c0.copy()
     for t in _order(len(Xp), reverse):
@@ -29,6 +29,7 @@ def lstm_forward_ref(Xp, WhhT, bias, h0, c0, reverse, nchunk, Gates, Out, TCs):
         h = o * np.tanh(c)
         Gates[t] = np.concatenate([i, f, g, o], axis=1)
         Out[t] = np.concatenate([h, c], axis=1)
+        Hs[t] = h
         TCs[t] = np.tanh(c)
 
 
@@ -103,3 +104,16 @@ def rnn_backward_ref(Ys, Whh, gH, reverse, relu, residual, dA, dHtot):
         dA[t] = dh * ((Ys[t] > 0) if relu else (1 - Ys[t] ** 2))
         dh_next = dA[t] @ Whh + (dh if residual else 0)
     return dh_next
+
+
+def matmul_rows_ref(A, Bm, C, nchunk):
+    C[...] = A @ Bm
+
+
+def lstm_grads_ref(dG2, Wih, X2, dGr, Hr, dGf, h0, nchunk, gx, gwi, gwh, want):
+    if want[0]:
+        gx[...] = dG2 @ Wih
+    if want[1]:
+        gwi[...] = dG2.T @ X2
+    if want[2]:
+        gwh[...] = dGr.T @ Hr + dGf.T @ h0

@@ -126,44 +126,50 @@ def lstm_layer(x, h0, c0, weight_ih, weight_hh, bias_ih=None, bias_hh=None, reve
     >>> lstm_layer(x, h0, c0, W_ih, W_hh).shape
     (5, 2, 4)
     """
-    X, W_ih, W_hh = x.data, weight_ih.data, weight_hh.data
+    X, W_ih, W_hh = x.data, _c(weight_ih.data), _c(weight_hh.data)
     T, B, I = X.shape
     H = W_hh.shape[1]
     dt = X.dtype
+    for name, a in (("weight_ih", W_ih), ("weight_hh", W_hh), ("h0", h0.data), ("c0", c0.data)):
+        if a.dtype != dt:
+            raise TypeError(f"lstm_layer: {name} dtype {a.dtype} differs from x's {dt}")
     bias_ih = bias_ih if bias_ih is not None else _zeros_bias(4 * H, dt)
     bias_hh = bias_hh if bias_hh is not None else _zeros_bias(4 * H, dt)
-    X2 = X.reshape(T * B, I)
-    Xp = (X2 @ W_ih.T).reshape(T, B, 4 * H)       # numpy's BLAS, the user's thread count
+    X2 = _c(X.reshape(T * B, I))
+    nchunk = K.lstm_chunks(B)
+    work = T * B * 4 * H * H
+    Xp = np.empty((T, B, 4 * H), dt)
+    _run_rows(K.matmul_rows, K.matmul_rows_par, nchunk, work, X2, W_ih.T,
+              Xp.reshape(T * B, 4 * H), nchunk)
     bias = bias_ih.data + bias_hh.data             # added inside the kernel
     H0, C0 = _c(h0.data), _c(c0.data)
     Gates = np.empty((T, B, 4 * H), dt)
     out = np.empty((T, B, 2 * H), dt)              # [h_t | c_t], written by the kernel
+    Hs = np.empty((T, B, H), dt)
     TCs = np.empty((T, B, H), dt)
-    nchunk = K.lstm_chunks(B)
-    work = T * B * 4 * H * H
     _run_rows(K.lstm_forward, K.lstm_forward_par, nchunk, work, Xp, _c(W_hh.T), bias, H0, C0,
-              bool(reverse), nchunk, Gates, out, TCs)
+              bool(reverse), nchunk, Gates, out, Hs, TCs)
 
     def backward(g):
         dG = np.empty((T, B, 4 * H), dt)
         dHtot = np.empty((T, B, H), dt)
         dh0, dc0 = np.empty((B, H), dt), np.empty((B, H), dt)
         _run_rows(K.lstm_backward, K.lstm_backward_par, nchunk, work, Gates, out, TCs, C0,
-                  _c(W_hh), _c(g), bool(reverse), nchunk, dG, dHtot, dh0, dc0)
+                  W_hh, _c(g), bool(reverse), nchunk, dG, dHtot, dh0, dc0)
         if record is not None:
             record.append(dHtot)
         dG2 = dG.reshape(T * B, 4 * H)
-        gx = (dG2 @ W_ih).reshape(T, B, I) if x.requires_grad else None
-        gwi = dG2.T @ X2 if weight_ih.requires_grad else None
-        gwh = None
-        if weight_hh.requires_grad:
-            # Σ_t dG_tᵀ h_{t−1}: the steps whose h_{t−1} is an output, then the one with h0
-            # (strided views of ``out``, no copy)
-            Hs = out[:, :, :H]
-            first = T - 1 if reverse else 0
-            rest = (slice(0, T - 1), slice(1, T)) if reverse else (slice(1, T), slice(0, T - 1))
-            gwh = dG[rest[0]].reshape(-1, 4 * H).T @ Hs[rest[1]].reshape(-1, H)
-            gwh += dG[first].T @ H0
+        want = np.array([x.requires_grad, weight_ih.requires_grad, weight_hh.requires_grad])
+        gx, gwi, gwh = (np.empty(s, dt) for s in ((T * B, I), (4 * H, I), (4 * H, H)))
+        # Σ_t dG_tᵀ h_{t−1}: the steps whose h_{t−1} is an output, then the one with h0
+        first = T - 1 if reverse else 0
+        rest = (slice(0, T - 1), slice(1, T)) if reverse else (slice(1, T), slice(0, T - 1))
+        _run_rows(K.lstm_grads, K.lstm_grads_par, nchunk, work, dG2, W_ih, X2,
+                  dG[rest[0]].reshape(-1, 4 * H), Hs[rest[1]].reshape(-1, H), dG[first], H0,
+                  nchunk, gx, gwi, gwh, want)
+        gx = gx.reshape(T, B, I) if want[0] else None
+        gwi = gwi if want[1] else None
+        gwh = gwh if want[2] else None
         gb = dG2.sum(axis=0) if (bias_ih.requires_grad or bias_hh.requires_grad) else None
         return gx, dh0, dc0, gwi, gwh, gb, gb
     return Tensor.from_op(out, (x, h0, c0, weight_ih, weight_hh, bias_ih, bias_hh), backward,

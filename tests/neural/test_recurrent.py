@@ -26,9 +26,9 @@ def _lstm_kernel_run(fwd, bwd, dtype, reverse, T, B, H, nchunk):
     bias = _r(4 * H, seed=7, dtype=dtype)
     h0, c0 = _r(B, H, seed=3, dtype=dtype), _r(B, H, seed=4, dtype=dtype)
     fw = [np.empty((T, B, 4 * H), dtype), np.empty((T, B, 2 * H), dtype),
-          np.empty((T, B, H), dtype)]
+          np.empty((T, B, H), dtype), np.empty((T, B, H), dtype)]
     fwd(Xp, WhhT, bias, h0, c0, reverse, nchunk, *fw)
-    Gates, Out, TCs = fw
+    Gates, Out, _, TCs = fw
     G = _r(T, B, 2 * H, seed=5, dtype=dtype)
     Whh = np.ascontiguousarray(WhhT.T)
     bw = [np.empty((T, B, 4 * H), dtype), np.empty((T, B, H), dtype), np.empty((B, H), dtype),
@@ -72,6 +72,41 @@ def test_lstm_parallel_kernels_equal_serial_for_any_thread_count(reverse):
     for run in runs[1:]:
         for a, b in zip(runs[0], run):
             np.testing.assert_array_equal(a, b)
+
+
+def _lstm_products_run(mm, grads, T, B, I, H, nchunk, want):
+    dt = np.float32
+    X2, Wih = _r(T * B, I, seed=1, dtype=dt), _r(4 * H, I, seed=2, dtype=dt)
+    Xp = np.empty((T * B, 4 * H), dt)
+    mm(X2, Wih.T, Xp, nchunk)
+    dG, Hs, h0 = _r(T, B, 4 * H, seed=3, dtype=dt), _r(T, B, H, seed=4, dtype=dt), \
+        _r(B, H, seed=5, dtype=dt)
+    g = [np.zeros(s, dt) for s in ((T * B, I), (4 * H, I), (4 * H, H))]
+    grads(dG.reshape(-1, 4 * H), Wih, X2, dG[1:].reshape(-1, 4 * H), Hs[:-1].reshape(-1, H),
+          dG[0], h0, nchunk, *g, np.array(want))
+    return [Xp] + g
+
+
+@pytest.mark.parametrize("want", [(True, True, True), (False, True, False)])
+def test_lstm_products_match_reference_and_equal_serial(want):
+    import numba
+    args = (6, 34, 5, 8, K.lstm_chunks(34), want)
+    ref = _lstm_products_run(R.matmul_rows_ref, R.lstm_grads_ref, *args)
+    got = [_lstm_products_run(K.matmul_rows, K.lstm_grads, *args)]
+    before = numba.get_num_threads()
+    try:
+        for n in sorted({1, min(2, numba.config.NUMBA_NUM_THREADS)}):
+            numba.set_num_threads(n)
+            got.append(_lstm_products_run(K.matmul_rows_par, K.lstm_grads_par, *args))
+    finally:
+        numba.set_num_threads(before)
+    for a, b in zip(got[0], ref):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-5)
+    for run in got[1:]:
+        for a, b in zip(got[0], run):
+            np.testing.assert_array_equal(a, b)
+    if not want[0]:                                  # products not wanted are not made
+        assert not got[0][1].any() and not got[0][3].any()
 
 
 def test_lstm_chunks_depend_on_batch_only():
