@@ -11,6 +11,7 @@ from neural import GRU, LSTM, MDRNN, RNN, Linear, ResidualRNN, TimeDelay
 from neural import _rnn_kernels as K
 from neural.layers import linear
 from neural import _rnn_kernels_ref as R
+import neural.recurrent as NR
 from neural.recurrent import (_gru_layer_unfused, _lstm_layer_unfused, _mdrnn_unfused,
                               _rnn_layer_unfused, gru_layer, hidden_grad_norms, lstm_layer,
                               mdrnn, rnn_layer, truncated_bptt)
@@ -107,6 +108,35 @@ def test_lstm_products_match_reference_and_equal_serial(want):
             np.testing.assert_array_equal(a, b)
     if not want[0]:                                  # products not wanted are not made
         assert not got[0][1].any() and not got[0][3].any()
+
+
+def test_lstm_layer_same_result_on_one_and_two_threads():
+    """Through the engine op: big enough for the parallel kernels, bit-identical results."""
+    import numba
+    T, B, I, H = 40, 32, 8, 32
+    assert T * B * 4 * H * H >= NR._PAR_MIN_WORK and K.lstm_chunks(B) == 2
+    x = _r(T, B, I, seed=1, dtype=np.float32)
+    gout = _r(T, B, 2 * H, seed=2, dtype=np.float32)
+    w = [_r(*s, seed=3 + k, dtype=np.float32, scale=0.3)
+         for k, s in enumerate(((4 * H, I), (4 * H, H), (4 * H,), (4 * H,)))]
+    h0, c0 = _r(B, H, seed=8, dtype=np.float32), _r(B, H, seed=9, dtype=np.float32)
+
+    def run():
+        ts = [Tensor(a, requires_grad=True) for a in [x, h0, c0] + w]
+        out = lstm_layer(*ts)
+        out.backward(gout)
+        return [out.data] + [t.grad for t in ts]
+
+    before = numba.get_num_threads()
+    try:
+        runs = []
+        for n in sorted({1, min(2, numba.config.NUMBA_NUM_THREADS)}):
+            numba.set_num_threads(n)
+            runs.append(run())
+    finally:
+        numba.set_num_threads(before)
+    for a, b in zip(runs[0], runs[-1]):
+        np.testing.assert_array_equal(a, b)
 
 
 def test_lstm_chunks_depend_on_batch_only():
