@@ -6,8 +6,16 @@ elementwise gate arithmetic fused in one pass, writing into preallocated buffers
 input-to-hidden product of all time steps is one GEMM done by the caller (``Xp``); so are
 the weight gradients after the backward kernel (one GEMM each over all steps).
 
+The LSTM kernels (the largest cell) also split the batch into blocks of rows fixed by the
+batch size (:func:`lstm_chunks`); each block runs the whole time loop with its own per-step
+products, so the blocks go to numba's threads with no barrier per step (``*_par``), and the
+products over all steps run there too (:func:`matmul_rows`, :func:`lstm_grads`). The
+caller keeps the BLAS at one thread inside (``energy._threads.kernel_blas_single``). The
+blocks do not depend on the thread count, so the results are identical on any number.
+
 Shapes: ``T`` steps, ``B`` batch, ``H`` hidden units; ``Xp`` of shape (T, B, k·H) holds
-``x_t W_ihᵀ + b`` for every step; ``WhhT`` is ``W_hhᵀ`` of shape (H, k·H) (C-contiguous);
+``x_t W_ihᵀ + b`` for every step (the LSTM's without the biases, which its kernel adds);
+``WhhT`` is ``W_hhᵀ`` of shape (H, k·H) (C-contiguous);
 ``Whh`` is ``W_hh`` of shape (k·H, H). ``reverse`` runs the layer from t = T−1 down to 0.
 The elementwise passes are short loops over one row (one sequence of the batch) with few
 arrays each, so that LLVM vectorises them (``error_model="numpy"``: no division checks).

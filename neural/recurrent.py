@@ -17,7 +17,10 @@ Each layer and direction is one fused op of the engine (:meth:`Tensor.from_op`):
 projects the inputs of all time steps, a numba kernel (:mod:`neural._rnn_kernels`) runs the
 recursion with the hidden product of every step, and the backward kernel runs the course's
 recursions for h̄_t (and c̄_t) backwards in time; the weight gradients are then one GEMM each
-over all steps. ``fused=False`` builds the same layer out of elementary engine ops
+over all steps. The LSTM runs blocks of batch rows (fixed by the batch size) on numba's
+threads, each block its whole time loop, and its products over all steps there too, with
+the BLAS at one thread inside; small layers (under ``_PAR_MIN_WORK`` multiply-adds) stay on
+the caller's thread. Results do not depend on the thread count. ``fused=False`` builds the same layer out of elementary engine ops
 (matmul, sigmoid, tanh, slicing), which the tests use as the definition.
 
 Examples
