@@ -18,37 +18,40 @@ def _order(T, reverse):
     return range(T - 1, -1, -1) if reverse else range(T)
 
 
-def lstm_forward_ref(Xp, WhhT, h0, c0, reverse, Gates, Cs, Hs, TCs):
+def lstm_forward_ref(Xp, WhhT, bias, h0, c0, reverse, nchunk, Gates, Out, Hs, TCs):
     H = h0.shape[1]
     h, c = h0.copy(), c0.copy()
     for t in _order(len(Xp), reverse):
-        a = Xp[t] + h @ WhhT
+        a = Xp[t] + bias + h @ WhhT
         i, f = _sig(a[:, :H]), _sig(a[:, H:2 * H])
         g, o = np.tanh(a[:, 2 * H:3 * H]), _sig(a[:, 3 * H:])
         c = f * c + i * g
         h = o * np.tanh(c)
         Gates[t] = np.concatenate([i, f, g, o], axis=1)
-        Cs[t], Hs[t], TCs[t] = c, h, np.tanh(c)
+        Out[t] = np.concatenate([h, c], axis=1)
+        Hs[t] = h
+        TCs[t] = np.tanh(c)
 
 
-def lstm_backward_ref(Gates, Cs, TCs, c0, Whh, gH, gC, reverse, dG, dHtot):
+def lstm_backward_ref(Gates, Out, TCs, c0, Whh, G, reverse, nchunk, dG, dHtot, dH0, dC0):
     T = len(Gates)
     H = c0.shape[1]
     dh_next = np.zeros_like(c0)
     dc_next = np.zeros_like(c0)
     for t in _order(T, not reverse):
         first = t == (T - 1 if reverse else 0)
-        cp = c0 if first else Cs[t + 1 if reverse else t - 1]
+        cp = c0 if first else Out[t + 1 if reverse else t - 1][:, H:]
         i, f, g, o = (Gates[t][:, j * H:(j + 1) * H] for j in range(4))
         tc = TCs[t]
-        dh = gH[t] + dh_next
+        dh = G[t][:, :H] + dh_next
         dHtot[t] = dh
-        dc = gC[t] + dc_next + dh * o * (1 - tc ** 2)
+        dc = G[t][:, H:] + dc_next + dh * o * (1 - tc ** 2)
         dG[t] = np.concatenate([dc * g * i * (1 - i), dc * cp * f * (1 - f),
                                 dc * i * (1 - g ** 2), dh * tc * o * (1 - o)], axis=1)
         dc_next = dc * f
         dh_next = dG[t] @ Whh
-    return dh_next, dc_next
+    dH0[...] = dh_next
+    dC0[...] = dc_next
 
 
 def gru_forward_ref(Xp, WhhT, bhh, h0, reverse, Gates, HN, Hs):
@@ -101,3 +104,16 @@ def rnn_backward_ref(Ys, Whh, gH, reverse, relu, residual, dA, dHtot):
         dA[t] = dh * ((Ys[t] > 0) if relu else (1 - Ys[t] ** 2))
         dh_next = dA[t] @ Whh + (dh if residual else 0)
     return dh_next
+
+
+def matmul_rows_ref(A, Bm, C, nchunk):
+    C[...] = A @ Bm
+
+
+def lstm_grads_ref(dG2, Wih, X2, dGr, Hr, dGf, h0, nchunk, gx, gwi, gwh, want):
+    if want[0]:
+        gx[...] = dG2 @ Wih
+    if want[1]:
+        gwi[...] = dG2.T @ X2
+    if want[2]:
+        gwh[...] = dGr.T @ Hr + dGf.T @ h0

@@ -17,7 +17,10 @@ Each layer and direction is one fused op of the engine (:meth:`Tensor.from_op`):
 projects the inputs of all time steps, a numba kernel (:mod:`neural._rnn_kernels`) runs the
 recursion with the hidden product of every step, and the backward kernel runs the course's
 recursions for h̄_t (and c̄_t) backwards in time; the weight gradients are then one GEMM each
-over all steps. ``fused=False`` builds the same layer out of elementary engine ops
+over all steps. The LSTM runs blocks of batch rows (fixed by the batch size) on numba's
+threads, each block its whole time loop, and its products over all steps there too, with
+the BLAS at one thread inside; small layers (under ``_PAR_MIN_WORK`` multiply-adds) stay on
+the caller's thread. Results do not depend on the thread count. ``fused=False`` builds the same layer out of elementary engine ops
 (matmul, sigmoid, tanh, slicing), which the tests use as the definition.
 
 Examples
@@ -39,6 +42,7 @@ import numpy as np
 
 from energy import autodiff as ad
 from energy.autodiff import Parameter, Tensor
+from energy._threads import kernel_blas_single, numba_threads
 from energy.optim import clip_grad_norm
 from pgm.utils import check_rng
 
@@ -53,6 +57,9 @@ __all__ = [
 ]
 
 _GATES = {"LSTM": 4, "GRU": 3, "RNN": 1}
+#: multiply-adds of a whole recurrent kernel call (T·B·k·H·H) from which its blocks of rows
+#: go to numba's threads: one parallel region a call, so a few hundred microseconds of work
+_PAR_MIN_WORK = 1 << 22
 
 
 def _c(a):
@@ -64,6 +71,19 @@ def _prev_states(Hs, h0, reverse):
     if reverse:
         return np.concatenate([Hs[1:], h0[None]], axis=0)
     return np.concatenate([h0[None], Hs[:-1]], axis=0)
+
+
+def _run_rows(serial, parallel, nchunk, work, *args):
+    """Run a recurrent kernel over ``nchunk`` blocks of batch rows: on numba's threads
+    (``parallel``) when there are several blocks, several threads and enough work, else in
+    the caller's thread (``serial``; numba's pool is then not started). The blocks are the
+    same either way, so are the results. The BLAS called inside the kernels runs on one
+    thread (see :func:`energy._threads.kernel_blas_single`)."""
+    with kernel_blas_single():
+        if nchunk > 1 and work >= _PAR_MIN_WORK and numba_threads() > 1:
+            parallel(*args)
+        else:
+            serial(*args)
 
 
 def _zeros_bias(n, dtype):
@@ -109,35 +129,50 @@ def lstm_layer(x, h0, c0, weight_ih, weight_hh, bias_ih=None, bias_hh=None, reve
     >>> lstm_layer(x, h0, c0, W_ih, W_hh).shape
     (5, 2, 4)
     """
-    X, W_ih, W_hh = x.data, weight_ih.data, weight_hh.data
+    X, W_ih, W_hh = x.data, _c(weight_ih.data), _c(weight_hh.data)
     T, B, I = X.shape
     H = W_hh.shape[1]
     dt = X.dtype
+    for name, a in (("weight_ih", W_ih), ("weight_hh", W_hh), ("h0", h0.data), ("c0", c0.data)):
+        if a.dtype != dt:
+            raise TypeError(f"lstm_layer: {name} dtype {a.dtype} differs from x's {dt}")
     bias_ih = bias_ih if bias_ih is not None else _zeros_bias(4 * H, dt)
     bias_hh = bias_hh if bias_hh is not None else _zeros_bias(4 * H, dt)
-    X2 = X.reshape(T * B, I)
-    Xp = (X2 @ W_ih.T).reshape(T, B, 4 * H)
-    Xp += bias_ih.data + bias_hh.data
+    X2 = _c(X.reshape(T * B, I))
+    nchunk = K.lstm_chunks(B)
+    work = T * B * 4 * H * H
+    Xp = np.empty((T, B, 4 * H), dt)
+    _run_rows(K.matmul_rows, K.matmul_rows_par, nchunk, work, X2, W_ih.T,
+              Xp.reshape(T * B, 4 * H), nchunk)
+    bias = bias_ih.data + bias_hh.data             # added inside the kernel
     H0, C0 = _c(h0.data), _c(c0.data)
     Gates = np.empty((T, B, 4 * H), dt)
-    Cs = np.empty((T, B, H), dt)
+    out = np.empty((T, B, 2 * H), dt)              # [h_t | c_t], written by the kernel
     Hs = np.empty((T, B, H), dt)
     TCs = np.empty((T, B, H), dt)
-    K.lstm_forward(Xp, _c(W_hh.T), H0, C0, bool(reverse), Gates, Cs, Hs, TCs)
-    out = np.concatenate([Hs, Cs], axis=2)
+    _run_rows(K.lstm_forward, K.lstm_forward_par, nchunk, work, Xp, _c(W_hh.T), bias, H0, C0,
+              bool(reverse), nchunk, Gates, out, Hs, TCs)
 
     def backward(g):
         dG = np.empty((T, B, 4 * H), dt)
         dHtot = np.empty((T, B, H), dt)
-        dh0, dc0 = K.lstm_backward(Gates, Cs, TCs, C0, _c(W_hh), _c(g[..., :H]), _c(g[..., H:]),
-                                   bool(reverse), dG, dHtot)
+        dh0, dc0 = np.empty((B, H), dt), np.empty((B, H), dt)
+        _run_rows(K.lstm_backward, K.lstm_backward_par, nchunk, work, Gates, out, TCs, C0,
+                  W_hh, _c(g), bool(reverse), nchunk, dG, dHtot, dh0, dc0)
         if record is not None:
             record.append(dHtot)
         dG2 = dG.reshape(T * B, 4 * H)
-        gx = (dG2 @ W_ih).reshape(T, B, I) if x.requires_grad else None
-        gwi = dG2.T @ X2 if weight_ih.requires_grad else None
-        gwh = (dG2.T @ _prev_states(Hs, H0, reverse).reshape(T * B, H)
-               if weight_hh.requires_grad else None)
+        want = np.array([x.requires_grad, weight_ih.requires_grad, weight_hh.requires_grad])
+        gx, gwi, gwh = (np.empty(s, dt) for s in ((T * B, I), (4 * H, I), (4 * H, H)))
+        # Σ_t dG_tᵀ h_{t−1}: the steps whose h_{t−1} is an output, then the one with h0
+        first = T - 1 if reverse else 0
+        rest = (slice(0, T - 1), slice(1, T)) if reverse else (slice(1, T), slice(0, T - 1))
+        _run_rows(K.lstm_grads, K.lstm_grads_par, nchunk, work, dG2, W_ih, X2,
+                  dG[rest[0]].reshape(-1, 4 * H), Hs[rest[1]].reshape(-1, H), dG[first], H0,
+                  nchunk, gx, gwi, gwh, want)
+        gx = gx.reshape(T, B, I) if want[0] else None
+        gwi = gwi if want[1] else None
+        gwh = gwh if want[2] else None
         gb = dG2.sum(axis=0) if (bias_ih.requires_grad or bias_hh.requires_grad) else None
         return gx, dh0, dc0, gwi, gwh, gb, gb
     return Tensor.from_op(out, (x, h0, c0, weight_ih, weight_hh, bias_ih, bias_hh), backward,
@@ -188,13 +223,16 @@ def gru_layer(x, h0, weight_ih, weight_hh, bias_ih=None, bias_hh=None, reverse=F
     Gates = np.empty((T, B, 3 * H), dt)
     HN = np.empty((T, B, H), dt)
     Hs = np.empty((T, B, H), dt)
-    K.gru_forward(Xp, _c(W_hh.T), _c(bias_hh.data), H0, bool(reverse), Gates, HN, Hs)
+    with kernel_blas_single():
+        K.gru_forward(Xp, _c(W_hh.T), _c(bias_hh.data), H0, bool(reverse), Gates, HN, Hs)
 
     def backward(g):
         dXp = np.empty((T, B, 3 * H), dt)
         dHP = np.empty((T, B, 3 * H), dt)
         dHtot = np.empty((T, B, H), dt)
-        dh0 = K.gru_backward(Gates, HN, Hs, H0, _c(W_hh), _c(g), bool(reverse), dXp, dHP, dHtot)
+        with kernel_blas_single():
+            dh0 = K.gru_backward(Gates, HN, Hs, H0, _c(W_hh), _c(g), bool(reverse), dXp, dHP,
+                                 dHtot)
         if record is not None:
             record.append(dHtot)
         dX2 = dXp.reshape(T * B, 3 * H)
@@ -258,12 +296,15 @@ def rnn_layer(x, h0, weight_ih, weight_hh, bias_ih=None, bias_hh=None, reverse=F
     H0 = _c(h0.data)
     Ys = np.empty((T, B, H), dt)
     Hs = np.empty((T, B, H), dt)
-    K.rnn_forward(Xp, _c(W_hh.T), H0, bool(reverse), relu, bool(residual), Ys, Hs)
+    with kernel_blas_single():
+        K.rnn_forward(Xp, _c(W_hh.T), H0, bool(reverse), relu, bool(residual), Ys, Hs)
 
     def backward(g):
         dA = np.empty((T, B, H), dt)
         dHtot = np.empty((T, B, H), dt)
-        dh0 = K.rnn_backward(Ys, _c(W_hh), _c(g), bool(reverse), relu, bool(residual), dA, dHtot)
+        with kernel_blas_single():
+            dh0 = K.rnn_backward(Ys, _c(W_hh), _c(g), bool(reverse), relu, bool(residual), dA,
+                                 dHtot)
         if record is not None:
             record.append(dHtot)
         dA2 = dA.reshape(T * B, H)
