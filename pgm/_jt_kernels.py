@@ -186,9 +186,33 @@ def clique_pass_ref(W, pot, p0, pstr, lo, cnt, nd, nb, fb, fs, nin, ob, os_, nou
             W[start] += s
 
 
+@njit(cache=True, inline="always")
+def _clique_box(a0, nd, ax_pstr, ax_var, ax_dim, ev_state, pstr, lo, cnt):
+    """Fill the potential strides and the visited sub-box of a clique (axes a0 .. a0+nd−1):
+    an observed variable's axis is restricted to its state."""
+    for k in range(nd):
+        pstr[k] = ax_pstr[a0 + k]
+        e = ev_state[ax_var[a0 + k]]
+        lo[k] = e if e >= 0 else 0
+        cnt[k] = 1 if e >= 0 else ax_dim[a0 + k]
+
+
+@njit(cache=True, inline="always")
+def _other_cpds(i, nd, nin, xc_ptr, xc_base, xc_sbase, xc_str, fb, fs):
+    """Append clique i's other CPD tables to the inputs (bases fb, strides fs); return the
+    new input count."""
+    for q in range(xc_ptr[i], xc_ptr[i + 1]):
+        fb[nin] = xc_base[q]
+        for k in range(nd):
+            fs[nin, k] = xc_str[xc_sbase[q] + k]
+        nin += 1
+    return nin
+
+
 @njit(cache=True)
 def calibrate_tree(W, parent, kid_ptr, kid_list, kid_sbase, kid_str, ax_ptr, ax_var, ax_dim,
-                   ax_pstr, ax_own, ax_priv, blk, pot_off, xc_ptr, xc_base, xc_sbase, xc_str, raw_off, msg_off, down_off, sep_size, priv_off,
+                   ax_pstr, ax_own, ax_priv, blk, pot_off, xc_ptr, xc_base, xc_sbase, xc_str,
+                   raw_off, msg_off, down_off, sep_size, priv_off,
                    priv_size, home_ptr, home_var, home_ax, priv_ptr, priv_var, priv_stride,
                    marg_off, card, barren, ev_state, home_clique, needed, want, max_nd,
                    max_in, max_out, max_blk):
@@ -244,11 +268,7 @@ def calibrate_tree(W, parent, kid_ptr, kid_list, kid_sbase, kid_str, ax_ptr, ax_
             continue
         a0 = ax_ptr[i]
         nd = ax_ptr[i + 1] - a0
-        for k in range(nd):
-            pstr[k] = ax_pstr[a0 + k]
-            e = ev_state[ax_var[a0 + k]]
-            lo[k] = e if e >= 0 else 0
-            cnt[k] = 1 if e >= 0 else ax_dim[a0 + k]
+        _clique_box(a0, nd, ax_pstr, ax_var, ax_dim, ev_state, pstr, lo, cnt)
         nin = 0
         for q in range(kid_ptr[i], kid_ptr[i + 1]):
             j = kid_list[q]
@@ -257,11 +277,7 @@ def calibrate_tree(W, parent, kid_ptr, kid_list, kid_sbase, kid_str, ax_ptr, ax_
                 for k in range(nd):
                     fs[nin, k] = kid_str[kid_sbase[q] + k]
                 nin += 1
-        for q in range(xc_ptr[i], xc_ptr[i + 1]):  # the clique's other CPDs
-            fb[nin] = xc_base[q]
-            for k in range(nd):
-                fs[nin, k] = xc_str[xc_sbase[q] + k]
-            nin += 1
+        nin = _other_cpds(i, nd, nin, xc_ptr, xc_base, xc_sbase, xc_str, fb, fs)
         ob[0] = raw_off[i]
         for k in range(nd):
             os_[0, k] = ax_own[a0 + k]
@@ -288,11 +304,7 @@ def calibrate_tree(W, parent, kid_ptr, kid_list, kid_sbase, kid_str, ax_ptr, ax_
             continue
         a0 = ax_ptr[i]
         nd = ax_ptr[i + 1] - a0
-        for k in range(nd):
-            pstr[k] = ax_pstr[a0 + k]
-            e = ev_state[ax_var[a0 + k]]
-            lo[k] = e if e >= 0 else 0
-            cnt[k] = 1 if e >= 0 else ax_dim[a0 + k]
+        _clique_box(a0, nd, ax_pstr, ax_var, ax_dim, ev_state, pstr, lo, cnt)
         nin = 0
         nout = 0
         for q in range(kid_ptr[i], kid_ptr[i + 1]):
@@ -311,11 +323,7 @@ def calibrate_tree(W, parent, kid_ptr, kid_list, kid_sbase, kid_str, ax_ptr, ax_
                 for s in range(sep_size[j]):
                     W[d0 + s] = 0.0
                 nout += 1
-        for q in range(xc_ptr[i], xc_ptr[i + 1]):
-            fb[nin] = xc_base[q]
-            for k in range(nd):
-                fs[nin, k] = xc_str[xc_sbase[q] + k]
-            nin += 1
+        nin = _other_cpds(i, nd, nin, xc_ptr, xc_base, xc_sbase, xc_str, fb, fs)
         if p >= 0:  # the ratio from the parent (computed into down_off[i])
             fb[nin] = down_off[i]
             for k in range(nd):
