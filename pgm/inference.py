@@ -446,13 +446,38 @@ class VariableElimination(_Engine):
                     if u in pool and u not in keep:
                         keep.add(u)
                         stack.extend(c.parents[u])
-                if not self._constant(self._factors(list(keep), ev)) > 0:
+                if not (self._witness(keep, ev)
+                        or self._constant(self._factors(list(keep), ev)) > 0):
                     z = 0.0
         if not z > 0:
             raise ImpossibleEvidenceError(
                 f"evidence: {_evidence_msg(ev, c.names)} has probability zero under the model; "
                 "P(variables | evidence) is undefined")
         return DiscreteFactor(tuple(query), vals / z, copy=False, validate=False)
+
+    def _witness(self, keep, ev):
+        """Whether one assignment of ``keep`` gives every factor a positive value.
+
+        ``keep`` is closed under unobserved parents. In topological order each unobserved
+        node takes its most probable state given the parents' states chosen so far (that
+        entry is > 0: its column sums to 1) and each observed node's evidence entry is
+        checked. True proves the set-aside evidence possible (its sum has a positive term);
+        False proves nothing, and the caller sums exactly.
+        """
+        c = self._c
+        x = {}
+        for u in sorted(keep, key=c.topo_rank.__getitem__):
+            try:
+                col = c.tables[u][(slice(None),) + tuple(
+                    x[p] if p in x else ev[p] for p in c.parents[u])]
+            except KeyError:  # a parent outside ``keep`` and unobserved: prove nothing
+                return False
+            if u in ev:
+                if not col[ev[u]] > 0:
+                    return False
+            else:
+                x[u] = int(col.argmax())
+        return True
 
     def _positive_row(self, v, k):
         """Whether p(v = k | pa) > 0 for every parent configuration (cached)."""

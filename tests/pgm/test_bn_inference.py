@@ -452,3 +452,51 @@ def test_junction_tree_fused_calibration_with_zeros_equals_brute_force(p, qseed,
         i, axes, _ = jt._home[v]
         b = beliefs[i].sum(axis=axes) if axes else beliefs[i]
         np.testing.assert_allclose(b / b.sum(), m[v], atol=1e-12)
+
+
+def test_set_aside_evidence_proved_possible_by_one_assignment(monkeypatch):
+    # D = 1 has a zero in its row (a "risky" observation in the pruned branch): the most
+    # probable C (= 1) already gives it positive probability, so no sum is needed; when the
+    # most probable parent state is the zero, the exact sum decides (both ways)
+    bn = BayesianNetwork([("A", "B"), ("C", "D")])
+    bn.add_cpds(TabularCPD("A", 2, [0.5, 0.5]), TabularCPD("C", 2, [0.3, 0.7]),
+                TabularCPD("B", 2, [[0.3, 0.6], [0.7, 0.4]], ["A"], [2]),
+                TabularCPD("D", 2, [[1.0, 0.4], [0.0, 0.6]], ["C"], [2]))
+    ve = VariableElimination(bn)
+    sums = []
+    real = VariableElimination._constant
+    monkeypatch.setattr(VariableElimination, "_constant",
+                        lambda self, f: sums.append(1) or real(self, f))
+    np.testing.assert_allclose(ve.query("A", {"B": 1, "D": 1}).values, [0.7 / 1.1, 0.4 / 1.1])
+    assert sums == []
+    bn.add_cpds(TabularCPD("D", 2, [[0.4, 1.0], [0.6, 0.0]], ["C"], [2]))
+    np.testing.assert_allclose(ve.query("A", {"B": 1, "D": 1}).values, [0.7 / 1.1, 0.4 / 1.1])
+    assert sums == [1]
+    bn.add_cpds(TabularCPD("D", 2, [[1.0, 1.0], [0.0, 0.0]], ["C"], [2]))
+    with pytest.raises(ImpossibleEvidenceError):
+        ve.query("A", {"B": 1, "D": 1})
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.tuples(st.integers(0, 2**32 - 1), st.integers(2, 7)), st.integers(0, 2**32 - 1))
+def test_witness_is_sound(p, qseed):
+    # whenever the one-assignment shortcut says "possible", the exact sum over the same
+    # families is positive (it may say "not proved" on possible evidence, never the reverse)
+    rng = np.random.default_rng(qseed)
+    bn = _with_zeros(random_bn(*p), rng, keep=0.5)
+    nodes = list(bn.nodes)
+    ev = {v: int(rng.integers(bn.get_cpd(v).cardinality)) for v in nodes if rng.random() < 0.5}
+    rest = [v for v in nodes if v not in ev]
+    if not rest:
+        return
+    ve = VariableElimination(bn)
+    _, _, other = ve._relevant([rest[0]], ev)
+    keep = set()
+    stack = [v for v in other if v in ev]
+    while stack:
+        u = stack.pop()
+        if u in other and u not in keep:
+            keep.add(u)
+            stack.extend(bn.get_cpd(u).parents)
+    if ve._witness(keep, ev):
+        assert ve._constant(ve._factors(list(keep), ev)) > 0
