@@ -44,6 +44,7 @@ import networkx as nx
 import numpy as np
 
 from ._jt_kernels import calibrate_flat
+from ._kernels import WEIGHT_CAP, greedy_elimination
 from .factor import DiscreteFactor
 
 __all__ = ["VariableElimination", "JunctionTree", "elimination_order", "ImpossibleEvidenceError"]
@@ -75,20 +76,64 @@ def elimination_order(adj, to_eliminate=None, heuristic="min_fill", cards=None, 
     heuristic : {"min_fill", "min_degree", "min_weight"}
         Cost of eliminating a node: the number of fill edges it adds, its degree, or the
         size of the factor it creates (product of cardinalities). Ties are broken by weight,
-        then by the node's position.
+        then by the node's position in ``to_eliminate`` (or in the graph).
     cards : dict, optional
-        Cardinalities for the weight (default 2 for all).
+        Cardinalities for the weight (default 2 for all). Weights are exact integer
+        products, saturated at 2**62 (a factor that size is far beyond exact inference).
 
     Returns
     -------
     list
         ``to_eliminate`` in elimination order.
 
+    Notes
+    -----
+    The elimination runs in a numba kernel (:func:`pgm._kernels.greedy_elimination`) on a
+    0/1 adjacency matrix; ``_elimination_order_ref`` is its plain-Python reference.
+
     Examples
     --------
     >>> import networkx as nx
     >>> elimination_order(nx.path_graph(4), heuristic="min_degree")
     [0, 1, 2, 3]
+    """
+    if heuristic not in ("min_fill", "min_degree", "min_weight"):
+        raise ValueError(f"heuristic: expected 'min_fill', 'min_degree' or 'min_weight', got {heuristic!r}")
+    nb = adj.adj if isinstance(adj, nx.Graph) else adj
+    nodes = list(nb)
+    idx = {v: i for i, v in enumerate(nodes)}
+    todo = nodes if to_eliminate is None else list(to_eliminate)
+    n = len(nodes)
+    A = np.zeros((n, n), dtype=np.uint8)
+    if n:
+        rows = [i for i, v in enumerate(nodes) for _ in nb[v]]
+        cols = [idx[u] for v in nodes for u in nb[v]]
+        A[rows, cols] = 1
+        A[cols, rows] = 1
+        np.fill_diagonal(A, 0)
+    mask = np.zeros(n, dtype=np.bool_)
+    rank = np.zeros(n, dtype=np.int64)
+    for r, v in enumerate(todo):
+        k = idx.get(v)
+        if k is None:
+            raise ValueError(f"to_eliminate: {v!r} is not a node of the graph")
+        mask[k] = True
+        rank[k] = r
+    card = np.array([int(cards[v]) if cards else 2 for v in nodes], dtype=np.int64)
+    h = ("min_fill", "min_degree", "min_weight").index(heuristic)
+    order, ptr, clq = greedy_elimination(A, mask, card, rank, h)
+    if _cliques is not None:
+        clq = clq.tolist()
+        ptr = ptr.tolist()
+        _cliques.extend([nodes[k] for k in clq[ptr[s]:ptr[s + 1]]] for s in range(len(order)))
+    return [nodes[k] for k in order.tolist()]
+
+
+def _elimination_order_ref(adj, to_eliminate=None, heuristic="min_fill", cards=None,
+                           _cliques=None) -> list:
+    """Plain-Python reference of :func:`elimination_order` (same orders, same cliques as sets);
+    the tests compare the numba kernel :func:`pgm._kernels.greedy_elimination` with it.
+
     """
     if heuristic not in ("min_fill", "min_degree", "min_weight"):
         raise ValueError(f"heuristic: expected 'min_fill', 'min_degree' or 'min_weight', got {heuristic!r}")
@@ -110,7 +155,7 @@ def elimination_order(adj, to_eliminate=None, heuristic="min_fill", cards=None, 
         n = nb[v]
         w = card[v]
         for u in n:
-            w *= card[u]
+            w = WEIGHT_CAP if w > WEIGHT_CAP // card[u] else w * card[u]
         if min_fill:
             # missing edges among the neighbours: d(d-1)/2 minus the edges present
             d = len(n)
@@ -160,6 +205,7 @@ def elimination_order(adj, to_eliminate=None, heuristic="min_fill", cards=None, 
                     heapq.heappush(heap, (cu, u))
         current.pop(v, None)
     return order
+
 
 
 _BLOCK = 16  # least number of entries of the kernel's inner block (see JunctionTree)
