@@ -133,7 +133,6 @@ def _elimination_order_ref(adj, to_eliminate=None, heuristic="min_fill", cards=N
                            _cliques=None) -> list:
     """Plain-Python reference of :func:`elimination_order` (same orders, same cliques as sets);
     the tests compare the numba kernel :func:`pgm._kernels.greedy_elimination` with it.
-
     """
     if heuristic not in ("min_fill", "min_degree", "min_weight"):
         raise ValueError(f"heuristic: expected 'min_fill', 'min_degree' or 'min_weight', got {heuristic!r}")
@@ -205,7 +204,6 @@ def _elimination_order_ref(adj, to_eliminate=None, heuristic="min_fill", cards=N
                     heapq.heappush(heap, (cu, u))
         current.pop(v, None)
     return order
-
 
 
 _BLOCK = 16  # least number of entries of the kernel's inner block (see JunctionTree)
