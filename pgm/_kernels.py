@@ -141,7 +141,7 @@ def greedy_elimination(adj, todo, card, rank, heuristic):
         ``clq[clq_ptr[s]:clq_ptr[s + 1]]`` is step s's node and its neighbours then.
     """
     n = adj.shape[0]
-    nbr = np.empty((n, max(n, 1)), np.int64)
+    nbr = np.empty((n, max(n, 1)), np.int32)  # neighbour lists (dense rows: O(n²) memory)
     cnt = np.zeros(n, np.int64)
     for a in range(n):
         for b in range(n):
@@ -161,7 +161,7 @@ def greedy_elimination(adj, todo, card, rank, heuristic):
     clq_ptr = np.zeros(m + 1, np.int64)
     clq = np.empty(max(4 * m, 16), np.int64)
     mark = np.zeros(n, np.bool_)
-    added = np.empty((max(n * n // 2, 1), 2), np.int64)
+    added = np.empty((16, 2), np.int64)  # this step's fill edges, grown on demand
     for s in range(m):
         v = -1
         for a in range(n):
@@ -193,6 +193,8 @@ def greedy_elimination(adj, todo, card, rank, heuristic):
             adj[u, v] = 0
             adj[v, u] = 0
         cnt[v] = 0
+        if d * (d - 1) // 2 > added.shape[0]:
+            added = np.empty((d * (d - 1) // 2, 2), np.int64)
         na = 0
         for i in range(d):
             a = nbr[v, i]

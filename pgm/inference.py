@@ -64,6 +64,9 @@ def _evidence_msg(evidence, names=None):
 
 
 # ---------------------------------------------------------------------- elimination orders
+_KERNEL_MAX_NODES = 4096  # larger graphs: the Python reference (the kernel's tables are O(n²))
+
+
 def elimination_order(adj, to_eliminate=None, heuristic="min_fill", cards=None, _cliques=None) -> list:
     """A greedy elimination order.
 
@@ -89,7 +92,9 @@ def elimination_order(adj, to_eliminate=None, heuristic="min_fill", cards=None, 
     Notes
     -----
     The elimination runs in a numba kernel (:func:`pgm._kernels.greedy_elimination`) on a
-    0/1 adjacency matrix; ``_elimination_order_ref`` is its plain-Python reference.
+    0/1 adjacency matrix; ``_elimination_order_ref`` is its plain-Python reference, and the
+    function used for graphs of more than 4,096 nodes, where the kernel's dense O(n²) tables
+    would take hundreds of megabytes (same orders either way).
 
     Examples
     --------
@@ -100,6 +105,8 @@ def elimination_order(adj, to_eliminate=None, heuristic="min_fill", cards=None, 
     if heuristic not in ("min_fill", "min_degree", "min_weight"):
         raise ValueError(f"heuristic: expected 'min_fill', 'min_degree' or 'min_weight', got {heuristic!r}")
     nb = adj.adj if isinstance(adj, nx.Graph) else adj
+    if len(nb) > _KERNEL_MAX_NODES:
+        return _elimination_order_ref(adj, to_eliminate, heuristic, cards, _cliques)
     nodes = list(nb)
     idx = {v: i for i, v in enumerate(nodes)}
     todo = nodes if to_eliminate is None else list(to_eliminate)
@@ -480,24 +487,30 @@ class VariableElimination(_Engine):
             # are not ancestors of a "risky" observed node (one whose evidence row has a zero)
             # sum to 1 whatever the rest. So only the risky nodes and their ancestors among
             # the set-aside families are summed, and nothing at all when there are none.
-            risky = [v for v in other if v in ev and not self._positive_row(v, ev[v])]
-            if risky:
-                pool = set(other)
-                keep = set()
-                stack = list(risky)
-                while stack:
-                    u = stack.pop()
-                    if u in pool and u not in keep:
-                        keep.add(u)
-                        stack.extend(c.parents[u])
-                if not (self._witness(keep, ev)
-                        or self._constant(self._factors(list(keep), ev)) > 0):
-                    z = 0.0
+            keep = self._risky_families(other, ev)
+            if keep and not (self._witness(keep, ev)
+                             or self._constant(self._factors(list(keep), ev)) > 0):
+                z = 0.0
         if not z > 0:
             raise ImpossibleEvidenceError(
                 f"evidence: {_evidence_msg(ev, c.names)} has probability zero under the model; "
                 "P(variables | evidence) is undefined")
         return DiscreteFactor(tuple(query), vals / z, copy=False, validate=False)
+
+    def _risky_families(self, other, ev):
+        """The set-aside families ``other`` whose sum can vanish: the observed nodes whose
+        evidence row has a zero ("risky") and their ancestors among ``other`` (empty when no
+        observed node is risky)."""
+        pa = self._c.parents
+        pool = set(other)
+        keep = set()
+        stack = [v for v in other if v in ev and not self._positive_row(v, ev[v])]
+        while stack:
+            u = stack.pop()
+            if u in pool and u not in keep:
+                keep.add(u)
+                stack.extend(pa[u])
+        return keep
 
     def _witness(self, keep, ev):
         """Whether one assignment of ``keep`` gives every factor a positive value.

@@ -168,3 +168,17 @@ def test_greedy_elimination_kernel_matches_the_python_reference(seed, n, p, heur
     assert got == want
     assert [set(c) for c in got_c] == [set(c) for c in want_c]
     assert sorted(got) == sorted(G.nodes if todo is None else todo)
+
+
+def test_large_graphs_use_the_python_reference(monkeypatch):
+    # above the kernel's node limit elimination_order takes the reference: same answer
+    import networkx as nx
+    import pgm.inference as inf
+    G = nx.gnp_random_graph(30, 0.2, seed=3)
+    want = inf.elimination_order(G, heuristic="min_fill")
+    calls = []
+    real = inf._elimination_order_ref
+    monkeypatch.setattr(inf, "_KERNEL_MAX_NODES", 10)
+    monkeypatch.setattr(inf, "_elimination_order_ref", lambda *a: calls.append(1) or real(*a))
+    assert inf.elimination_order(G, heuristic="min_fill") == want
+    assert calls == [1]
