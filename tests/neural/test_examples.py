@@ -64,13 +64,13 @@ def test_rbm_digits_example(tmp_path, monkeypatch):
 
 
 def test_rbm_digits_protocol_example(tmp_path, monkeypatch):
-    """A short run of both checks: one accuracy per draw x seed for every condition."""
+    """A short run of the three checks: one accuracy per draw x seed for every condition."""
     pytest.importorskip("sklearn")
     monkeypatch.chdir(tmp_path)
     monkeypatch.syspath_prepend(EXAMPLES)            # it imports the recipe from rbm_digits.py
     acc = _load("rbm_digits_protocol").main(["--subsets", "2", "--seeds", "1", "--rbm-epochs", "2",
                                              "--taus", "0.5", "2.0"])
-    assert len(acc) == 7 and {"pseudo-labels, p >= 0.5", "random init, grey inputs"} <= set(acc)
+    assert len(acc) == 8 and {"pseudo-labels, p >= 0.5", "random init, grey inputs"} <= set(acc)
     for r in acc.values():
         assert r.shape == (2, 1) and np.all((r > 0.1) & (r <= 1))
     assert not any(tmp_path.iterdir())
