@@ -32,13 +32,15 @@ import argparse
 import numpy as np
 from rbm_digits import FEW_FT_PRETRAINED, FEW_FT_RANDOM, FEW_RBM, finetune, label_subset
 
+from energy.autodiff import softmax
 from energy.rbm import BernoulliRBM
 from neural import evaluate, load_digits, predict, train_test_split
 
 
-def softmax(z):
-    p = np.exp(z - z.max(axis=1, keepdims=True))
-    return p / p.sum(axis=1, keepdims=True)
+def report(name, acc):
+    """One line: the condition, its mean accuracy and its mean per label draw."""
+    print(f"   {name:<48} {acc.mean():.4f}; {' / '.join(f'{m:.3f}' for m in acc.mean(1))}",
+          flush=True)
 
 
 def main(argv=None):
@@ -92,32 +94,29 @@ def main(argv=None):
                                 ("RBM (grey) -> net on grey inputs", rbm_g, "grey",
                                  FEW_FT_PRETRAINED),
                                 ("random init, grey inputs", None, "grey", FEW_FT_RANDOM)]:
-        acc = results[name] = score(rbms, inp, ft)
-        print(f"   {name:<48} {acc.mean():.4f}; {' / '.join(f'{m:.3f}' for m in acc.mean(1))}",
-              flush=True)
+        results[name] = score(rbms, inp, ft)
+        report(name, results[name])
 
     print(f"2. self-training on the unlabelled images, binary inputs, {a.rounds} round(s)")
     Xf, Xv = data["binary"]
     for tau in a.taus:
         def self_train(net, i, s, tau=tau):
             for r in range(a.rounds):
-                p = softmax(predict(net, Xf))
+                p = softmax(predict(net, Xf)).data
                 keep = p.max(axis=1) >= tau
                 keep[i] = False                          # the labelled images keep their labels
                 net, _ = finetune(rbm_b[s], np.concatenate([Xf[i], Xf[keep]]),
                                   np.concatenate([yf[i], p.argmax(axis=1)[keep]]), s + 10 * (r + 1),
                                   **FEW_FT_PRETRAINED)
             return evaluate(net, Xv, yv)[1]
-        acc = results[f"pseudo-labels, p >= {tau}"] = score(rbm_b, "binary", FEW_FT_PRETRAINED,
-                                                            labels=self_train)
-        print(f"   {f'pseudo-labels with p >= {tau}':<48} {acc.mean():.4f}; "
-              f"{' / '.join(f'{m:.3f}' for m in acc.mean(1))}", flush=True)
+        name = f"pseudo-labels, p >= {tau}"
+        results[name] = score(rbm_b, "binary", FEW_FT_PRETRAINED, labels=self_train)
+        report(name, results[name])
 
     print("3. transductive pretraining, binary inputs")
-    name = f"RBM on the training + the {len(Xv)} scored images"
-    acc = results["transductive RBM"] = score(train_rbms(np.concatenate([Xf, Xv])), "binary",
-                                               FEW_FT_PRETRAINED)
-    print(f"   {name:<48} {acc.mean():.4f}; {' / '.join(f'{m:.3f}' for m in acc.mean(1))}")
+    results["transductive RBM"] = score(train_rbms(np.concatenate([Xf, Xv])), "binary",
+                                        FEW_FT_PRETRAINED)
+    report(f"RBM on the training + the {len(Xv)} scored images", results["transductive RBM"])
     return results
 
 
