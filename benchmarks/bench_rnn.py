@@ -17,7 +17,7 @@ Threads, set here and printed: torch gets ``--threads`` (2) intra-op threads, nu
 ``--threads`` (the LSTM kernels run blocks of batch rows on them); numpy's BLAS (the big
 input-projection and weight-gradient GEMMs) gets ``--blas-threads`` (2); the BLAS that numba's
 per-step products call (SciPy's) runs on one thread inside the kernels (the library sets
-that itself, see ``energy._threads.kernel_blas_single``).
+that itself, see ``pgm.runtime.threads.kernel_blas_single``).
 
 PyTorch is measured twice: in this process after ours (numba's thread pool then exists, and
 an idle OpenMP pool can slow another one), and in a separate process that never imports

@@ -11,8 +11,8 @@ import sys
 
 import numpy as np
 
-from .images import add_flip_noise, binarize, error_rate, read_image, write_png
-from .ising import METHODS, IsingModel, auto_parameters
+from energy.images import add_flip_noise, binarize, error_rate, read_image, write_png
+from energy.models.ising import METHODS, IsingModel, auto_parameters
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -123,7 +123,7 @@ def main():
     Xr = rejection_sample(bn, 20_000, ev, rng=1)
     print(f"  rejection sampling, 20,000 rows: {Xr[:, ri].mean():.4f}")
     try:
-        from energy.sampler import block_gibbs
+        from energy.sampling import block_gibbs
     except ImportError:  # the pgm layer alone
         block_gibbs = None
     if block_gibbs is not None:

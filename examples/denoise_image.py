@@ -1,6 +1,6 @@
 """The main job: restore a noisy binary image with the Ising model (Bishop, PRML §8.3.3).
 
-Takes the horse silhouette that ships with the library (CC0, see energy/data/README.md),
+Takes the horse silhouette that ships with the library (CC0, see energy/images/data/README.md),
 flips 10% of its pixels, restores it with ICM, exact graph cut, simulated annealing, Gibbs
 sampling (MPM), mean field, a 3x3 median filter and graph cut with parameters chosen
 without the clean image (noise rate given, or estimated), prints error rate / energy / time for
@@ -22,7 +22,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 from energy.images import add_flip_noise, error_rate, load_example, median_filter  # noqa: E402
-from energy.ising import IsingModel, auto_parameters  # noqa: E402
+from energy.models.ising import IsingModel, auto_parameters  # noqa: E402
 
 
 def main(argv=None):

@@ -17,7 +17,7 @@ Examples
 """
 
 from energy.autodiff import Parameter, Tensor, no_grad
-from energy.gradcheck import gradcheck
+from energy.autodiff.gradcheck import gradcheck
 from energy.optim import SGD, Adam, CosineLR, StepLR, clip_grad_norm
 
 from . import data, init

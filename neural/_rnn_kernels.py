@@ -10,7 +10,7 @@ The LSTM kernels (the largest cell) also split the batch into blocks of rows fix
 batch size (:func:`lstm_chunks`); each block runs the whole time loop with its own per-step
 products, so the blocks go to numba's threads with no barrier per step (``*_par``), and the
 products over all steps run there too (:func:`matmul_rows`, :func:`lstm_grads`). The
-caller keeps the BLAS at one thread inside (``energy._threads.kernel_blas_single``). The
+caller keeps the BLAS at one thread inside (``pgm.runtime.threads.kernel_blas_single``). The
 blocks do not depend on the thread count, so the results are identical on any number.
 
 Shapes: ``T`` steps, ``B`` batch, ``H`` hidden units; ``Xp`` of shape (T, B, k·H) holds
@@ -26,11 +26,11 @@ from __future__ import annotations
 
 
 import numpy as np
-import scipy.linalg.cython_blas  # noqa: F401  (the BLAS np.dot calls here; see energy._threads)
+import scipy.linalg.cython_blas  # noqa: F401  (the BLAS np.dot calls here; see pgm.runtime.threads)
 from numba import njit, prange
 
 
-from energy._vecmath import _FM, _JIT, _sig, _tanh  # noqa: F401  (numba overloads)
+from pgm.runtime.numerics import FASTMATH as _FM, fast_sigmoid as _sig, fast_tanh as _tanh
 
 
 # ----------------------------------------------------------------------------- LSTM

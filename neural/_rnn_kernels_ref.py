@@ -8,10 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-
-def _sig(x):
-    e = np.exp(-np.abs(x))
-    return np.where(x >= 0, 1 / (1 + e), e / (1 + e))
+from pgm.runtime.numerics import sigmoid as _sig
 
 
 def _order(T, reverse):

@@ -5,7 +5,7 @@ pass is a cross-correlation, and the output size is
 ``floor((H + 2p - d(k-1) - 1)/s + 1)`` per spatial axis.
 
 The backward passes are the course's derivations, computed through im2col (see
-:mod:`energy._conv_kernels`):
+:mod:`neural._conv_kernels`):
 
 * forward: ``Y = W·cols(X) + b``, one GEMM over all output positions;
 * weight gradient = the correlation of the input with the output gradient: ``dW = G·cols(X)ᵀ``;
@@ -32,9 +32,9 @@ import os
 
 import numpy as np
 
-from energy import _conv_kernels as K
+from neural import _conv_kernels as K
 from energy.autodiff import Parameter, Tensor
-from pgm.utils import check_rng
+from pgm.runtime import check_rng
 
 from .layers import as_input
 from .module import Module, _MacCounter

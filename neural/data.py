@@ -21,8 +21,8 @@ import struct
 
 import numpy as np
 
-from energy._io import atomic_write
-from pgm.utils import check_array, check_finite, check_rng
+from pgm.runtime import atomic_write
+from pgm.runtime import check_array, check_finite, check_rng
 
 __all__ = ["train_test_split", "minibatches", "Standardizer", "random_crop", "random_flip",
            "augment", "load_digits", "read_idx", "write_idx", "load_mnist"]

@@ -25,7 +25,7 @@ import math
 import numpy as np
 
 from energy.autodiff import Tensor
-from pgm.utils import check_rng
+from pgm.runtime import check_rng
 
 __all__ = ["fan_in_out", "calculate_gain", "normal_", "uniform_", "zeros_", "constant_",
            "xavier_uniform_", "xavier_normal_", "kaiming_uniform_", "kaiming_normal_",

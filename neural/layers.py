@@ -3,7 +3,7 @@
 Conventions are PyTorch's: ``Linear`` holds ``weight`` of shape (out_features, in_features)
 and computes ``x @ weight.T + bias``; ``BatchNorm`` uses eps = 1e-5, momentum = 0.1,
 normalises with the biased batch variance and stores the unbiased one in ``running_var``.
-Default dtype float32. Every layer's ``rng=`` follows :func:`pgm.utils.check_rng`.
+Default dtype float32. Every layer's ``rng=`` follows :func:`pgm.runtime.checks.check_rng`.
 
 Examples
 --------
@@ -22,7 +22,7 @@ import numpy as np
 
 from energy import autodiff as ad
 from energy.autodiff import Parameter, Tensor
-from pgm.utils import check_rng
+from pgm.runtime import check_rng
 
 from .module import Module, _MacCounter
 

@@ -23,7 +23,7 @@ from collections import OrderedDict
 
 import numpy as np
 
-from energy._io import atomic_write, load_npz_checked
+from pgm.runtime import atomic_write, load_npz_checked
 from energy.autodiff import Parameter, Tensor
 
 __all__ = ["Module", "Parameter", "count_params", "count_macs"]
@@ -219,7 +219,7 @@ class Module:
         """Write the state dict to an ``.npz`` file atomically (temp file, fsync, ``os.replace``).
 
         An existing file — in particular the one this module was loaded from — is replaced
-        only with ``overwrite=True`` (the library's one atomic writer, :mod:`energy._io`).
+        only with ``overwrite=True`` (the library's one atomic writer, :mod:`pgm.runtime.io`).
         """
         path = os.fspath(path)
         if (not overwrite and self._loaded_from is not None and os.path.exists(path)

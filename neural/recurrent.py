@@ -42,9 +42,9 @@ import numpy as np
 
 from energy import autodiff as ad
 from energy.autodiff import Parameter, Tensor
-from energy._threads import kernel_blas_single, numba_threads
+from pgm.runtime import kernel_blas_single, numba_threads
 from energy.optim import clip_grad_norm
-from pgm.utils import check_rng
+from pgm.runtime import check_rng
 
 from . import _rnn_kernels as K
 from .layers import as_input
@@ -78,7 +78,7 @@ def _run_rows(serial, parallel, nchunk, work, *args):
     (``parallel``) when there are several blocks, several threads and enough work, else in
     the caller's thread (``serial``; numba's pool is then not started). The blocks are the
     same either way, so are the results. The BLAS called inside the kernels runs on one
-    thread (see :func:`energy._threads.kernel_blas_single`)."""
+    thread (see :func:`pgm.runtime.threads.kernel_blas_single`)."""
     with kernel_blas_single():
         if nchunk > 1 and work >= _PAR_MIN_WORK and numba_threads() > 1:
             parallel(*args)

@@ -27,7 +27,7 @@ import numpy as np
 from energy import autodiff as ad
 from energy.autodiff import no_grad
 from energy.optim import clip_grad_norm
-from pgm.utils import check_finite, check_rng
+from pgm.runtime import check_finite, check_rng
 
 from .data import minibatches
 

@@ -1,7 +1,7 @@
 """Graphs and probability: DAGs, factors, CPDs, Bayesian networks, exact inference, sampling, BIF.
 
 This layer knows nothing of :mod:`energy` or :mod:`neural`. It holds the input checks and the
-random-number convention that every package of the library shares (:func:`pgm.utils.check_rng`)
+random-number convention that every package of the library shares (:func:`pgm.runtime.checks.check_rng`)
 and the Bayesian-network core:
 
 >>> from pgm import BayesianNetwork, TabularCPD, VariableElimination
@@ -21,7 +21,7 @@ from .inference import ImpossibleEvidenceError, JunctionTree, VariableEliminatio
 from .learning import fit_mle
 from .sampling import (BayesNetGibbs, forward_sample, gibbs_marginals, likelihood_weighted_marginals,
                        likelihood_weighting, rejection_sample)
-from .utils import check_rng
+from .runtime import check_rng
 
 __all__ = [
     "check_rng", "DAG", "DiscreteFactor", "factor_product", "TabularCPD", "LinearGaussianCPD",

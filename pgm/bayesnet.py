@@ -462,7 +462,7 @@ class LinearGaussianBayesianNetwork(DAG):
 
     def sample(self, n_samples, rng=None) -> np.ndarray:
         """Ancestral samples, shape (n_samples, n_nodes), columns in ``self.nodes`` order."""
-        from .utils import check_rng, check_scalar
+        from .runtime import check_rng, check_scalar
         n = check_scalar(n_samples, "n_samples", low=1, integer=True)
         gen = check_rng(rng)
         self.check_model()

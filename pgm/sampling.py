@@ -8,7 +8,7 @@
 * :func:`likelihood_weighting` — evidence clamped, each row weighted by Π p(e_v | pa_v);
   all-zero weights are an error, never a NaN estimate.
 * :class:`BayesNetGibbs` — a Bayesian network with evidence as a model of the library's one
-  block-Gibbs sampler (``energy.sampler.block_gibbs``; this module does not import it): one
+  block-Gibbs sampler (``energy.sampling.block_gibbs``; this module does not import it): one
   block per unobserved node, many chains in parallel, p(x_v | Markov blanket) computed from
   the node's CPD and its children's CPDs.
 
@@ -33,7 +33,7 @@ import numpy as np
 
 from ._kernels import draw_node
 from .inference import ImpossibleEvidenceError
-from .utils import check_rng, check_scalar
+from .runtime import check_rng, check_scalar
 
 __all__ = ["forward_sample", "rejection_sample", "likelihood_weighting",
            "likelihood_weighted_marginals", "BayesNetGibbs", "gibbs_marginals"]
@@ -227,7 +227,7 @@ def rejection_sample(model, n_samples, evidence, rng=None, max_draws=10_000_000,
 
 
 class BayesNetGibbs:
-    """A Bayesian network with evidence, as a model for ``energy.sampler.block_gibbs``.
+    """A Bayesian network with evidence, as a model for ``energy.sampling.block_gibbs``.
 
     The state is an int array of shape ``(n_chains, n_nodes)`` (columns in ``model.nodes``
     order); all chains are updated at once. Blocks are the unobserved nodes; a block's
@@ -253,7 +253,7 @@ class BayesNetGibbs:
 
     Examples
     --------
-    >>> from energy.sampler import block_gibbs                          # doctest: +SKIP
+    >>> from energy.sampling import block_gibbs                          # doctest: +SKIP
     >>> g = BayesNetGibbs(bn, {"Wet": 1}, n_chains=200, rng=0)          # doctest: +SKIP
     >>> res = block_gibbs(g, g.initial_state(), temperature=1.0, max_sweeps=300,
     ...                   burn_in=50, average=True, rng=1)               # doctest: +SKIP
@@ -363,7 +363,7 @@ def gibbs_marginals(model, evidence, sampler, n_sweeps=500, burn_in=100, n_chain
     model : BayesianNetwork
     evidence : dict or None
     sampler : callable
-        The library's block-Gibbs sampler, ``energy.sampler.block_gibbs`` (passed in, since the
+        The library's block-Gibbs sampler, ``energy.sampling.block_gibbs`` (passed in, since the
         ``pgm`` layer does not import ``energy``).
     n_sweeps, burn_in, n_chains : int
     rng : None, int or numpy.random.Generator

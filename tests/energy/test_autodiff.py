@@ -8,7 +8,7 @@ from hypothesis import given, settings, strategies as st
 
 from energy import autodiff as ad
 from energy.autodiff import Tensor, no_grad
-from energy.gradcheck import gradcheck
+from energy.autodiff.gradcheck import gradcheck
 
 rng = np.random.default_rng(0)
 

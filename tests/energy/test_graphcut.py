@@ -4,14 +4,16 @@ max-flow = min-cut on the rounded capacities, memory accounting, and bad input."
 import itertools
 
 import numpy as np
+
+from energy.images import load_example
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from energy._reference import ising_energy_ref
-from energy.graphcut import (_GRID_TOP, _grid_solve, _scipy_solve, grid_edges, grid_maxflow,
+from energy.models._ising_kernels_ref import ising_energy_ref
+from energy.images.graphcut import (_GRID_TOP, _grid_solve, _scipy_solve, grid_edges, grid_maxflow,
                              grid_maxflow_memory_bytes, grid_workspace, ising_map_graphcut,
                              n_pairs, quantization_bound)
-from energy.ising import IsingModel
+from energy.models.ising import IsingModel
 
 SHAPES = [(h, w) for h in range(1, 17) for w in range(1, 17) if h * w <= 16]
 _STATES = {}
@@ -134,12 +136,7 @@ def test_same_integer_problem_gives_the_same_minimal_source_set(c):
 
 
 def _camera(n=128, rate=0.1, seed=0):
-    from PIL import Image
-    import os
-    import energy
-
-    path = os.path.join(os.path.dirname(energy.__file__), "data", "camera_binary.png")
-    clean = np.where(np.asarray(Image.open(path)) > 127, 1, -1)[100:100 + n, 150:150 + n]
+    clean = load_example("camera")[100:100 + n, 150:150 + n]
     rng = np.random.default_rng(seed)
     return np.where(rng.random(clean.shape) < rate, -clean, clean)
 

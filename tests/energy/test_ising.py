@@ -7,9 +7,9 @@ import pytest
 from hypothesis import given, settings, strategies as st
 from scipy import stats
 
-from energy._reference import ising_energy_ref, local_field_ref
-from energy.ising import IsingModel
-from energy.sampler import block_gibbs, temperature_schedule
+from energy.models._ising_kernels_ref import ising_energy_ref, local_field_ref
+from energy.models.ising import IsingModel
+from energy.sampling import block_gibbs, temperature_schedule
 
 grids = st.tuples(st.integers(1, 8), st.integers(1, 8), st.sampled_from([4, 8]),
                   st.floats(-2, 2), st.floats(-3, 3), st.floats(-2, 2), st.integers(0, 2**32))
@@ -272,7 +272,7 @@ def _blobs(n=160, seed=0):
 
 @pytest.mark.parametrize("rate", [0.05, 0.1, 0.2])
 def test_noise_rate_estimate_is_close_on_a_smooth_image(rate):
-    from energy.ising import estimate_noise_rate
+    from energy.models.ising import estimate_noise_rate
     clean = _blobs()
     y = np.where(np.random.default_rng(1).random(clean.shape) < rate, -clean, clean)
     true_rate = np.mean(y != clean)
@@ -281,7 +281,7 @@ def test_noise_rate_estimate_is_close_on_a_smooth_image(rate):
 
 
 def test_auto_parameters_beat_prml_parameters_without_the_clean_image():
-    from energy.ising import auto_parameters
+    from energy.models.ising import auto_parameters
     clean = _blobs(seed=2)
     y = np.where(np.random.default_rng(3).random(clean.shape) < 0.15, -clean, clean)
     par = auto_parameters(y)

@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from energy import _kernels as K
-from energy import _kernels_ref as R
-from energy._reference import ising_energy_ref
+from energy.models import _ising_kernels as K
+from energy.models import _ising_kernels_ref as R
+from energy.models._ising_kernels_ref import ising_energy_ref
 
 params = st.tuples(
     st.integers(1, 9), st.integers(1, 11), st.sampled_from([4, 8]),

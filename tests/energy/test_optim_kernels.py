@@ -4,7 +4,7 @@ path (big parameters take the kernel, small ones numpy)."""
 import numpy as np
 import pytest
 
-from energy._optim_kernels import sgd_step, sgd_step_ref
+from energy.optim._kernels import sgd_step, sgd_step_ref
 from energy.optim import SGD
 
 

@@ -11,12 +11,12 @@ from hypothesis import given, settings, strategies as st
 from scipy import stats
 from scipy.special import logsumexp
 
-from energy import _rbm_kernels as K
-from energy import _rbm_kernels_ref as R
+from energy.models import _rbm_kernels as K
+from energy.models import _rbm_kernels_ref as R
 from energy import autodiff as ad
-from energy._optim_kernels import sgd_step_ref
-from energy.rbm import BernoulliRBM, RBMChains, exact_log_partition, softplus
-from energy.sampler import block_gibbs
+from energy.optim._kernels import sgd_step_ref
+from energy.models.rbm import BernoulliRBM, RBMChains, exact_log_partition, softplus
+from energy.sampling import block_gibbs
 
 
 def _model(V, H, seed, scale=1.0, dtype=np.float64):

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from energy.reversible import ReversibleSGD
+from energy.optim.reversible import ReversibleSGD
 
 
 def _logistic_grad(X, y):
@@ -117,6 +117,6 @@ def test_bad_input():
 def test_docstring_example_runs():
     import doctest
 
-    import energy.reversible as mod
+    import energy.optim.reversible as mod
     res = doctest.testmod(mod)
     assert res.attempted > 0 and res.failed == 0

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from energy.gradcheck import gradcheck
+from energy.autodiff.gradcheck import gradcheck
 from neural import (SGD, BatchNorm1d, BatchNorm2d, CrossEntropyLoss, Dropout, Flatten, LeakyReLU,
                     Linear, Module, Parameter, ReLU, Sequential, Sigmoid, Softplus, Swish, Tanh,
                     count_macs, count_params, init)

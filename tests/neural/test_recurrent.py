@@ -6,7 +6,7 @@ import pytest
 
 from energy import autodiff as ad
 from energy.autodiff import Tensor, cross_entropy
-from energy.gradcheck import gradcheck
+from energy.autodiff.gradcheck import gradcheck
 from neural import GRU, LSTM, MDRNN, RNN, Linear, ResidualRNN, TimeDelay
 from neural import _rnn_kernels as K
 from neural.layers import linear

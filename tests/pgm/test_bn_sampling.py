@@ -132,7 +132,7 @@ def _gibbs_models():
 
 @pytest.mark.parametrize("case", range(4))
 def test_gibbs_through_the_one_sampler_matches_exact_marginals(case):
-    sampler = pytest.importorskip("energy.sampler")
+    sampler = pytest.importorskip("energy.sampling")
     bn, ev = list(_gibbs_models())[case]
     enc = bn.encode_evidence(ev)
     g = BayesNetGibbs(bn, ev, n_chains=3000, rng=0)
@@ -154,7 +154,7 @@ def test_gibbs_through_the_one_sampler_matches_exact_marginals(case):
 
 
 def test_gibbs_at_zero_temperature_is_icm_and_never_raises_energy():
-    sampler = pytest.importorskip("energy.sampler")
+    sampler = pytest.importorskip("energy.sampling")
     bn = random_bn(5, 7)
     g = BayesNetGibbs(bn, None, n_chains=50, rng=0)
     res = sampler.block_gibbs(g, g.initial_state(), temperature=0.0, max_sweeps=50)

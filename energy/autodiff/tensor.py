@@ -33,6 +33,9 @@ import numbers
 
 import numpy as np
 
+from pgm.runtime import check_rng
+from pgm.runtime.numerics import sigmoid as _sigmoid, softplus as _softplus
+
 __all__ = [
     "Tensor", "Parameter", "no_grad", "enable_grad", "is_grad_enabled", "tensor",
     "add", "sub", "mul", "div", "neg", "matmul", "exp", "log", "sqrt", "sigmoid", "tanh",
@@ -673,17 +676,6 @@ def sqrt(a) -> Tensor:
     return _make(out, (a,), lambda g: (g / (2 * out),), "sqrt")
 
 
-def _sigmoid(x: np.ndarray) -> np.ndarray:
-    """Stable logistic function: never evaluates exp of a positive number."""
-    e = np.exp(-np.abs(x))
-    return np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
-
-
-def _softplus(x: np.ndarray) -> np.ndarray:
-    """Stable log(1 + exp(x)) = max(x, 0) + log1p(exp(-|x|))."""
-    return np.maximum(x, 0) + np.log1p(np.exp(-np.abs(x)))
-
-
 def sigmoid(a) -> Tensor:
     """σ(a) = 1 / (1 + exp(-a)), stable at ±1000; dσ = σ(1 - σ)."""
     a = _t(a)
@@ -875,7 +867,7 @@ def binary_cross_entropy_with_logits(logits, target, reduction: str = "mean") ->
 def dropout(a, p: float = 0.5, training: bool = True, rng=None) -> Tensor:
     """Inverted dropout: zero each entry with probability ``p``, scale the rest by 1/(1-p).
 
-    ``rng`` is None, an int seed or a numpy Generator (see :func:`pgm.utils.check_rng`).
+    ``rng`` is None, an int seed or a numpy Generator (see :func:`pgm.runtime.checks.check_rng`).
     In evaluation (``training=False``) or with p = 0 it is the identity.
     """
     a = _t(a)
@@ -883,7 +875,6 @@ def dropout(a, p: float = 0.5, training: bool = True, rng=None) -> Tensor:
         raise ValueError(f"dropout: p must be in [0, 1), got {p}")
     if not training or p == 0:
         return a
-    from pgm.utils import check_rng
     gen = check_rng(rng)
     mask = (gen.random(a.shape, dtype=np.float64 if a.dtype != np.float32 else np.float32) >= p)
     mask = mask.astype(a.dtype) * np.asarray(1.0 / (1.0 - p), dtype=a.dtype)

@@ -20,15 +20,15 @@ from importlib import resources
 
 import numpy as np
 
-from pgm.utils import check_array, check_finite, check_rng, check_scalar, check_spins
+from pgm.runtime import check_array, check_finite, check_rng, check_scalar, check_spins
 
-from ._io import atomic_write
+from pgm.runtime import atomic_write
 
 __all__ = ["read_image", "otsu_threshold", "binarize", "to_spins", "spins_to_uint8",
            "add_flip_noise", "error_rate", "median_filter", "write_png", "load_example",
            "example_path", "EXAMPLES"]
 
-#: Shipped example images (package data under ``energy/data``, see its README.md).
+#: Shipped example images (package data under ``energy/images/data``, see its README.md).
 EXAMPLES = {"horse": "horse.png", "camera": "camera_binary.png"}
 
 # ITU-R BT.601 luma weights (the ones Pillow's own "L" conversion approximates in integers).
@@ -295,7 +295,7 @@ def add_flip_noise(spins, rate: float, rng=None) -> np.ndarray:
     spins : array-like of shape (H, W), values -1/+1
     rate : float in [0, 1)
     rng : None, int or numpy.random.Generator
-        See :func:`pgm.utils.check_rng`; the same int seed gives the same noise.
+        See :func:`pgm.runtime.checks.check_rng`; the same int seed gives the same noise.
 
     Returns
     -------
@@ -449,11 +449,11 @@ def _example_resource(name):
     if not isinstance(name, str) or name not in EXAMPLES:
         raise ValueError(f"name: unknown example {name!r}; known examples: "
                          f"{', '.join(repr(k) for k in EXAMPLES)}")
-    return resources.files("energy") / "data" / EXAMPLES[name]
+    return resources.files("energy.images") / "data" / EXAMPLES[name]
 
 
 def example_path(name: str = "horse") -> str:
-    """File path of a shipped example image (package data, see ``energy/data/README.md``).
+    """File path of a shipped example image (package data, see ``energy/images/data/README.md``).
 
     Parameters
     ----------

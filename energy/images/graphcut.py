@@ -15,7 +15,7 @@ global minimum of E, and for every labeling
 Two solvers:
 
 * ``solver="grid"`` (default): Boykov–Kolmogorov max-flow written for the implicit grid
-  (:mod:`energy._maxflow`), no graph is built; about 38 bytes per pixel for 4-connectivity
+  (:mod:`energy.images._maxflow`), no graph is built; about 38 bytes per pixel for 4-connectivity
   and 54 for 8 (:func:`grid_maxflow_memory_bytes`).
 * ``solver="scipy"``: the reference, the explicit graph as a sparse matrix and
   :func:`scipy.sparse.csgraph.maximum_flow`.
@@ -34,9 +34,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from pgm.utils import check_array, check_finite, check_scalar
+from pgm.runtime import check_array, check_finite, check_scalar
 
-from . import _maxflow
+from energy.images import _maxflow
 
 __all__ = ["ising_map_graphcut", "grid_maxflow", "grid_maxflow_memory_bytes", "grid_workspace",
            "quantization_bound", "grid_edges", "SOLVERS"]
@@ -102,7 +102,7 @@ def quantization_bound(unary, beta, *, connectivity: int = 4, solver: str = "gri
 
 # ----------------------------------------------------------------------------- grid solver
 def grid_workspace(H: int, W: int, connectivity: int = 4) -> dict:
-    """Allocate the working arrays of the grid solver (see :mod:`energy._maxflow`).
+    """Allocate the working arrays of the grid solver (see :mod:`energy.images._maxflow`).
 
     Returns a dict of arrays over the N = (H + 2) * (W + 2) nodes of the padded grid:
     ``rc`` int32 (N, K), ``tr`` int32 (N,), ``tree`` int8, ``parent`` int8, ``nxt``, ``orph``,
@@ -240,7 +240,7 @@ def ising_map_graphcut(unary, beta, *, connectivity: int = 4, solver: str = "gri
         Neighbours up/down/left/right, or also the diagonals (same β).
     solver : {"grid", "scipy"}
         ``"grid"`` is the Boykov–Kolmogorov max-flow on the implicit grid
-        (:mod:`energy._maxflow`); ``"scipy"`` builds the explicit graph as a CSR matrix and
+        (:mod:`energy.images._maxflow`); ``"scipy"`` builds the explicit graph as a CSR matrix and
         calls :func:`scipy.sparse.csgraph.maximum_flow` (slower; the reference).
     scale : float, optional
         Capacities are multiplied by ``scale`` and rounded to integers, and the max-flow is

@@ -10,8 +10,8 @@ the energy by ΔE_i = 2 x_i a_i and P(x_i = +1 | rest) = σ(2 a_i / T): both dep
 site's neighbours and y_i.
 
 Everything that sweeps (ICM, Gibbs sampling, annealing) goes through the library's one
-sampler, :func:`energy.sampler.block_gibbs`, with the numba kernels of
-:mod:`energy._kernels`; exact MAP is a minimum cut (:mod:`energy.graphcut`).
+sampler, :func:`energy.sampling.block_gibbs`, with the numba kernels of
+:mod:`energy.models._ising_kernels`; exact MAP is a minimum cut (:mod:`energy.images.graphcut`).
 
 Example
 -------
@@ -33,10 +33,11 @@ import networkx as nx
 import numba
 import numpy as np
 
-from pgm.utils import check_rng, check_scalar, check_spins
+from pgm.runtime import check_rng, check_scalar, check_spins
 
-from . import _kernels as K
-from .sampler import SamplerResult, block_gibbs, temperature_schedule
+from energy.models import _ising_kernels as K
+from energy.images.graphcut import ising_map_graphcut
+from energy.sampling import SamplerResult, block_gibbs, temperature_schedule
 
 __all__ = ["IsingModel", "IsingResult", "METHODS", "auto_parameters", "estimate_noise_rate"]
 
@@ -216,7 +217,7 @@ class IsingModel:
         """One sweep of every block in order, in place; returns the number of changed spins.
 
         On the 4-neighbour checkerboard grid both colours are updated in a single pass over
-        memory (:func:`energy._kernels.icm_sweep4` / ``gibbs_sweep4``): exactly the result of
+        memory (:func:`energy.models._ising_kernels.icm_sweep4` / ``gibbs_sweep4``): exactly the result of
         ``sample_block(state, 0, ...)`` then ``sample_block(state, 1, ...)``, except that at
         T > 0 one random seed serves both colours (each site still gets its own draw).
         Otherwise the blocks are sampled one after the other.
@@ -325,14 +326,13 @@ class IsingModel:
         """Exact MAP by minimum cut (Greig, Porteous & Seheult 1989); needs β ≥ 0.
 
         ``solver`` is "grid" (Boykov–Kolmogorov on the implicit grid, the default) or "scipy"
-        (the explicit-graph reference); see :mod:`energy.graphcut`.
+        (the explicit-graph reference); see :mod:`energy.images.graphcut`.
         """
         if self.beta < 0:
             raise ValueError(
                 f"beta: graph cut needs beta >= 0 (got {self.beta}); for beta < 0 the energy "
                 "is not submodular and a minimum cut does not give the MAP — use icm or anneal"
             )
-        from .graphcut import ising_map_graphcut
 
         t0 = time.perf_counter()
         unary = self.h - self.eta * self.y.astype(np.float64)

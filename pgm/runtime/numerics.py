@@ -1,10 +1,17 @@
-"""Vectorisable exp, sigmoid and tanh for numba kernels (private), shared by the RBM and the
-recurrent kernels.
+"""The library's one set of numerics: stable sigmoid and softplus on numpy arrays, and the
+vectorisable exp, sigmoid and tanh that the numba kernels (Ising, RBM, recurrent) call.
+
+numpy (any caller): :func:`sigmoid` and :func:`softplus` never evaluate exp of a positive
+number and keep the input's float dtype.
+
+numba (from inside ``@njit`` code only): :func:`fast_sigmoid`, :func:`fast_tanh`,
+:func:`exp_neg32`, :func:`exp_neg64`; :data:`FASTMATH` / :data:`FAST_JIT` are the options the
+kernels that call them compile with.
 
 numba's ``math.exp`` / ``math.tanh`` are scalar libm calls (about 10–20 ns each), which cost
 as much as the matrix products around them; these are branch-free, so LLVM vectorises the
 loops that call them, and they work in the arrays' own precision (float32 runs twice the
-lanes). Call ``_sig(x)`` / ``_tanh(x)`` / ``_exp_neg64(a)`` from inside ``@njit`` code only.
+lanes). Call ``fast_sigmoid(x)`` / ``fast_tanh(x)`` / ``exp_neg64(a)`` from inside ``@njit`` code only.
 The tests of the kernels that use them compare with numpy to the stated accuracy.
 """
 
@@ -17,6 +24,31 @@ from llvmlite import ir
 from numba import njit, types
 from numba.extending import intrinsic, overload
 
+__all__ = ["sigmoid", "softplus", "fast_sigmoid", "fast_tanh", "exp_neg32", "exp_neg64",
+           "FASTMATH", "FAST_JIT"]
+
+
+def sigmoid(x: np.ndarray) -> np.ndarray:
+    """Stable logistic function 1 / (1 + exp(-x)) on an array, in the array's float dtype
+    (never evaluates exp of a positive number).
+
+    >>> sigmoid(np.array([-1000.0, 0.0, 1000.0]))
+    array([0. , 0.5, 1. ])
+    """
+    x = np.asarray(x)
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
+
+
+def softplus(x: np.ndarray) -> np.ndarray:
+    """Stable log(1 + exp(x)) = max(x, 0) + log1p(exp(-|x|)).
+
+    >>> softplus(np.array([-1000.0, 0.0, 1000.0])).round(4)
+    array([   0.    ,    0.6931, 1000.    ])
+    """
+    return np.maximum(x, 0) + np.log1p(np.exp(-np.abs(x)))
+
+
 # exp, sigmoid and tanh written branch-free so that LLVM vectorises the gate loops (numba's
 # math.exp / math.tanh are scalar libm calls, ~10–20 ns each, which cost more than the
 # matrix products here), in the arrays' own precision (float32 runs twice the lanes).
@@ -26,8 +58,10 @@ from numba.extending import intrinsic, overload
 # 1e-7 and 1e-15), times 2^−n written straight into the exponent field (n <= 58 keeps it a
 # normal number): one integer subtract and shift, where products of 2^−(2^k) selected by
 # the bits of n cost eleven operations per element. Exact either way.
-_FM = {"contract", "reassoc", "nsz", "arcp"}
-_JIT = {"fastmath": _FM, "error_model": "numpy"}
+#: LLVM fast-math flags of the kernels: FMA contraction and reassociation; NaN/inf kept
+FASTMATH = {"contract", "reassoc", "nsz", "arcp"}
+#: numba options of the functions below and of the kernels that call them
+FAST_JIT = {"fastmath": FASTMATH, "error_model": "numpy"}
 _C32 = tuple(np.float32(1.0 / math.factorial(i)) for i in range(8))
 _C64 = tuple(1.0 / math.factorial(i) for i in range(14))
 _F32 = (np.float32(1.4426950408889634), np.float32(0.5), np.float32(40.0),
@@ -49,8 +83,8 @@ def _as_float(typingctx, bits):
         return out(bits), codegen
 
 
-@njit(cache=True, inline="always", **_JIT)
-def _exp_neg32(a):
+@njit(cache=True, inline="always", **FAST_JIT)
+def exp_neg32(a):
     a = min(a, _F32[2])
     n = np.int32(a * _F32[0] + _F32[1])
     fn = np.float32(n)
@@ -66,8 +100,8 @@ def _exp_neg32(a):
     return p * _as_float(np.int32((np.int32(127) - n) << np.int32(23)))
 
 
-@njit(cache=True, inline="always", **_JIT)
-def _exp_neg64(a):
+@njit(cache=True, inline="always", **FAST_JIT)
+def exp_neg64(a):
     a = min(a, _F64[2])
     n = np.int32(a * _F64[0] + _F64[1])
     fn = np.float64(n)
@@ -89,48 +123,48 @@ def _exp_neg64(a):
     return p * _as_float(np.int64((np.int64(1023) - np.int64(n)) << np.int64(52)))
 
 
-def _sig(x):
+def fast_sigmoid(x):
     """Logistic function 1/(1 + e^−x), stable for any x (never exp of a positive number)."""
-    raise NotImplementedError("_sig is only callable from numba kernels")
+    raise NotImplementedError("fast_sigmoid is only callable from numba kernels")
 
 
-def _tanh(x):
+def fast_tanh(x):
     """tanh(x) = sign(x)·(1 − e)/(1 + e) with e = e^−2|x|."""
-    raise NotImplementedError("_tanh is only callable from numba kernels")
+    raise NotImplementedError("fast_tanh is only callable from numba kernels")
 
 
 def _sig32(x):
-    e = _exp_neg32(abs(x))
+    e = exp_neg32(abs(x))
     d = _F32[5] / (_F32[5] + e)
     return d if x >= _F32[7] else e * d
 
 
 def _sig64(x):
     x = np.float64(x)
-    e = _exp_neg64(abs(x))
+    e = exp_neg64(abs(x))
     d = 1.0 / (1.0 + e)
     return d if x >= 0.0 else e * d
 
 
 def _tanh32(x):
-    e = _exp_neg32(_F32[6] * abs(x))
+    e = exp_neg32(_F32[6] * abs(x))
     t = (_F32[5] - e) / (_F32[5] + e)
     return t if x >= _F32[7] else -t
 
 
 def _tanh64(x):
     x = np.float64(x)
-    e = _exp_neg64(2.0 * abs(x))
+    e = exp_neg64(2.0 * abs(x))
     t = (1.0 - e) / (1.0 + e)
     return t if x >= 0.0 else -t
 
 
-@overload(_sig, jit_options=_JIT)
+@overload(fast_sigmoid, jit_options=FAST_JIT)
 def _sig_typed(x):
     return _sig32 if x == types.float32 else _sig64
 
 
-@overload(_tanh, jit_options=_JIT)
+@overload(fast_tanh, jit_options=FAST_JIT)
 def _tanh_typed(x):
     return _tanh32 if x == types.float32 else _tanh64
 

@@ -25,13 +25,13 @@ how to draw one block of its variables from its conditional distribution given t
 Temperature ``T = 0`` is iterated conditional modes (ICM): each block moves to its most
 probable value, the energy never increases, and a sweep that changes nothing is a fixed point
 (the run stops there). A decreasing sequence of temperatures is simulated annealing. Random
-numbers come from one ``numpy.random.Generator`` made by :func:`pgm.utils.check_rng` from
+numbers come from one ``numpy.random.Generator`` made by :func:`pgm.runtime.checks.check_rng` from
 ``rng=`` (int seed or Generator), so the same seed gives the same run exactly.
 
 Example
 -------
 >>> import numpy as np
->>> from energy.ising import IsingModel
+>>> from energy.models.ising import IsingModel
 >>> y = np.where(np.random.default_rng(0).random((32, 32)) < 0.9, 1, -1)
 >>> model = IsingModel(y, beta=1.0, eta=2.1)
 >>> res = block_gibbs(model, model.initial_state(), temperature=0.0, max_sweeps=50)
@@ -47,7 +47,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from pgm.utils import check_array, check_finite, check_rng, check_scalar
+from pgm.runtime import check_array, check_finite, check_rng, check_scalar
 
 __all__ = ["SamplerResult", "block_gibbs", "temperature_schedule"]
 
@@ -174,7 +174,7 @@ def block_gibbs(model, state, *, temperature=1.0, max_sweeps=None, burn_in: int 
     burn_in : int
         Sweeps left out of the average.
     rng : None, int or numpy.random.Generator
-        Source of randomness (see :func:`pgm.utils.check_rng`).
+        Source of randomness (see :func:`pgm.runtime.checks.check_rng`).
     stop_when_converged : bool
         Stop after a zero-temperature sweep that changed nothing.
     record_energy : bool

@@ -1,4 +1,4 @@
-"""Plain-numpy references for :mod:`energy._rbm_kernels` (private).
+"""Plain-numpy references for :mod:`energy.models._rbm_kernels` (private).
 
 Same formulas and the same counter-based draws, written with whole-array numpy operations;
 the tests compare each kernel with its reference draw for draw.
@@ -8,14 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._kernels import stable_sigmoid
-from ._kernels_ref import splitmix64
-
-
-def uniform53(seed: int, shape) -> np.ndarray:
-    """The kernels' uniforms for every element of an array of ``shape`` (row-major index)."""
-    k = np.arange(int(np.prod(shape)), dtype=np.uint64).reshape(shape)
-    return (splitmix64(seed, k) >> np.uint64(11)).astype(np.float64) * 2.0**-53
+from energy.models._ising_kernels import stable_sigmoid
+from pgm.runtime.counter_rng import uniform53_ref as uniform53
 
 
 def bernoulli_ref(x, seed):
@@ -33,7 +27,7 @@ def sample_layer_ref(pre, bias, seed):
 
 
 def cd_batch_ref(vd, C, a, b, seeds, k, persistent, chains):
-    """numpy version of :func:`energy._rbm_kernels.cd_batch`: returns (V2, H2T, gW, ce) and
+    """numpy version of :func:`energy.models._rbm_kernels.cd_batch`: returns (V2, H2T, gW, ce) and
     updates ``chains`` in place (PCD)."""
     B, V = vd.shape
     H = C.shape[0]
@@ -63,7 +57,7 @@ def cd_batch_ref(vd, C, a, b, seeds, k, persistent, chains):
 
 
 def first_invalid_ref(X, binary):
-    """numpy version of :func:`energy._rbm_kernels.first_invalid`."""
+    """numpy version of :func:`energy.models._rbm_kernels.first_invalid`."""
     ok = ((X == 0) | (X == 1)) if binary else ((X >= 0) & (X <= 1))
     bad = np.flatnonzero(~ok.reshape(-1))
     return int(bad[0]) if bad.size else -1

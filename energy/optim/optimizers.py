@@ -28,8 +28,8 @@ import math
 
 import numpy as np
 
-from ._optim_kernels import sgd_step as _sgd_kernel
-from .autodiff import Tensor
+from energy.optim._kernels import sgd_step as _sgd_kernel
+from energy.autodiff import Tensor
 
 __all__ = ["Optimizer", "SGD", "Adam", "StepLR", "CosineLR", "clip_grad_norm"]
 
@@ -132,7 +132,7 @@ class Optimizer:
 
     def fused_args(self, i):
         """``(v, lr, mu, wd, sign, nesterov)`` of parameter ``i`` for a kernel that applies
-        this optimiser's update itself (:func:`energy._optim_kernels.sgd_run`, the arithmetic
+        this optimiser's update itself (:func:`energy.optim._kernels.sgd_run`, the arithmetic
         of :meth:`step`): ``v`` is the momentum buffer (created at zero; an empty array
         without momentum), the scalars in the parameter's dtype. A caller that updates
         parameter ``i`` this way passes ``None`` as its gradient to :meth:`step`."""
@@ -189,7 +189,7 @@ class SGD(Optimizer):
         """Update every parameter in place (see :meth:`Optimizer.step`).
 
         Large contiguous parameters are updated in one fused, parallel pass
-        (:func:`energy._optim_kernels.sgd_step`, the same arithmetic as the numpy path).
+        (:func:`energy.optim._kernels.sgd_step`, the same arithmetic as the numpy path).
         """
         grads = self._grads(grads)
         self.steps += 1

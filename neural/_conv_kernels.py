@@ -17,7 +17,7 @@ Parallelism: ``im2col`` is parallel over the rows of ``cols`` (contiguous writes
 ``col2im`` and the pooling kernels over the N·C image planes (each plane is written by one
 thread only, so the scatter-adds have no races).
 
-Each kernel has a plain-numpy reference in :mod:`energy._conv_kernels_ref` that the tests
+Each kernel has a plain-numpy reference in :mod:`neural._conv_kernels_ref` that the tests
 compare it with.
 """
 
@@ -26,10 +26,10 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from . import _threads
+from pgm.runtime import threads as _threads
 
 #: below this much work (elements touched, or multiply-adds for the convolutions) a kernel
-#: runs on the calling thread only (see energy._threads)
+#: runs on the calling thread only (see pgm.runtime.threads)
 PARALLEL_MIN_WORK = 1 << 17
 
 

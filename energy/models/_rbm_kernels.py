@@ -17,7 +17,7 @@ for a product made by the caller (sampling, AIS, the sampler's chains).
 Random numbers are counter based, as in the Ising kernels: the uniform of element (r, j) is
 the top 53 bits of ``splitmix64(seed + (r * n + j) * GOLDEN)``, so a draw depends only on
 (seed, element), never on the thread that makes it; runs reproduce exactly for any number of
-threads, and :mod:`energy._rbm_kernels_ref` reproduces them draw for draw in numpy.
+threads, and :mod:`energy.models._rbm_kernels_ref` reproduces them draw for draw in numpy.
 
 Every kernel has a plain-numpy reference there that the tests compare it with.
 """
@@ -27,31 +27,15 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from ._kernels import GOLDEN, _M1, _M2, _S27, _S30, _S31
-from ._blas import mm
-from ._optim_kernels import sgd_run
-from ._vecmath import _exp_neg64
-
-_S11 = np.uint64(11)
-_INV53 = 1.0 / 9007199254740992.0      # 2**-53
-
-
-@njit(cache=True, inline="always")
-def _uniform53(seed, k):
-    """Uniform float64 in [0, 1) for element ``k``: the top 53 bits of splitmix64(seed + k·G)."""
-    z = seed + k * GOLDEN
-    z = (z ^ (z >> _S30)) * _M1
-    z = (z ^ (z >> _S27)) * _M2
-    z = z ^ (z >> _S31)
-    return np.float64(z >> _S11) * _INV53
-
+from pgm.runtime.blas import mm
+from energy.optim._kernels import sgd_run
+from pgm.runtime.counter_rng import uniform53
+from pgm.runtime.numerics import FASTMATH as _FM, exp_neg64
 
 # ----------------------------------------------------------------------------- row passes
-# exp(-|x|) comes from energy._vecmath (branch-free, vectorised by LLVM; clipped at |x| = 40,
+# exp(-|x|) comes from pgm.runtime.numerics (branch-free, vectorised by LLVM; clipped at |x| = 40,
 # where sigmoid is 1 or below 4e-18); log1p by the atanh series below. numba's np.exp /
 # np.log1p are scalar libm calls, about 10 ns each, as costly as the matrix products.
-# contraction into FMAs and reassociation (vectorised sums); NaN/inf semantics are kept
-_FM = {"contract", "reassoc", "nsz", "arcp"}
 
 
 @njit(cache=True, inline="always")
@@ -87,7 +71,7 @@ def _sigmoid_row(pre, bias, x, e, p):
     for j in range(n):
         xj = np.float64(pre[j]) + np.float64(bias[j])
         x[j] = xj
-        ej = _exp_neg64(abs(xj))
+        ej = exp_neg64(abs(xj))
         e[j] = ej
         d = 1.0 / (1.0 + ej)
         p[j] = d if xj >= 0 else ej * d
@@ -99,7 +83,7 @@ def _draw_xe_row(x, e, seed, base, out):
     e = exp(-|x|): tested as u (1 + e) < (1 if x >= 0 else e), without the division."""
     for j in range(x.size):
         t = 1.0 if x[j] >= 0 else e[j]
-        out[j] = 1.0 if _uniform53(seed, base + np.uint64(j)) * (1.0 + e[j]) < t else 0.0
+        out[j] = 1.0 if uniform53(seed, base + np.uint64(j)) * (1.0 + e[j]) < t else 0.0
 
 
 @njit(cache=True, inline="always")
@@ -110,7 +94,7 @@ def _draw_pre_row(pre, bias, seed, base, out, x, e):
     for j in range(pre.size):
         xj = np.float64(pre[j]) + np.float64(bias[j])
         x[j] = xj
-        e[j] = _exp_neg64(abs(xj))
+        e[j] = exp_neg64(abs(xj))
     _draw_xe_row(x, e, seed, base, out)
 
 
@@ -182,7 +166,7 @@ def cd_batch(V2, C, a, b, seeds, k, persistent, chains, n_blocks, H2T, gW, ga, g
 
     Each half-step is one parallel pass over blocks of units: thread ``t`` makes the
     pre-activations of its block of units for every chain (a product with its rows or
-    columns of W only, :func:`energy._blas.mm` with BLAS at one thread inside the numba
+    columns of W only, :func:`pgm.runtime.blas.mm` with BLAS at one thread inside the numba
     threads, which the caller arranges with threadpoolctl), then their probabilities and
     Bernoulli draws. The threads thus share the reading of W as a parallel BLAS would, and
     the draws, counter based on (row, unit), do not depend on the thread count.
@@ -218,10 +202,10 @@ def cd_batch(V2, C, a, b, seeds, k, persistent, chains, n_blocks, H2T, gW, ga, g
     sparse, target, cost : bool, float, float
         With ``sparse``, the sparsity penalty's gradient d_j = cost · (mean_r p(h_j | v_r)
         − target) is added to ``ga`` and d ⊗ mean(v_data) to the weight gradient (Lee et
-        al. 2008's form, as :class:`energy.rbm.BernoulliRBM` documents it).
+        al. 2008's form, as :class:`energy.models.rbm.BernoulliRBM` documents it).
     update : bool
         Apply the optimiser's update to C in place, block by block of gradient rows as they
-        are made (:func:`energy._optim_kernels.sgd_run`, with ``vel`` (H, V) the momentum
+        are made (:func:`energy.optim._kernels.sgd_run`, with ``vel`` (H, V) the momentum
         buffer — (H, 0) without momentum — and the scalars ``lr, mu, wd, sign, nesterov`` of
         :meth:`energy.optim.SGD.fused_args`), instead of writing the gradient to ``gW``.
     """

@@ -9,7 +9,7 @@ out, so no kernel ever tests for the edge of the image. The neighbour of ``v`` i
     d   : 0   1   2    3    4       5       6       7
     off : +1  -1  +Wp  -Wp  +Wp+1   -Wp-1   +Wp-1   -Wp+1     (4-connectivity uses d < 4)
 
-Working arrays (all allocated by the caller, see :func:`energy.graphcut.grid_workspace`;
+Working arrays (all allocated by the caller, see :func:`energy.images.graphcut.grid_workspace`;
 N = (H + 2) * (W + 2), K = 4 or 8):
 
 =========  ==========  =======================================================================

@@ -24,7 +24,7 @@ Speed (see benchmarks/bench_ising.py): the 4-neighbour kernels evaluate a whole 
 branch-free (both colours) into a small row buffer and keep the other colour's old values, so
 every inner loop is contiguous and vectorises; that beats a stride-2 loop by 3-4x.
 
-Every kernel has a plain-numpy reference in :mod:`energy._kernels_ref` that the tests
+Every kernel has a plain-numpy reference in :mod:`energy.models._ising_kernels_ref` that the tests
 compare it with.
 """
 
@@ -33,16 +33,10 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from ._threads import PARALLEL_MIN_WORK, threads_for  # noqa: F401  (used as K.threads_for)
-from .autodiff import _sigmoid
+from pgm.runtime import PARALLEL_MIN_WORK, threads_for  # noqa: F401  (used as K.threads_for)
+from pgm.runtime.counter_rng import draw31
+from pgm.runtime.numerics import sigmoid as _sigmoid
 
-GOLDEN = np.uint64(0x9E3779B97F4A7C15)
-_M1 = np.uint64(0xBF58476D1CE4E5B9)
-_M2 = np.uint64(0x94D049BB133111EB)
-_S30 = np.uint64(30)
-_S27 = np.uint64(27)
-_S31 = np.uint64(31)
-_S33 = np.uint64(33)
 
 
 # ----------------------------------------------------------------------------- decisions
@@ -101,7 +95,7 @@ def gibbs_thresholds(beta: float, eta: float, h: float, K: int, temperature: flo
 
 def stable_sigmoid(z):
     """1 / (1 + exp(-z)) without overflow for large |z|, as a float64 array (the engine's
-    stable sigmoid, :func:`energy.autodiff._sigmoid`, on float64)."""
+    stable sigmoid, :func:`pgm.runtime.numerics.sigmoid`, on float64)."""
     return _sigmoid(np.asarray(z, dtype=np.float64))
 
 
@@ -111,15 +105,6 @@ def probability_threshold(p):
 
 
 # ----------------------------------------------------------------------------- helpers
-@njit(cache=True, inline="always")
-def _draw31(seed, site):
-    """Top 31 bits of splitmix64(seed + site * GOLDEN): the uniform for one padded site."""
-    z = seed + site * GOLDEN
-    z = (z ^ (z >> _S30)) * _M1
-    z = (z ^ (z >> _S27)) * _M2
-    return np.uint32((z ^ (z >> _S31)) >> _S33)
-
-
 @njit(cache=True, inline="always")
 def _nsum(xp, r, c, K):
     """Sum of the K neighbours of padded site (r, c), as int32."""
@@ -327,7 +312,7 @@ def _row_draws(useed, r, W, u):
     """u[j] = the 31-bit uniform of padded site (r, j + 1), for j < W (one vectorised loop)."""
     base = np.uint64(r * (W + 2) + 1)
     for j in range(W):
-        u[j] = _draw31(useed, base + np.uint64(j))
+        u[j] = draw31(useed, base + np.uint64(j))
 
 
 @njit(cache=True, inline="always")
@@ -445,7 +430,7 @@ def gibbs_colour8(xp, y, colour, thr, seed):
         c = 0
         for j in range(cj, W, 2):
             k = 17 * (1 if y[i, j] > 0 else 0) + _nsum(xp, r, j + 1, 8) + 8
-            new = np.int8(1) if _draw31(useed, np.uint64(r * Wp + j + 1)) < thr[k] else np.int8(-1)
+            new = np.int8(1) if draw31(useed, np.uint64(r * Wp + j + 1)) < thr[k] else np.int8(-1)
             c += np.int32(new != xp[r, j + 1])
             xp[r, j + 1] = new
         changed += c
@@ -463,7 +448,7 @@ def gibbs_raster(xp, y, K, thr, seed):
         r = i + 1
         for j in range(W):
             k = (2 * K + 1) * (1 if y[i, j] > 0 else 0) + _nsum(xp, r, j + 1, K) + K
-            new = np.int8(1) if _draw31(useed, np.uint64(r * Wp + j + 1)) < thr[k] else np.int8(-1)
+            new = np.int8(1) if draw31(useed, np.uint64(r * Wp + j + 1)) < thr[k] else np.int8(-1)
             changed += np.int32(new != xp[r, j + 1])
             xp[r, j + 1] = new
     return changed

@@ -11,7 +11,7 @@ bias a (``intercept_hidden_``). The layers are conditionally independent given e
 and summing out h gives the free energy F(v) = −bᵀv − Σ_j softplus((Wᵀv + a)_j), with
 p(v) = exp(−F(v)) / Z.
 
-Training (CD-k / PCD-k) runs a whole epoch in one numba call (:mod:`energy._rbm_kernels`):
+Training (CD-k / PCD-k) runs a whole epoch in one numba call (:mod:`energy.models._rbm_kernels`):
 per batch, each Gibbs half-step is one matrix product with W split over blocks of units (one
 per thread, BLAS at one thread inside) and a fused pass that makes the probabilities and the
 Bernoulli draws; then the gradients and the update. The update is the gradient of the
@@ -21,7 +21,7 @@ decay on W only, its arithmetic run inside the kernel through ``SGD.fused_args``
 check the gradient against the gradient engine and a whole epoch against the numpy reference
 chains followed by ``SGD.step``.
 
-The RBM is also a model of the library's one sampler (:func:`energy.sampler.block_gibbs`):
+The RBM is also a model of the library's one sampler (:func:`energy.sampling.block_gibbs`):
 :class:`RBMChains` has the blocks ``("h", "v")``.
 
 Example
@@ -48,16 +48,16 @@ import numpy as np
 from scipy.special import logsumexp
 from threadpoolctl import threadpool_limits
 
-from pgm.utils import check_array, check_rng, check_scalar
+from pgm.runtime import check_array, check_rng, check_scalar
 
-from . import _rbm_kernels as K
-from ._io import load_npz_checked, save_npz_atomic
-from ._kernels import stable_sigmoid
-from ._threads import PARALLEL_MIN_WORK as _PARALLEL_MIN_WORK
-from ._threads import threads_for
-from .autodiff import _softplus as softplus  # log(1 + exp(x)) without overflow
-from .optim import SGD
-from .sampler import block_gibbs
+from energy.models import _rbm_kernels as K
+from pgm.runtime import load_npz_checked, save_npz_atomic
+from energy.models._ising_kernels import stable_sigmoid
+from pgm.runtime import PARALLEL_MIN_WORK as _PARALLEL_MIN_WORK
+from pgm.runtime import threads_for
+from pgm.runtime.numerics import softplus  # log(1 + exp(x)) without overflow
+from energy.optim import SGD
+from energy.sampling import block_gibbs
 
 __all__ = ["BernoulliRBM", "RBMChains", "AISResult", "softplus", "plot_filters", "plot_samples"]
 
@@ -434,7 +434,7 @@ class BernoulliRBM:
         gen = self._rng
         order = gen.permutation(n)
         n_batches = n // B          # a last partial batch is left out of this epoch
-        # threads pay off only when a batch's products are big (see energy._threads)
+        # threads pay off only when a batch's products are big (see pgm.runtime.threads)
         parallel = B * H * V >= _PARALLEL_MIN_FLOPS
         nblk = max(1, min(numba.get_num_threads(), H)) if parallel else 1
         k = int(self.k)
@@ -550,7 +550,7 @@ class BernoulliRBM:
 
 
 class RBMChains:
-    """A batch of Gibbs chains of an RBM as a model of :func:`energy.sampler.block_gibbs`.
+    """A batch of Gibbs chains of an RBM as a model of :func:`energy.sampling.block_gibbs`.
 
     The state is a dict ``{"v": (n, V), "h": (n, H)}`` of 0/1 floats; the blocks are
     ``("h", "v")``: a sweep draws h ~ p(h | v), then v ~ p(v | h) (each chain's units of a

@@ -1,9 +1,9 @@
-"""energy._blas.mm (BLAS gemm on strided blocks, callable from numba) against its numpy meaning."""
+"""pgm.runtime.blas.mm (BLAS gemm on strided blocks, callable from numba) against its numpy meaning."""
 
 import numpy as np
 from hypothesis import given, settings, strategies as st
 
-from energy._blas import mm, mm_ref
+from pgm.runtime.blas import mm, mm_ref
 
 
 @settings(max_examples=60, deadline=None)

@@ -1,4 +1,4 @@
-"""Plain-numpy references for the kernels in :mod:`energy._kernels` (private).
+"""Plain-numpy references for the kernels in :mod:`energy.models._ising_kernels` (private).
 
 Same padded layout and the same decisions, written with whole-array numpy operations (the
 checkerboard versions) or plain Python loops (the raster versions). Tests compare every
@@ -10,10 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._kernels import GOLDEN, probability_threshold, stable_sigmoid
-
-_M1 = np.uint64(0xBF58476D1CE4E5B9)
-_M2 = np.uint64(0x94D049BB133111EB)
+from energy.models._ising_kernels import probability_threshold, stable_sigmoid
+from pgm.runtime.counter_rng import draw31_ref
 
 
 def colour_mask(H: int, W: int, K: int, colour: int) -> np.ndarray:
@@ -50,19 +48,10 @@ def icm_colour_ref(xp, y, colour, K, beta, eta, h) -> int:
     return changed
 
 
-def splitmix64(seed: int, k) -> np.ndarray:
-    """splitmix64(seed + k * GOLDEN) for a uint64 array of counters ``k`` (numpy uint64)."""
-    with np.errstate(over="ignore"):
-        z = np.uint64(seed) + np.asarray(k, np.uint64) * GOLDEN
-        z = (z ^ (z >> np.uint64(30))) * _M1
-        z = (z ^ (z >> np.uint64(27))) * _M2
-        return z ^ (z >> np.uint64(31))
-
-
 def draws31(seed: int, r, c, Wp: int) -> np.ndarray:
     """The kernels' uniform 31-bit draws for padded sites (r, c), computed in numpy uint64."""
     site = (np.asarray(r, np.uint64) * np.uint64(Wp) + np.asarray(c, np.uint64))
-    return (splitmix64(seed, site) >> np.uint64(33)).astype(np.uint32)
+    return draw31_ref(seed, site)
 
 
 def gibbs_colour_ref(xp, y, colour, K, beta, eta, h, temperature, seed) -> int:
@@ -117,3 +106,44 @@ def mean_field_colour_ref(mp, y, colour, K, beta, eta, h, temperature, damping) 
     delta = float(np.max(np.abs(new - inner[m]), initial=0.0))
     inner[m] = new
     return delta
+
+
+# ----------------------------------------------------------------------------- energies
+# Plain-numpy reference implementations of the Ising quantities.
+# 
+# Slow but obviously right: the numba kernels in :mod:`energy.models._ising_kernels` and the graph-cut
+# solver are tested against these. Spins are ±1 arrays of shape (H, W); the grid has free
+# (zero-padded) borders.
+# 
+#     E(x) = sum_i u_i x_i - beta * sum_{i~j} x_i x_j,     u_i = h - eta * y_i
+# 
+# with each neighbouring pair i~j counted once. ``connectivity`` is 4 (up/down/left/right)
+# or 8 (also the diagonals, same beta).
+
+def pair_sum(x: np.ndarray, connectivity: int = 4) -> float:
+    """sum_{i~j} x_i x_j over the grid, each pair once (half the sum over ordered pairs)."""
+    x = np.asarray(x, dtype=np.int64)
+    return 0.5 * float(np.sum(x * neighbour_sum(x, connectivity)))
+
+
+def neighbour_sum(x: np.ndarray, connectivity: int = 4) -> np.ndarray:
+    """sum_{j in N(i)} x_j for every site, zero outside the grid; int array (H, W)."""
+    x = x.astype(np.int64)
+    p = np.pad(x, 1)
+    H, W = x.shape
+    s = p[0:H, 1:W + 1] + p[2:H + 2, 1:W + 1] + p[1:H + 1, 0:W] + p[1:H + 1, 2:W + 2]
+    if connectivity == 8:
+        s = s + p[0:H, 0:W] + p[0:H, 2:W + 2] + p[2:H + 2, 0:W] + p[2:H + 2, 2:W + 2]
+    return s
+
+
+def ising_energy_ref(x, unary, beta, connectivity: int = 4) -> float:
+    """E(x) = sum_i unary_i x_i - beta sum_{i~j} x_i x_j (reference)."""
+    x = np.asarray(x, dtype=np.float64)
+    return float(np.sum(np.asarray(unary, dtype=np.float64) * x)) - beta * pair_sum(x, connectivity)
+
+
+def local_field_ref(x, unary, beta, connectivity: int = 4) -> np.ndarray:
+    """a_i = beta * sum_{j~i} x_j - unary_i, so that E = -sum_i x_i a_i + (terms without x_i)
+    and the flip of x_i changes the energy by 2 x_i a_i."""
+    return beta * neighbour_sum(x, connectivity) - np.asarray(unary, dtype=np.float64)

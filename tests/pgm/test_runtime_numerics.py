@@ -1,10 +1,10 @@
-"""The branch-free exp / sigmoid / tanh of energy._vecmath against numpy."""
+"""The branch-free exp / sigmoid / tanh of pgm.runtime.numerics against numpy."""
 
 import numpy as np
 import pytest
 from numba import njit
 
-from energy._vecmath import _exp_neg32, _exp_neg64, _sig, _tanh
+from pgm.runtime.numerics import exp_neg32 as _exp_neg32, exp_neg64 as _exp_neg64, fast_sigmoid as _sig, fast_tanh as _tanh
 
 
 @njit(cache=False)

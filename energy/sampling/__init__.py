@@ -1,0 +1,11 @@
+"""The one block-Gibbs sampler: sweeps, annealing schedules and ICM (temperature 0) over any
+model that can sample a block of its variables given the rest.
+
+>>> from energy.sampling import temperature_schedule
+>>> temperature_schedule(4.0, 1.0, 3).round(2).tolist()
+[4.0, 2.0, 1.0]
+"""
+
+from .gibbs import SamplerResult, block_gibbs, temperature_schedule
+
+__all__ = ["SamplerResult", "block_gibbs", "temperature_schedule"]
