@@ -13,12 +13,12 @@
 Nothing here imports another module of the library.
 
 >>> from pgm.runtime import check_rng, check_scalar
->>> check_rng(0).integers(10) == check_rng(0).integers(10)
+>>> int(check_rng(0).integers(1000)) == int(check_rng(0).integers(1000))
 True
 >>> check_scalar(-1, "beta", low=0)
 Traceback (most recent call last):
     ...
-ValueError: beta: expected a number >= 0, got -1
+ValueError: beta: must be >= 0, got -1
 """
 
 from .checks import check_array, check_finite, check_rng, check_scalar, check_spins

@@ -10,7 +10,7 @@ from hypothesis import given, settings, strategies as st
 from pgm import (BayesianNetwork, ImpossibleEvidenceError, JunctionTree, TabularCPD,
                  VariableElimination)
 
-from _bn_helpers import brute_conditional, brute_joint, networks, random_bn, sprinkler
+from tests.pgm._bn_helpers import brute_conditional, brute_joint, networks, random_bn, sprinkler
 
 
 # ---------------------------------------------------------------- model checks

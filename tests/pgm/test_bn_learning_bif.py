@@ -10,7 +10,7 @@ from scipy import stats
 from pgm import (DAG, BIFError, BayesianNetwork, LinearGaussianBayesianNetwork, LinearGaussianCPD,
                  TabularCPD, dumps_bif, fit_mle, loads_bif, read_bif, write_bif)
 
-from _bn_helpers import random_bn, sprinkler
+from tests.pgm._bn_helpers import random_bn, sprinkler
 
 
 # ---------------------------------------------------------------- MLE

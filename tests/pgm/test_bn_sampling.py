@@ -9,7 +9,7 @@ from pgm import (BayesNetGibbs, BayesianNetwork, ImpossibleEvidenceError, Juncti
                  forward_sample, gibbs_marginals, likelihood_weighted_marginals,
                  likelihood_weighting, rejection_sample)
 
-from _bn_helpers import brute_conditional, brute_joint, networks, random_bn, sprinkler
+from tests.pgm._bn_helpers import brute_conditional, brute_joint, networks, random_bn, sprinkler
 
 P_MIN = 1e-6  # a correct sampler fails one of these checks with probability ~1e-6 per check
 

@@ -7,7 +7,7 @@ from hypothesis import given, settings, strategies as st
 
 from pgm import DAG, DiscreteFactor, LinearGaussianCPD, TabularCPD, factor_product
 
-from _bn_helpers import random_bn, sprinkler
+from tests.pgm._bn_helpers import random_bn, sprinkler
 
 
 # ---------------------------------------------------------------- DAG
