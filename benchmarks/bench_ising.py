@@ -22,9 +22,9 @@ import numba  # noqa: E402
 import numpy as np  # noqa: E402
 
 from energy import _kernels_ref as R  # noqa: E402
-from energy.images.graphcut import grid_maxflow_memory_bytes  # noqa: E402
+from energy.images import grid_maxflow_memory_bytes  # noqa: E402
 from energy.images import add_flip_noise, load_example  # noqa: E402
-from energy.models.ising import IsingModel  # noqa: E402
+from energy.models import IsingModel  # noqa: E402
 
 
 def median_time(fn, repeats):

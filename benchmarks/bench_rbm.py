@@ -23,7 +23,7 @@ import numba  # noqa: E402
 import numpy as np  # noqa: E402
 from threadpoolctl import threadpool_info, threadpool_limits  # noqa: E402
 
-from energy.models.rbm import BernoulliRBM  # noqa: E402
+from energy.models import BernoulliRBM  # noqa: E402
 
 H = 500
 B = 100

@@ -22,7 +22,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 from energy.images import add_flip_noise, error_rate, load_example, median_filter  # noqa: E402
-from energy.models.ising import IsingModel, auto_parameters  # noqa: E402
+from energy.models import IsingModel, auto_parameters  # noqa: E402
 
 
 def main(argv=None):

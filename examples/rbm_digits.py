@@ -26,7 +26,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from energy.models.rbm import BernoulliRBM, plot_filters, plot_samples  # noqa: E402
+from energy.models import BernoulliRBM, plot_filters, plot_samples  # noqa: E402
 from neural import (SGD, Adam, Linear, Sequential, Sigmoid, evaluate, fit,  # noqa: E402
                     load_digits, train_test_split)
 

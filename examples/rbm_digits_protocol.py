@@ -33,7 +33,7 @@ import numpy as np
 from rbm_digits import FEW_FT_PRETRAINED, FEW_FT_RANDOM, FEW_RBM, finetune, label_subset
 
 from energy.autodiff import softmax
-from energy.models.rbm import BernoulliRBM
+from energy.models import BernoulliRBM
 from neural import evaluate, load_digits, predict, train_test_split
 
 

@@ -21,7 +21,7 @@ import time
 import numpy as np
 from rbm_digits import FEW_RBM, finetune, label_subset
 
-from energy.models.rbm import BernoulliRBM
+from energy.models import BernoulliRBM
 from neural import load_digits, train_test_split
 
 RBM_GRID = {"sparsity_cost": (0.1, 0.3, 1.0), "weight_decay": (0.0, 1e-3)}

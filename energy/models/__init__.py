@@ -3,7 +3,10 @@ graph-cut MAP) and the Bernoulli restricted Boltzmann machine (CD-k / PCD-k, AIS
 """
 
 from .ising import METHODS, IsingModel, IsingResult, auto_parameters, estimate_noise_rate
-from .rbm import AISResult, BernoulliRBM, RBMChains, plot_filters, plot_samples
+from .plots import plot_filters, plot_samples
+from .rbm import BernoulliRBM
+from .rbm_sampling import AISResult, RBMChains, exact_log_partition
 
 __all__ = ["IsingModel", "IsingResult", "METHODS", "auto_parameters", "estimate_noise_rate",
-           "BernoulliRBM", "RBMChains", "AISResult", "plot_filters", "plot_samples"]
+           "BernoulliRBM", "RBMChains", "AISResult", "exact_log_partition", "plot_filters",
+           "plot_samples"]

@@ -46,7 +46,6 @@ import networkx as nx
 import numba
 import numpy as np
 from scipy.special import logsumexp
-from threadpoolctl import threadpool_limits
 
 from pgm.runtime import check_array, check_rng, check_scalar
 
@@ -54,40 +53,20 @@ from energy.models import _rbm_kernels as K
 from pgm.runtime import load_npz_checked, save_npz_atomic
 from energy.models._ising_kernels import stable_sigmoid
 from pgm.runtime import PARALLEL_MIN_WORK as _PARALLEL_MIN_WORK
-from pgm.runtime import threads_for
+from pgm.runtime import kernel_blas_single, threads_for
 from pgm.runtime.numerics import softplus  # log(1 + exp(x)) without overflow
 from energy.optim import SGD
 from energy.sampling import block_gibbs
+from energy.models.rbm_sampling import (_EMPTY, AISResult, RBMChains, _seed,
+                                         exact_log_partition)
 
-__all__ = ["BernoulliRBM", "RBMChains", "AISResult", "softplus", "plot_filters", "plot_samples"]
+__all__ = ["BernoulliRBM"]
 
 _PARALLEL_MIN_FLOPS = 1 << 20     # B·H·V of a batch's products
-
-_EMPTY = {np.dtype(np.float64): np.empty((0, 0)), np.dtype(np.float32): np.empty((0, 0), np.float32)}
 
 
 def _seed(gen) -> int:
     return int(gen.integers(0, 2**63))
-
-
-@dataclass
-class AISResult:
-    """An annealed-importance-sampling estimate of log Z.
-
-    Attributes
-    ----------
-    log_z : float
-        log of the mean importance weight times Z of the base model.
-    stderr : float
-        Standard error of ``log_z`` (delta method: sd(w) / (mean(w) √M)).
-    log_weights : ndarray of shape (n_runs,)
-    log_z_base : float
-    """
-
-    log_z: float
-    stderr: float
-    log_weights: np.ndarray
-    log_z_base: float
 
 
 class BernoulliRBM:
@@ -451,7 +430,7 @@ class BernoulliRBM:
         # the whole epoch in one kernel: per batch, the Gibbs chains, the gradients and the
         # optimiser's update (SGD.fused_args: the arithmetic of SGD.step), no Python between;
         # BLAS runs single-threaded inside the numba threads (one pool busy at a time)
-        with threadpool_limits(limits=1, user_api="blas"), \
+        with kernel_blas_single(), \
                 threads_for(_PARALLEL_MIN_WORK if parallel else 0):
             total_ce = K.cd_epoch(
                 X, order, seeds, self.components_, self.intercept_hidden_,
@@ -547,122 +526,3 @@ class BernoulliRBM:
         m.intercept_visible_[...] = b
         m._data_marginals = None
         return m
-
-
-class RBMChains:
-    """A batch of Gibbs chains of an RBM as a model of :func:`energy.sampling.block_gibbs`.
-
-    The state is a dict ``{"v": (n, V), "h": (n, H)}`` of 0/1 floats; the blocks are
-    ``("h", "v")``: a sweep draws h ~ p(h | v), then v ~ p(v | h) (each chain's units of a
-    layer are conditionally independent, so a layer is one block). At temperature T the
-    conditionals are σ(x / T); T = 0 takes the more probable value (ties keep the current).
-    ``state_energy`` is the total energy Σ_chains E(v, h).
-    """
-
-    blocks = ("h", "v")
-
-    def __init__(self, rbm: BernoulliRBM):
-        rbm._check_fitted()
-        self.rbm = rbm
-
-    def initial_state(self, n_chains, rng=None):
-        """Uniformly random visibles and zero hiddens for ``n_chains`` chains."""
-        gen = check_rng(rng)
-        V = self.rbm.n_features_in_
-        return {"v": (gen.random((n_chains, V)) < 0.5).astype(self.rbm._dtype),
-                "h": np.zeros((n_chains, self.rbm.components_.shape[0]), self.rbm._dtype)}
-
-    def sample_block(self, state, block, temperature, rng):
-        r = self.rbm
-        if block == "h":
-            x, bias, out = state["v"] @ r.components_.T, r.intercept_hidden_, state["h"]
-        elif block == "v":
-            x, bias, out = state["h"] @ r.components_, r.intercept_visible_, state["v"]
-        else:
-            raise ValueError(f"block: expected 'h' or 'v', got {block!r}")
-        old = out.copy()
-        with threads_for(out.size):
-            self._draw(x, bias, out, temperature, rng)
-        return int(np.count_nonzero(out != old))
-
-    @staticmethod
-    def _draw(x, bias, out, temperature, rng):
-        if temperature == 0:
-            z = x + bias
-            out[...] = np.where(z > 0, 1, np.where(z < 0, 0, out))
-        else:
-            T = float(temperature)
-            K.sample_layer(np.ascontiguousarray(x / T), (bias / T).astype(x.dtype), _seed(rng),
-                           _EMPTY[x.dtype], out, 1.0)
-
-    def state_energy(self, state):
-        return float(self.rbm.energy(state["v"], state["h"]).sum())
-
-    def observe(self, state):
-        return state["v"]
-
-
-def exact_log_partition(components, visible_bias, hidden_bias, max_units=24):
-    """log Z of an RBM by summing out the smaller layer exactly.
-
-    With H ≤ V: log Z = logsumexp_h [aᵀh + Σ_i softplus(b_i + (Wh)_i)] over all 2^H hidden
-    states (and symmetrically over v when V < H), in chunks of 2^14 states.
-    """
-    C = np.asarray(components, np.float64)
-    a = np.asarray(hidden_bias, np.float64)
-    b = np.asarray(visible_bias, np.float64)
-    H, V = C.shape
-    if min(H, V) > max_units:
-        raise ValueError(f"exact log Z: the smaller layer has {min(H, V)} units; enumeration "
-                         f"is limited to {max_units} (2^{max_units} states): use method='ais'")
-    if H <= V:
-        n, W, own, other = H, C.T, a, b        # enumerate h: other-layer pre = W h + b
-    else:
-        n, W, own, other = V, C, b, a
-    parts = []
-    chunk = 1 << min(n, 14)
-    bits = np.arange(n)
-    for start in range(0, 1 << n, chunk):
-        idx = np.arange(start, min(start + chunk, 1 << n))
-        s = ((idx[:, None] >> bits) & 1).astype(np.float64)
-        parts.append(logsumexp(s @ own + softplus(s @ W.T + other).sum(axis=1)))
-    return float(logsumexp(parts))
-
-
-def plot_filters(rbm, image_shape, n_cols=10, ax=None, **imshow_kw):
-    """Draw the columns of W (rows of ``components_``) as images in a grid; returns the figure."""
-
-    rbm._check_fitted()
-    return _grid(rbm.components_, image_shape, n_cols, "W columns (filters)", ax, **imshow_kw)
-
-
-def plot_samples(samples, image_shape, n_cols=10, title="samples", ax=None, **imshow_kw):
-    """Draw rows of ``samples`` (n, prod(image_shape)) as images in a grid; returns the figure."""
-    return _grid(np.asarray(samples), image_shape, n_cols, title, ax, **imshow_kw)
-
-
-def _grid(rows, image_shape, n_cols, title, ax, **imshow_kw):
-    import matplotlib.pyplot as plt
-
-    h, w = image_shape
-    if rows.ndim != 2 or rows.shape[1] != h * w:
-        raise ValueError(f"image_shape: {image_shape} does not match rows of length "
-                         f"{rows.shape[-1]}")
-    n = rows.shape[0]
-    n_cols = max(1, min(n_cols, n))
-    n_rows = -(-n // n_cols)
-    canvas = np.full((n_rows * (h + 1) + 1, n_cols * (w + 1) + 1), np.nan)
-    for k in range(n):
-        r, c = divmod(k, n_cols)
-        img = rows[k].reshape(h, w).astype(np.float64)
-        lo, hi = img.min(), img.max()
-        canvas[1 + r * (h + 1):1 + r * (h + 1) + h, 1 + c * (w + 1):1 + c * (w + 1) + w] = (
-            (img - lo) / (hi - lo) if hi > lo else 0.5)
-    if ax is None:
-        fig, ax = plt.subplots(figsize=(1.0 + 0.5 * n_cols, 1.0 + 0.5 * n_rows))
-    else:
-        fig = ax.figure
-    ax.imshow(canvas, cmap=imshow_kw.pop("cmap", "gray"), interpolation="nearest", **imshow_kw)
-    ax.set_title(title, fontsize=8)
-    ax.axis("off")
-    return fig

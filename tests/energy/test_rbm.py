@@ -15,7 +15,8 @@ from energy.models import _rbm_kernels as K
 from energy.models import _rbm_kernels_ref as R
 from energy import autodiff as ad
 from energy.optim._kernels import sgd_step_ref
-from energy.models.rbm import BernoulliRBM, RBMChains, exact_log_partition, softplus
+from energy.models import BernoulliRBM, RBMChains, exact_log_partition
+from pgm.runtime import softplus
 from energy.sampling import block_gibbs
 
 
