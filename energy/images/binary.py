@@ -75,7 +75,7 @@ def read_image(path) -> np.ndarray:
     >>> gray.shape, float(gray.min()), float(gray.max())
     ((328, 400), 0.0, 1.0)
     """
-    from PIL import Image
+    from PIL import Image  # lazy: Pillow (~45 ms) only for file I/O
 
     path = os.fspath(path)
     if os.path.isdir(path):
@@ -90,7 +90,7 @@ def read_image(path) -> np.ndarray:
 
 def _decode(fileobj, label: str, Image) -> np.ndarray:
     """Decode an open binary file into gray [0, 1]; errors name ``label`` (the path)."""
-    from PIL import ImageOps, UnidentifiedImageError
+    from PIL import ImageOps, UnidentifiedImageError  # lazy: Pillow only for file I/O
 
     try:
         with Image.open(fileobj) as im:
@@ -360,7 +360,7 @@ def median_filter(spins, size: int = 3) -> np.ndarray:
     >>> median_filter(x).tolist()
     [[1, 1, 1], [1, 1, 1], [1, 1, 1]]
     """
-    from scipy import ndimage
+    from scipy import ndimage  # lazy: scipy.ndimage costs ~0.3 s of import
 
     s = check_spins(spins, "spins")
     k = check_scalar(size, "size", low=1, integer=True)
@@ -418,7 +418,7 @@ def write_png(path, spins_or_gray, *, overwrite: bool = True, protect=()) -> Non
     >>> bool(np.all(binarize(read_image(out), 0.5) == load_example("horse")))
     True
     """
-    from PIL import Image
+    from PIL import Image  # lazy: Pillow (~45 ms) only for file I/O
 
     path = os.fspath(path)
     if isinstance(protect, (str, bytes, os.PathLike)):
@@ -489,7 +489,7 @@ def load_example(name: str = "horse") -> np.ndarray:
     >>> load_example("camera").shape
     (512, 512)
     """
-    from PIL import Image
+    from PIL import Image  # lazy: Pillow (~45 ms) only for file I/O
 
     res = _example_resource(name)
     with res.open("rb") as fh:

@@ -195,8 +195,8 @@ def grid_edges(H: int, W: int, connectivity: int = 4):
 
 def _scipy_solve(u: np.ndarray, b: float, connectivity: int, scale: float):
     """Explicit graph + scipy maximum_flow; returns (integer flow, spins int8 (H, W))."""
-    from scipy import sparse
-    from scipy.sparse.csgraph import breadth_first_order, maximum_flow
+    from scipy import sparse  # lazy: the scipy reference solver only
+    from scipy.sparse.csgraph import breadth_first_order, maximum_flow  # lazy: ~0.3 s of import
 
     H, W = u.shape
     n = H * W

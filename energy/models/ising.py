@@ -370,7 +370,7 @@ def estimate_noise_rate(y) -> float:
     without the bias that edges give a plain median-filter residual. Measured on the shipped
     images: 0.0995–0.1014 for p = 0.1, 0.050 for 0.05, 0.196–0.198 for 0.2.
     """
-    from scipy import ndimage
+    from scipy import ndimage  # lazy: scipy.ndimage costs ~0.3 s of import
 
     y = check_spins(y, "y")
     eta0 = 0.5 * np.log(9.0)

@@ -39,7 +39,7 @@ def numba_threads() -> int:
     """numba's current thread count, without starting its pool when it has not been started
     (``numba.get_num_threads`` starts it; an idle OpenMP pool next to another library's
     spins and slows that library)."""
-    from numba.np.ufunc import parallel
+    from numba.np.ufunc import parallel  # numba internals, read only when asked
     if not getattr(parallel, "_is_initialized", True):
         return int(numba.config.NUMBA_NUM_THREADS)
     return numba.get_num_threads()
