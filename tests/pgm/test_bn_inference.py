@@ -350,12 +350,13 @@ def test_junction_tree_heuristics_agree_and_auto_keeps_the_smaller_tree(seed):
 
 
 def test_auto_order_falls_back_to_a_fresh_order_on_wide_networks(monkeypatch):
-    import pgm.inference as inf
+    import pgm.inference.orders as inf
+    import pgm.inference.ve as ve_mod
     bn = _dense_bn(3, 24)
     x = bn.sample(1, rng=0)[0]
     ev = {bn.nodes[2]: int(x[2])}
     want = VariableElimination(bn).query([bn.nodes[-1], bn.nodes[7]], ev, elimination_order="min_fill")
-    monkeypatch.setattr(inf, "_AUTO_FRESH_LOG", 0.0)  # every network counts as wide
+    monkeypatch.setattr(ve_mod, "_AUTO_FRESH_LOG", 0.0)  # every network counts as wide
     got = VariableElimination(bn).query([bn.nodes[-1], bn.nodes[7]], ev)
     np.testing.assert_allclose(got.values, want.values, atol=1e-12)
     nb = {v: set() for v in "abcd"}

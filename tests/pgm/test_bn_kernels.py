@@ -3,7 +3,7 @@
 import numpy as np
 from hypothesis import given, settings, strategies as st
 
-from pgm._kernels import draw_node, draw_node_ref, family_counts, family_counts_ref
+from pgm._sampling_kernels import draw_node, draw_node_ref, family_counts, family_counts_ref
 
 
 def _families(rng, m, cards):
@@ -72,7 +72,7 @@ def test_draw_node_matches_reference(seed, n, card, dtype):
 
 
 # ---------------------------------------------------------------- junction-tree pass
-from pgm._jt_kernels import clique_pass, clique_pass_ref  # noqa: E402
+from pgm.inference._jt_kernels import clique_pass, clique_pass_ref  # noqa: E402
 
 
 def _subset_table(rng, dims, W_parts):
@@ -152,7 +152,7 @@ def test_greedy_elimination_kernel_matches_the_python_reference(seed, n, p, heur
     # same order and same elimination cliques, step for step, on random graphs, cardinalities
     # (saturated weights included: cardinalities up to 2^20) and subsets of nodes to eliminate
     import networkx as nx
-    from pgm.inference import _elimination_order_ref, elimination_order
+    from pgm.inference.orders import _elimination_order_ref, elimination_order
     rng = np.random.default_rng(seed)
     G = nx.gnp_random_graph(n, p, seed=int(rng.integers(2**31)))
     G = nx.relabel_nodes(G, {v: f"v{v}" for v in G.nodes})
@@ -173,7 +173,7 @@ def test_greedy_elimination_kernel_matches_the_python_reference(seed, n, p, heur
 def test_large_graphs_use_the_python_reference(monkeypatch):
     # above the kernel's node limit elimination_order takes the reference: same answer
     import networkx as nx
-    import pgm.inference as inf
+    import pgm.inference.orders as inf
     G = nx.gnp_random_graph(30, 0.2, seed=3)
     want = inf.elimination_order(G, heuristic="min_fill")
     calls = []
