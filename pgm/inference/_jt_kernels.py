@@ -336,7 +336,8 @@ def calibrate_tree(W, ix, ev_state, needed, want):
     kid_ptr, kid_list, kid_sbase, kid_str = ix.kid_ptr, ix.kid_list, ix.kid_sbase, ix.kid_str
     ax_ptr, ax_var, ax_dim = ix.ax_ptr, ix.ax_var, ix.ax_dim
     ax_pstr, ax_own, ax_priv, blk = ix.ax_pstr, ix.ax_own, ix.ax_priv, ix.blk
-    pot_off, xc_ptr, xc_base, xc_sbase, xc_str = ix.pot_off, ix.xc_ptr, ix.xc_base, ix.xc_sbase, ix.xc_str
+    pot_off, xc_ptr, xc_base = ix.pot_off, ix.xc_ptr, ix.xc_base
+    xc_sbase, xc_str = ix.xc_sbase, ix.xc_str
     raw_off, msg_off, down_off, sep_size = ix.raw_off, ix.msg_off, ix.down_off, ix.sep_size
     priv_off, priv_size = ix.priv_off, ix.priv_size
     home_ptr, home_var, home_ax = ix.home_ptr, ix.home_var, ix.home_ax

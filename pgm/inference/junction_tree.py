@@ -1,18 +1,13 @@
 """Exact posterior marginals by a junction tree (clique tree), compiled once.
 
-Compilation: moral graph, min-fill triangulation (:mod:`pgm.inference.orders`), clique tree
-from the elimination, each CPD assigned to a clique; no clique table is built.
-:meth:`JunctionTree.marginals` then calibrates with evidence in one upward and one downward
-pass (Hugin-style, 0/0 := 0; the upward messages of evidence-free barren subtrees are
-identically 1 and skipped) and returns every single-node posterior marginal at once. The
-calibration runs in one numba call (:mod:`pgm.inference._jt_kernels`): each clique is visited
-by a fused pass that forms its entries from the CPD tables and incoming messages and adds
-them straight into the outgoing separator marginals and the marginals of the variables whose
-home it is; observed variables restrict the visited box to their state. The numpy
-calibration (:meth:`JunctionTree.calibrate`, clique beliefs as arrays) is kept as the
-reference the tests compare against.
-
-Impossible evidence (probability zero) raises :class:`pgm.errors.ImpossibleEvidenceError`.
+Compilation: moral graph, triangulation (:mod:`pgm.inference.orders`), clique tree from the
+elimination, each CPD assigned to a clique (no clique table is built).
+:meth:`JunctionTree.marginals` calibrates in one numba call (:mod:`pgm.inference._jt_kernels`: Hugin-style, 0/0 := 0, fused
+passes that add each clique's entries straight into separator and variable marginals; the
+upward messages of evidence-free barren subtrees are identically 1 and skipped) and returns
+every single-node posterior at once. The numpy calibration (:meth:`JunctionTree.calibrate`)
+is the reference the tests compare against. Impossible evidence raises
+:class:`pgm.errors.ImpossibleEvidenceError`.
 
 Examples
 --------

@@ -1,10 +1,13 @@
-"""The fused clique pass of the junction-tree calibration against its numpy reference."""
+"""The fused clique pass of the junction-tree calibration against its numpy reference; the
+forest index (JTIndex) through its flat transport."""
 
 import numpy as np
 from hypothesis import given, settings, strategies as st
-from pgm.inference._jt_kernels import clique_pass, clique_pass_ref
 
+from pgm import JunctionTree
+from pgm.inference._jt_kernels import JTIndex, clique_pass, clique_pass_ref, unpack
 
+from tests.pgm._bn_helpers import random_bn
 
 
 def _subset_table(rng, dims, W_parts):
@@ -74,3 +77,15 @@ def test_clique_pass_matches_reference(seed, nd, nin, nout, zeros):
     # the inputs are untouched
     for b, _, n in tables[:nin]:
         np.testing.assert_array_equal(got[b:b + n], W[b:b + n])
+
+
+def test_jt_index_round_trips_through_the_flat_transport():
+    # the calibration kernel receives the forest's JTIndex packed into one array: unpacking it
+    # (in numba) gives back every field by name
+    jt = JunctionTree(random_bn(4, 12))
+    back = unpack(jt._flat, jt._offs)
+    assert type(back).__name__ == "JTIndex" and back._fields == JTIndex._fields
+    for k, f in enumerate(JTIndex._fields):
+        np.testing.assert_array_equal(getattr(back, f), jt._flat[jt._offs[k]:jt._offs[k + 1]])
+    assert back.parent.tolist() == jt.parent
+    assert back.card.tolist() == [jt._c.cards[v] for v in jt._c.nodes]

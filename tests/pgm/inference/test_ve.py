@@ -1,4 +1,5 @@
-"""Variable elimination: queries and MAP vs brute force, pruning, impossible evidence, auto orders."""
+"""Variable elimination: queries and MAP vs brute force, pruning, impossible evidence,
+auto orders."""
 
 import numpy as np
 import pytest
