@@ -17,7 +17,8 @@ from .bif import BIFError, dumps_bif, loads_bif, read_bif, write_bif
 from .cpd import LinearGaussianCPD, TabularCPD
 from .dag import DAG
 from .factor import DiscreteFactor, factor_product
-from .inference import ImpossibleEvidenceError, JunctionTree, VariableElimination, elimination_order
+from .errors import ImpossibleEvidenceError
+from .inference import JunctionTree, VariableElimination, elimination_order
 from .learning import fit_mle
 from .sampling import (BayesNetGibbs, forward_sample, gibbs_marginals, likelihood_weighted_marginals,
                        likelihood_weighting, rejection_sample)

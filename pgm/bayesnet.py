@@ -37,6 +37,8 @@ import numpy as np
 from .cpd import DEFAULT_ATOL, LinearGaussianCPD, TabularCPD
 from .dag import DAG
 from .factor import DiscreteFactor, factor_product
+from .runtime import check_rng, check_scalar
+from .sampling import forward_sample
 
 __all__ = ["BayesianNetwork", "LinearGaussianBayesianNetwork", "NormalizationReport"]
 
@@ -361,7 +363,6 @@ class BayesianNetwork(DAG):
     # ------------------------------------------------------------------ conveniences
     def sample(self, n_samples, rng=None):
         """Ancestral samples, see :func:`pgm.sampling.forward_sample`."""
-        from .sampling import forward_sample
         return forward_sample(self, n_samples, rng=rng)
 
     def copy(self) -> "BayesianNetwork":
@@ -462,7 +463,6 @@ class LinearGaussianBayesianNetwork(DAG):
 
     def sample(self, n_samples, rng=None) -> np.ndarray:
         """Ancestral samples, shape (n_samples, n_nodes), columns in ``self.nodes`` order."""
-        from .runtime import check_rng, check_scalar
         n = check_scalar(n_samples, "n_samples", low=1, integer=True)
         gen = check_rng(rng)
         self.check_model()
@@ -489,6 +489,7 @@ class LinearGaussianBayesianNetwork(DAG):
         NormalizationReport
             ``extra`` holds ``min_eigenvalue`` and, when integrated, ``integral``.
         """
+        # lazy on purpose: scipy.integrate adds ~0.2 s to `import pgm` and only this check uses it
         from scipy import integrate
         failures = []
         local = {}

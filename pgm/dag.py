@@ -21,7 +21,42 @@ from collections import deque
 
 import networkx as nx
 
-__all__ = ["DAG"]
+__all__ = ["DAG", "moral_adjacency"]
+
+
+def moral_adjacency(parents, nodes=None, drop=()) -> dict:
+    """The moral graph as ``{node: set of neighbours}``: each family (a node and its parents)
+    joined pairwise, directions dropped. The one moral-graph builder of the package
+    (:meth:`DAG.moral_graph`, the inference engines and their pruning all use it).
+
+    Parameters
+    ----------
+    parents : mapping
+        ``{node: tuple of parents}``; its order is the node order of the result.
+    nodes : iterable, optional
+        Restrict to the subgraph induced by these nodes (the result follows their order).
+    drop : container, optional
+        Nodes removed after moralisation: a dropped node's parents are still married (the
+        moral graph of an ancestral set with the evidence removed, for d-separation).
+
+    Examples
+    --------
+    >>> adj = moral_adjacency({"a": (), "b": (), "c": ("a", "b")})
+    >>> {v: sorted(s) for v, s in adj.items()}
+    {'a': ['b', 'c'], 'b': ['a', 'c'], 'c': ['a', 'b']}
+    >>> {v: sorted(s) for v, s in moral_adjacency({"a": (), "b": (), "c": ("a", "b")}, drop={"c"}).items()}
+    {'a': ['b'], 'b': ['a']}
+    """
+    keep = parents if nodes is None else nodes
+    inside = None if nodes is None else set(keep)
+    adj = {v: set() for v in keep if v not in drop}
+    for v in keep:
+        fam = [u for u in (v, *parents[v]) if u not in drop and (inside is None or u in inside)]
+        for u in fam:
+            adj[u].update(fam)
+    for v, s in adj.items():
+        s.discard(v)
+    return adj
 
 
 def _check_name(node, what="node"):
@@ -232,13 +267,13 @@ class DAG:
             graph used by the d-separation criterion of Lauritzen).
         """
         keep = self.nodes if nodes is None else list(nodes)
-        keep_set = set(keep)
+        adj = moral_adjacency(self._parents, keep)
+        pos = {v: i for i, v in enumerate(keep)}
         m = nx.Graph()
         m.add_nodes_from(keep)
-        for v in keep:
-            pa = [p for p in self._parents[v] if p in keep_set]
-            m.add_edges_from((p, v) for p in pa)
-            m.add_edges_from((pa[i], pa[j]) for i in range(len(pa)) for j in range(i + 1, len(pa)))
+        # edges in node order (deterministic whatever the sets' iteration order)
+        m.add_edges_from((v, u) for v in keep for u in sorted(adj[v], key=pos.__getitem__)
+                         if pos[u] > pos[v])
         return m
 
     def is_d_separated(self, x, y, z=()) -> bool:

@@ -20,7 +20,7 @@ import numpy as np
 
 __all__ = ["DiscreteFactor", "factor_product"]
 
-_EINSUM_MAX = 52  # numpy.einsum handles at most 52 distinct axis labels
+EINSUM_MAX = 52  # numpy.einsum handles at most 52 distinct axis labels (the one definition)
 
 
 class DiscreteFactor:
@@ -190,8 +190,8 @@ def factor_product(*factors: DiscreteFactor) -> DiscreteFactor:
             sub.append(ids.setdefault(v, len(ids)))
         args.append(f.values)
         args.append(sub)
-    if len(ids) > _EINSUM_MAX:
+    if len(ids) > EINSUM_MAX:
         raise ValueError(f"factor_product: the product has {len(ids)} variables; at most "
-                         f"{_EINSUM_MAX} are supported (the table would be astronomically large)")
+                         f"{EINSUM_MAX} are supported (the table would be astronomically large)")
     out = np.einsum(*args, list(range(len(ids))))
     return DiscreteFactor(tuple(ids), out, copy=False, validate=False)

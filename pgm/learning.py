@@ -22,7 +22,7 @@ import numpy as np
 
 from .bayesnet import BayesianNetwork
 from .cpd import TabularCPD
-from ._kernels import family_counts
+from ._sampling_kernels import family_counts
 from .dag import DAG
 
 __all__ = ["fit_mle"]

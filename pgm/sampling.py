@@ -31,8 +31,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._kernels import draw_node
-from .inference import ImpossibleEvidenceError
+from ._sampling_kernels import draw_node
+from .errors import ImpossibleEvidenceError
 from .runtime import check_rng, check_scalar
 
 __all__ = ["forward_sample", "rejection_sample", "likelihood_weighting",

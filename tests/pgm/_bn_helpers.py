@@ -82,3 +82,44 @@ def sprinkler():
                    state_names={"WetGrass": tf, "Sprinkler": tf, "Rain": tf}),
     )
     return bn
+
+
+def random_query(bn, seed):
+    """Random query variables (1 to 3) and evidence of positive probability."""
+    rng = np.random.default_rng(seed)
+    nodes = list(bn.nodes)
+    k_ev = int(rng.integers(0, len(nodes)))
+    ev_vars = list(rng.choice(nodes, size=k_ev, replace=False)) if k_ev else []
+    rest = [v for v in nodes if v not in ev_vars]
+    q = list(rng.choice(rest, size=int(rng.integers(1, min(3, len(rest)) + 1)), replace=False))
+    x = bn.sample(1, rng=rng)[0]  # a state of positive probability
+    ev = {v: int(x[nodes.index(v)]) for v in ev_vars}
+    return q, ev
+
+
+def dense_bn(seed, n, card=3):
+    """A dense network: every node has min(3, i) parents among the earlier ones."""
+    rng = np.random.default_rng(seed)
+    names = [f"X{i}" for i in range(n)]
+    edges, cpds = [], []
+    for i, v in enumerate(names):
+        pa = [names[j] for j in sorted(rng.choice(i, size=min(3, i), replace=False))] if i else []
+        edges += [(p, v) for p in pa]
+        cpds.append(TabularCPD(v, card, rng.dirichlet(np.ones(card), size=card ** len(pa)).T,
+                               pa, [card] * len(pa)))
+    bn = BayesianNetwork(edges, nodes=names)
+    bn.add_cpds(*cpds)
+    return bn
+
+
+def with_zeros(bn0, rng, keep=0.6):
+    """The same DAG with many zero-probability CPD entries (every column still sums to 1)."""
+    bn = BayesianNetwork(bn0.edges, bn0.nodes)
+    cpds = []
+    for v in bn0.nodes:
+        c = bn0.get_cpd(v)
+        t = c.values * (rng.random(c.values.shape) < keep)
+        t[0, t.sum(axis=0) == 0] = 1.0
+        cpds.append(TabularCPD(v, c.cardinality, t / t.sum(axis=0), c.parents, c.parents_card))
+    bn.add_cpds(*cpds)
+    return bn

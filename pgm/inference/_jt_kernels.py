@@ -1,8 +1,14 @@
 """numba kernels of the junction-tree calibration, each with a plain-numpy reference.
 
-``tests/pgm/test_bn_kernels.py`` compares :func:`clique_pass` with :func:`clique_pass_ref`;
-the whole calibration (:func:`calibrate_tree`) is checked against brute-force enumeration and
-against the numpy calibration :meth:`pgm.inference.JunctionTree.calibrate`.
+``tests/pgm/inference/test_jt_kernels.py`` compares :func:`clique_pass` with
+:func:`clique_pass_ref`; the whole calibration (:func:`calibrate_tree`) is checked against
+brute-force enumeration and against the numpy calibration
+:meth:`pgm.inference.JunctionTree.calibrate`.
+
+The forest is described by :class:`JTIndex`, a named tuple of int64 arrays (built by
+:meth:`pgm.inference.JunctionTree._build_flat`). It travels to the kernel as one flat array
+(:func:`pack`, read back field by field in :func:`unpack`): one array to unbox per call rather
+than one per field, which matters on small networks.
 
 Layout. Every table lives in one flat float64 array and is addressed by a base offset and one
 stride per axis of the clique being visited (0 for a clique axis the table does not have), so
@@ -14,16 +20,113 @@ same mixed-radix arithmetic: entry ``(x_0, ..., x_{d-1})`` of the clique touches
 One pass over clique ``i`` computes, for every visited entry,
 ``v = pot[x] * Π_m inputs_m[x]`` and adds ``v`` into every output ``outputs_t[x]``; nothing of
 clique size is ever written.
+
+Examples
+--------
+>>> ix = JTIndex(**{f: np.arange(k + 1, dtype=np.int64) for k, f in enumerate(JTIndex._fields)})
+>>> flat, offs = pack(ix)
+>>> back = unpack(flat, offs)
+>>> all(np.array_equal(getattr(back, f), getattr(ix, f)) for f in JTIndex._fields)
+True
+>>> back.kid_ptr.tolist()
+[0, 1]
 """
 
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 import numpy as np
 from numba import njit
+from numpy.lib.stride_tricks import as_strided
 
-__all__ = ["clique_pass", "clique_pass_ref", "calibrate_tree", "calibrate_flat"]
+__all__ = ["JTIndex", "pack", "unpack", "clique_pass", "clique_pass_ref", "calibrate_tree",
+           "calibrate_flat"]
+
+
+class JTIndex(NamedTuple):
+    """The index arrays (all int64, 1-D) that describe a clique forest to the calibration.
+
+    Cliques are numbered children before parents; "W" is the float64 workspace (CPD tables at
+    the front, then messages, ratios, private blocks and marginals); a clique's *axes* are its
+    variables in kernel order, CSR-indexed by ``ax_ptr``.
+    """
+
+    parent: np.ndarray      # (n_cliques,) parent clique, -1 for roots
+    kid_ptr: np.ndarray     # (n_cliques + 1,) CSR over the children of each clique
+    kid_list: np.ndarray    # children, by kid_ptr
+    kid_sbase: np.ndarray   # start in kid_str of each child's separator strides
+    kid_str: np.ndarray     # stride of each parent axis in the child's separator table
+    ax_ptr: np.ndarray      # (n_cliques + 1,) CSR over the axes of each clique
+    ax_var: np.ndarray      # variable of each axis
+    ax_dim: np.ndarray      # cardinality of each axis
+    ax_pstr: np.ndarray     # stride of each axis in the clique's first CPD table (0: absent)
+    ax_own: np.ndarray      # stride of each axis in the clique's own separator table
+    ax_priv: np.ndarray     # stride of each axis in the clique's private block
+    blk: np.ndarray         # (n_cliques,) number of trailing axes of the inner block
+    pot_off: np.ndarray     # (n_cliques,) W offset of the first CPD table (or of a 1.0)
+    xc_ptr: np.ndarray      # (n_cliques + 1,) CSR over the clique's other CPD tables
+    xc_base: np.ndarray     # W offset of each other CPD table
+    xc_sbase: np.ndarray    # start in xc_str of its strides
+    xc_str: np.ndarray      # stride of each clique axis in that table
+    raw_off: np.ndarray     # (n_cliques,) W offset of the raw upward message
+    msg_off: np.ndarray     # (n_cliques,) W offset of the normalised upward message
+    down_off: np.ndarray    # (n_cliques,) W offset of the downward ratio
+    sep_size: np.ndarray    # (n_cliques,) entries of the separator table (0 for roots)
+    priv_off: np.ndarray    # (n_cliques,) W offset of the private block
+    priv_size: np.ndarray   # (n_cliques,) entries of the private block
+    home_ptr: np.ndarray    # (n_cliques + 1,) CSR over the shared variables homed here
+    home_var: np.ndarray    # such a variable
+    home_ax: np.ndarray     # its axis in the clique
+    priv_ptr: np.ndarray    # (n_cliques + 1,) CSR over the private variables
+    priv_var: np.ndarray    # such a variable
+    priv_stride: np.ndarray  # its stride in the private block
+    marg_off: np.ndarray    # (n_vars,) W offset of each variable's marginal
+    card: np.ndarray        # (n_vars,) cardinalities
+    home_clique: np.ndarray  # (n_vars,) home clique of each variable
+    barren: np.ndarray      # (n_cliques,) 1 where the subtree's upward message is identically 1
+    max_nd: np.ndarray      # (1,) scratch sizes: most axes of a clique,
+    max_in: np.ndarray      # (1,) most inputs of a pass (+ 1),
+    max_out: np.ndarray     # (1,) most outputs of a pass (+ 1),
+    max_blk: np.ndarray     # (1,) largest inner block
+
+
+def pack(ix):
+    """``ix`` as one flat int64 array and the offsets of its fields (field ``k`` is
+    ``flat[offs[k]:offs[k + 1]]``, in the order of ``JTIndex._fields``)."""
+    parts = [np.asarray(getattr(ix, f), dtype=np.int64).ravel() for f in JTIndex._fields]
+    offs = np.zeros(len(parts) + 1, dtype=np.int64)
+    np.cumsum([p.size for p in parts], out=offs[1:])
+    return np.concatenate(parts), offs
+
+
+@njit(cache=True, inline="always")
+def _seg(flat, offs, k):
+    return flat[offs[k]:offs[k + 1]]
+
+
+@njit(cache=True)
+def unpack(flat, offs):
+    """The :class:`JTIndex` that :func:`pack` flattened (views into ``flat``)."""
+    return JTIndex(*_fields_of(flat, offs))
+
+
+@njit(cache=True, inline="always")
+def _fields_of(flat, offs):
+    # one segment per field of JTIndex, in its field order (the count is checked on compile)
+    return (_seg(flat, offs, 0), _seg(flat, offs, 1), _seg(flat, offs, 2), _seg(flat, offs, 3),
+            _seg(flat, offs, 4), _seg(flat, offs, 5), _seg(flat, offs, 6), _seg(flat, offs, 7),
+            _seg(flat, offs, 8), _seg(flat, offs, 9), _seg(flat, offs, 10), _seg(flat, offs, 11),
+            _seg(flat, offs, 12), _seg(flat, offs, 13), _seg(flat, offs, 14),
+            _seg(flat, offs, 15), _seg(flat, offs, 16), _seg(flat, offs, 17),
+            _seg(flat, offs, 18), _seg(flat, offs, 19), _seg(flat, offs, 20),
+            _seg(flat, offs, 21), _seg(flat, offs, 22), _seg(flat, offs, 23),
+            _seg(flat, offs, 24), _seg(flat, offs, 25), _seg(flat, offs, 26),
+            _seg(flat, offs, 27), _seg(flat, offs, 28), _seg(flat, offs, 29),
+            _seg(flat, offs, 30), _seg(flat, offs, 31), _seg(flat, offs, 32),
+            _seg(flat, offs, 33), _seg(flat, offs, 34), _seg(flat, offs, 35),
+            _seg(flat, offs, 36))
 
 
 @njit(cache=True)
@@ -157,8 +260,6 @@ def clique_pass(W, pot, p0, pstr, lo, cnt, nd, nb, fb, fs, nin, ob, os_, nout, b
 def clique_pass_ref(W, pot, p0, pstr, lo, cnt, nd, nb, fb, fs, nin, ob, os_, nout):
     """numpy reference of :func:`clique_pass` (strided views, a product, sums per output;
     ``nb`` only shapes the kernel's loops and is ignored here)."""
-    from numpy.lib.stride_tricks import as_strided
-
     lo = np.asarray(lo[:nd], dtype=np.int64)
     cnt = tuple(int(c) for c in cnt[:nd])
     if min(cnt, default=1) == 0:
@@ -210,13 +311,12 @@ def _other_cpds(i, nd, nin, xc_ptr, xc_base, xc_sbase, xc_str, fb, fs):
 
 
 @njit(cache=True)
-def calibrate_tree(W, parent, kid_ptr, kid_list, kid_sbase, kid_str, ax_ptr, ax_var, ax_dim,
-                   ax_pstr, ax_own, ax_priv, blk, pot_off, xc_ptr, xc_base, xc_sbase, xc_str,
-                   raw_off, msg_off, down_off, sep_size, priv_off,
-                   priv_size, home_ptr, home_var, home_ax, priv_ptr, priv_var, priv_stride,
-                   marg_off, card, barren, ev_state, home_clique, needed, want, max_nd,
-                   max_in, max_out, max_blk):
+def calibrate_tree(W, ix, ev_state, needed, want):
     """Hugin calibration of a clique forest in fused passes; every requested marginal out.
+
+    ``W`` is the workspace (CPD tables already at the front), ``ix`` the :class:`JTIndex` of
+    the forest; ``ev_state`` (per variable: observed state or -1), ``needed`` (per clique)
+    and ``want`` (per variable) say what is observed and which beliefs and marginals to form.
 
     Cliques are numbered children before parents. Upward: each clique whose subtree holds
     evidence or is not barren sends its separator message (normalised; its normaliser goes to
@@ -232,6 +332,18 @@ def calibrate_tree(W, parent, kid_ptr, kid_list, kid_sbase, kid_str, ax_ptr, ax_
     log_z : float
         log P(evidence).
     """
+    parent, barren, home_clique = ix.parent, ix.barren, ix.home_clique
+    kid_ptr, kid_list, kid_sbase, kid_str = ix.kid_ptr, ix.kid_list, ix.kid_sbase, ix.kid_str
+    ax_ptr, ax_var, ax_dim = ix.ax_ptr, ix.ax_var, ix.ax_dim
+    ax_pstr, ax_own, ax_priv, blk = ix.ax_pstr, ix.ax_own, ix.ax_priv, ix.blk
+    pot_off, xc_ptr, xc_base = ix.pot_off, ix.xc_ptr, ix.xc_base
+    xc_sbase, xc_str = ix.xc_sbase, ix.xc_str
+    raw_off, msg_off, down_off, sep_size = ix.raw_off, ix.msg_off, ix.down_off, ix.sep_size
+    priv_off, priv_size = ix.priv_off, ix.priv_size
+    home_ptr, home_var, home_ax = ix.home_ptr, ix.home_var, ix.home_ax
+    priv_ptr, priv_var, priv_stride = ix.priv_ptr, ix.priv_var, ix.priv_stride
+    marg_off, card = ix.marg_off, ix.card
+    max_nd, max_in, max_out, max_blk = ix.max_nd[0], ix.max_in[0], ix.max_out[0], ix.max_blk[0]
     n = parent.shape[0]
     evbelow = np.zeros(n, dtype=np.bool_)
     for v in range(ev_state.shape[0]):
@@ -396,16 +508,10 @@ def calibrate_tree(W, parent, kid_ptr, kid_list, kid_sbase, kid_str, ax_ptr, ax_
 
 
 @njit(cache=True)
-def calibrate_flat(W, flat, offs, barren, ev_state, needed, want, maxima):
-    """:func:`calibrate_tree` with its 31 index arrays packed into one (``flat``, segment
-    ``k`` is ``flat[offs[k]:offs[k + 1]]``, the last segment the home clique of each variable)
-    and its four maxima in ``maxima``: one array argument instead of 31 to unbox per call."""
-    a = [flat[offs[k]:offs[k + 1]] for k in range(offs.shape[0] - 1)]
-    return calibrate_tree(W, a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10],
-                          a[11], a[12], a[13], a[14], a[15], a[16], a[17], a[18], a[19], a[20],
-                          a[21], a[22], a[23], a[24], a[25], a[26], a[27], a[28], a[29], a[30],
-                          barren, ev_state, a[31], needed, want, maxima[0], maxima[1],
-                          maxima[2], maxima[3])
+def calibrate_flat(W, flat, offs, ev_state, needed, want):
+    """:func:`calibrate_tree` on the :class:`JTIndex` that :func:`pack` flattened into
+    ``flat``/``offs``."""
+    return calibrate_tree(W, unpack(flat, offs), ev_state, needed, want)
 
 
 @njit(cache=True)

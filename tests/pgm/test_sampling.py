@@ -5,11 +5,13 @@ import pytest
 from hypothesis import given, settings, strategies as st
 from scipy import stats
 
+import energy.sampling as sampler
 from pgm import (BayesNetGibbs, BayesianNetwork, ImpossibleEvidenceError, JunctionTree, TabularCPD,
                  forward_sample, gibbs_marginals, likelihood_weighted_marginals,
                  likelihood_weighting, rejection_sample)
 
 from tests.pgm._bn_helpers import brute_conditional, brute_joint, networks, random_bn, sprinkler
+
 
 P_MIN = 1e-6  # a correct sampler fails one of these checks with probability ~1e-6 per check
 
@@ -132,7 +134,6 @@ def _gibbs_models():
 
 @pytest.mark.parametrize("case", range(4))
 def test_gibbs_through_the_one_sampler_matches_exact_marginals(case):
-    sampler = pytest.importorskip("energy.sampling")
     bn, ev = list(_gibbs_models())[case]
     enc = bn.encode_evidence(ev)
     g = BayesNetGibbs(bn, ev, n_chains=3000, rng=0)
@@ -154,7 +155,6 @@ def test_gibbs_through_the_one_sampler_matches_exact_marginals(case):
 
 
 def test_gibbs_at_zero_temperature_is_icm_and_never_raises_energy():
-    sampler = pytest.importorskip("energy.sampling")
     bn = random_bn(5, 7)
     g = BayesNetGibbs(bn, None, n_chains=50, rng=0)
     res = sampler.block_gibbs(g, g.initial_state(), temperature=0.0, max_sweeps=50)

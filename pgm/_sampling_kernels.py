@@ -1,0 +1,95 @@
+"""numba kernels for the row loops of sampling and counting, each with a plain-numpy reference.
+
+``tests/pgm/test_sampling_kernels.py`` compares every kernel with its reference (the greedy
+elimination kernel lives beside the orders: :mod:`pgm.inference._order_kernels`).
+
+Layout shared by both: ``X`` is an int array of shape (n_samples, n_nodes); a node's *family*
+is given by ``cols`` (column indices in ``X``) and ``strides`` (the mixed-radix weight of each
+column), so that the flat table index of a row is ``Σ_j X[i, cols[j]] * strides[j]``.
+
+Examples
+--------
+>>> import numpy as np
+>>> X = np.array([[0, 1], [1, 1], [1, 0]])
+>>> out = np.zeros(2 + 4, dtype=np.int64)   # node 0: 2 states; node 1 given node 0: 2 x 2
+>>> ptr = np.array([0, 1, 3]); cols = np.array([0, 1, 0]); strides = np.array([1, 2, 1])
+>>> family_counts(X, cols, strides, ptr, np.array([0, 2]), out).tolist()
+[1, 2, 0, 1, 1, 1]
+>>> family_counts_ref(X, cols, strides, ptr, np.array([0, 2]), np.zeros(6, dtype=np.int64)).tolist()
+[1, 2, 0, 1, 1, 1]
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+__all__ = ["family_counts", "family_counts_ref", "draw_node", "draw_node_ref"]
+
+
+@njit(cache=True)
+def family_counts(X, fam_cols, fam_strides, fam_ptr, offsets, out):
+    """Add the count of every family configuration of every node to ``out`` (flat).
+
+    Parameters
+    ----------
+    X : int array of shape (n_samples, n_nodes)
+    fam_cols, fam_strides : int64 arrays, concatenated families (CSR with ``fam_ptr``)
+    fam_ptr : int64 array of shape (n_nodes + 1,)
+    offsets : int64 array of shape (n_nodes,)
+        Start of each node's table in ``out``.
+    out : int64 array
+    """
+    n = X.shape[0]
+    m = fam_ptr.shape[0] - 1
+    for i in range(n):
+        for k in range(m):
+            idx = offsets[k]
+            for j in range(fam_ptr[k], fam_ptr[k + 1]):
+                idx += np.int64(X[i, fam_cols[j]]) * fam_strides[j]
+            out[idx] += 1
+    return out
+
+
+def family_counts_ref(X, fam_cols, fam_strides, fam_ptr, offsets, out):
+    """numpy reference of :func:`family_counts`."""
+    for k in range(len(fam_ptr) - 1):
+        idx = np.full(X.shape[0], offsets[k], dtype=np.int64)
+        for j in range(fam_ptr[k], fam_ptr[k + 1]):
+            idx += X[:, fam_cols[j]].astype(np.int64) * fam_strides[j]
+        out += np.bincount(idx, minlength=out.size)[: out.size]
+    return out
+
+
+@njit(cache=True)
+def draw_node(X, k, cols, strides, thresholds, u):
+    """Set ``X[:, k]`` by inverse-CDF lookup: the number of thresholds of the row's column <= u.
+
+    Parameters
+    ----------
+    X : int array of shape (n_samples, n_nodes), parents' columns already drawn
+    k : int
+    cols, strides : int64 arrays of the parents' columns and strides
+    thresholds : float64 array of shape (n_columns, cardinality - 1)
+        Cumulative probabilities (``inf`` for states of zero remaining mass).
+    u : float64 array of shape (n_samples,), uniform on [0, 1)
+    """
+    n = X.shape[0]
+    c = thresholds.shape[1]
+    for i in range(n):
+        col = 0
+        for j in range(cols.shape[0]):
+            col += np.int64(X[i, cols[j]]) * strides[j]
+        s = 0
+        ui = u[i]
+        while s < c and ui >= thresholds[col, s]:
+            s += 1
+        X[i, k] = s
+
+
+def draw_node_ref(X, k, cols, strides, thresholds, u):
+    """numpy reference of :func:`draw_node`."""
+    col = np.zeros(X.shape[0], dtype=np.int64)
+    for c, s in zip(cols, strides):
+        col += X[:, c].astype(np.int64) * s
+    X[:, k] = (u[:, None] >= thresholds[col]).sum(axis=1)
