@@ -19,11 +19,13 @@ from .images import (add_flip_noise, error_rate, ising_map_graphcut, load_exampl
                      write_png)
 from .models import AISResult, BernoulliRBM, IsingModel, IsingResult, auto_parameters
 from .optim import SGD, Adam, CosineLR, ReversibleSGD, StepLR, clip_grad_norm
-from .sampling import SamplerResult, block_gibbs, temperature_schedule
+from .sampling import (BayesNetGibbs, SamplerResult, block_gibbs, gibbs_marginals,
+                       temperature_schedule)
 
 __all__ = [
     "Tensor", "Parameter", "no_grad", "gradcheck", "SGD", "Adam", "StepLR", "CosineLR",
     "clip_grad_norm", "ReversibleSGD", "block_gibbs", "temperature_schedule", "SamplerResult",
+    "BayesNetGibbs", "gibbs_marginals",
     "IsingModel", "IsingResult", "auto_parameters", "BernoulliRBM", "AISResult",
     "load_example", "read_image", "write_png", "add_flip_noise", "error_rate",
     "ising_map_graphcut",

@@ -29,7 +29,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import networkx as nx  # noqa: E402
 import numpy as np  # noqa: E402
 
-from pgm import (BayesianNetwork, BayesNetGibbs, JunctionTree, TabularCPD,  # noqa: E402
+from energy.sampling import BayesNetGibbs, block_gibbs  # noqa: E402
+from pgm import (BayesianNetwork, JunctionTree, TabularCPD,  # noqa: E402
                  VariableElimination, forward_sample, rejection_sample)
 
 OUT = "bayesnet_sprinkler.png"
@@ -122,16 +123,11 @@ def main():
           f"exact {p_rain[1]:.4f}")
     Xr = rejection_sample(bn, 20_000, ev, rng=1)
     print(f"  rejection sampling, 20,000 rows: {Xr[:, ri].mean():.4f}")
-    try:
-        from energy.sampling import block_gibbs
-    except ImportError:  # the pgm layer alone
-        block_gibbs = None
-    if block_gibbs is not None:
-        g = BayesNetGibbs(bn, ev, n_chains=2000, rng=2)
-        res = block_gibbs(g, g.initial_state(), temperature=1.0, max_sweeps=200, burn_in=20,
-                          average=True, rng=3, record_energy=False)
-        m = g.marginals_from(res.mean)
-        print(f"  Gibbs (2,000 chains x 180 sweeps averaged): P(Rain = T | W = T) = {m['Rain'][1]:.4f}")
+    g = BayesNetGibbs(bn, ev, n_chains=2000, rng=2)      # through the one sampler
+    res = block_gibbs(g, g.initial_state(), temperature=1.0, max_sweeps=200, burn_in=20,
+                      average=True, rng=3, record_energy=False)
+    m = g.marginals_from(res.mean)
+    print(f"  Gibbs (2,000 chains x 180 sweeps averaged): P(Rain = T | W = T) = {m['Rain'][1]:.4f}")
 
     save_plot(bn, OUT)
     print(f"\nwrote {OUT}")

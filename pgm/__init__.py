@@ -20,8 +20,8 @@ from .factor import DiscreteFactor, factor_product
 from .errors import ImpossibleEvidenceError
 from .inference import JunctionTree, VariableElimination, elimination_order
 from .learning import fit_mle
-from .sampling import (BayesNetGibbs, forward_sample, gibbs_marginals, likelihood_weighted_marginals,
-                       likelihood_weighting, rejection_sample)
+from .sampling import (forward_sample, likelihood_weighted_marginals, likelihood_weighting,
+                       rejection_sample)
 from .runtime import check_rng
 
 __all__ = [
@@ -29,7 +29,7 @@ __all__ = [
     "BayesianNetwork", "LinearGaussianBayesianNetwork", "NormalizationReport",
     "VariableElimination", "JunctionTree", "elimination_order", "ImpossibleEvidenceError",
     "forward_sample", "rejection_sample", "likelihood_weighting", "likelihood_weighted_marginals",
-    "BayesNetGibbs", "gibbs_marginals", "fit_mle", "read_bif", "write_bif", "loads_bif",
+    "fit_mle", "read_bif", "write_bif", "loads_bif",
     "dumps_bif", "BIFError",
 ]
 __version__ = "0.1.0"

@@ -1,4 +1,4 @@
-"""Sampling from discrete Bayesian networks: ancestral, rejection, likelihood weighting, Gibbs.
+"""Sampling from discrete Bayesian networks: ancestral, rejection, likelihood weighting.
 
 * :func:`forward_sample` — ancestral sampling, vectorised over rows: nodes are visited in
   topological order and each node draws all N rows at once by inverse-CDF lookup in the
@@ -7,10 +7,10 @@
   number of draws (never loops forever on unlikely or impossible evidence).
 * :func:`likelihood_weighting` — evidence clamped, each row weighted by Π p(e_v | pa_v);
   all-zero weights are an error, never a NaN estimate.
-* :class:`BayesNetGibbs` — a Bayesian network with evidence as a model of the library's one
-  block-Gibbs sampler (``energy.sampling.block_gibbs``; this module does not import it): one
-  block per unobserved node, many chains in parallel, p(x_v | Markov blanket) computed from
-  the node's CPD and its children's CPDs.
+
+Gibbs sampling of a network goes through the library's one block-Gibbs sampler:
+:class:`energy.sampling.BayesNetGibbs` and :func:`energy.sampling.gibbs_marginals` (``pgm``
+does not import ``energy``).
 
 Samples are ``ndarray of shape (n_samples, n_nodes)`` of state indices, columns in
 ``model.nodes`` order, of the smallest signed integer dtype holding every state.
@@ -36,7 +36,7 @@ from .errors import ImpossibleEvidenceError
 from .runtime import check_rng, check_scalar
 
 __all__ = ["forward_sample", "rejection_sample", "likelihood_weighting",
-           "likelihood_weighted_marginals", "BayesNetGibbs", "gibbs_marginals"]
+           "likelihood_weighted_marginals"]
 
 
 def _state_dtype(max_card):
@@ -224,157 +224,3 @@ def rejection_sample(model, n_samples, evidence, rng=None, max_draws=10_000_000,
             got.append(X[ok])
             n_got += int(ok.sum())
     return np.concatenate(got)[:n]
-
-
-class BayesNetGibbs:
-    """A Bayesian network with evidence, as a model for ``energy.sampling.block_gibbs``.
-
-    The state is an int array of shape ``(n_chains, n_nodes)`` (columns in ``model.nodes``
-    order); all chains are updated at once. Blocks are the unobserved nodes; a block's
-    conditional is p(x_v | rest) ∝ p(x_v | pa_v) Π_{c ∈ children(v)} p(x_c | pa_c), raised to
-    1/T (T = 0 takes the most probable state, ties keep the current one). The energy of a
-    state is −Σ_chains log p(x).
-
-    Parameters
-    ----------
-    model : BayesianNetwork
-    evidence : dict, optional
-    n_chains : int
-        Independent chains run side by side.
-    rng : None, int or numpy.random.Generator
-        For the initial state (drawn by likelihood weighting among rows of positive weight).
-    max_init_draws : int
-        Bound on the likelihood-weighting draws used to find starting states.
-
-    Notes
-    -----
-    Gibbs sampling is exact only in the limit and needs an ergodic chain: CPDs with zeros
-    (deterministic relations) can trap it. Compare with exact inference on small models.
-
-    Examples
-    --------
-    >>> from energy.sampling import block_gibbs                          # doctest: +SKIP
-    >>> g = BayesNetGibbs(bn, {"Wet": 1}, n_chains=200, rng=0)          # doctest: +SKIP
-    >>> res = block_gibbs(g, g.initial_state(), temperature=1.0, max_sweeps=300,
-    ...                   burn_in=50, average=True, rng=1)               # doctest: +SKIP
-    >>> g.marginals_from(res.mean)["Rain"]                              # doctest: +SKIP
-    """
-
-    def __init__(self, model, evidence=None, n_chains=100, rng=None, max_init_draws=1_000_000):
-        self.model = model
-        self.n_chains = check_scalar(n_chains, "n_chains", low=1, integer=True)
-        cap = check_scalar(max_init_draws, "max_init_draws", low=1, integer=True)
-        plan = _Plan(model)
-        self._plan = plan
-        self.evidence = model.encode_evidence(evidence)
-        self.blocks = tuple(v for v in model.nodes if v not in self.evidence)
-        if not self.blocks:
-            raise ValueError("evidence: every variable is observed; nothing to sample")
-        self.free_cols = np.array([plan.col[v] for v in self.blocks])
-        self.max_card = int(plan.cards.max())
-        with np.errstate(divide="ignore"):
-            self._logt = [np.log(c.table) for c in plan.cpds]
-        # for each node: the factors that mention it: (table index, axis sources)
-        self._terms = {}
-        for v in self.blocks:
-            k = plan.col[v]
-            terms = []
-            for h in [k] + [plan.col[c] for c in model.children(v)]:
-                srcs = [h] + plan.parent_cols[h]
-                terms.append((h, srcs))
-            self._terms[v] = terms
-        gen = check_rng(rng)
-        need = self.n_chains
-        drawn = 0
-        rows = []
-        while need > 0:
-            if drawn >= cap:
-                raise ImpossibleEvidenceError(
-                    f"evidence: no state of positive probability found in {drawn} likelihood-"
-                    f"weighting draws (max_init_draws={cap}); the evidence {evidence!r} is "
-                    "impossible or too unlikely")
-            m = min(max(4 * self.n_chains, 1000), cap - drawn)
-            X, w = likelihood_weighting(model, m, evidence, gen)
-            drawn += m
-            if w.sum() > 0:
-                pick = gen.choice(m, size=need, p=w / w.sum())
-                rows.append(X[pick])
-                need = 0
-        self._init = np.concatenate(rows).astype(np.int64)
-
-    def initial_state(self) -> np.ndarray:
-        """A fresh copy of the starting states, shape (n_chains, n_nodes)."""
-        return self._init.copy()
-
-    def conditional_logits(self, state, block) -> np.ndarray:
-        """log p(x_block = k | rest) + const for every chain, shape (n_chains, card)."""
-        k0 = self._plan.col[block]
-        card = int(self._plan.cards[k0])
-        ks = np.arange(card)[None, :]
-        out = np.zeros((state.shape[0], card))
-        for h, srcs in self._terms[block]:
-            idx = tuple(ks if s == k0 else state[:, s][:, None] for s in srcs)
-            out += self._logt[h][idx]
-        return out
-
-    def sample_block(self, state, block, temperature, rng) -> int:
-        """Redraw node ``block`` in every chain from p(x | rest)^(1/T); return the number changed."""
-        k0 = self._plan.col[block]
-        lg = self.conditional_logits(state, block)
-        cur = state[:, k0].copy()
-        if temperature == 0:
-            best = lg.max(axis=1)
-            keep = lg[np.arange(lg.shape[0]), cur] >= best
-            new = np.where(keep, cur, np.argmax(lg, axis=1))
-        else:
-            z = lg / temperature
-            z -= z.max(axis=1, keepdims=True)
-            p = np.exp(z)
-            c = np.cumsum(p, axis=1)
-            u = rng.random(lg.shape[0]) * c[:, -1]
-            new = (u[:, None] >= c[:, :-1]).sum(axis=1)
-            # guard the edge u == total (zero-mass last states): never draw a zero-mass state
-            new = np.where(p[np.arange(p.shape[0]), new] > 0, new, np.argmax(p, axis=1))
-        state[:, k0] = new
-        return int(np.count_nonzero(new != cur))
-
-    def state_energy(self, state) -> float:
-        """−Σ_chains log p(x) (finite for states of positive probability)."""
-        return float(-self.model.log_prob(state).sum())
-
-    def observe(self, state) -> np.ndarray:
-        """Frequencies of each state of each unobserved node, shape (n_blocks, max_card)."""
-        out = np.zeros((len(self.blocks), self.max_card))
-        for i, k in enumerate(self.free_cols):
-            out[i, : self._plan.cards[k]] = np.bincount(state[:, k], minlength=self._plan.cards[k])
-        return out / state.shape[0]
-
-    def marginals_from(self, mean) -> dict:
-        """``{node: marginal}`` from an average of :meth:`observe`."""
-        return {v: np.asarray(mean[i, : self._plan.cards[self._plan.col[v]]])
-                for i, v in enumerate(self.blocks)}
-
-
-def gibbs_marginals(model, evidence, sampler, n_sweeps=500, burn_in=100, n_chains=100, rng=None):
-    """Posterior single-node marginals by Gibbs sampling through ``sampler``.
-
-    Parameters
-    ----------
-    model : BayesianNetwork
-    evidence : dict or None
-    sampler : callable
-        The library's block-Gibbs sampler, ``energy.sampling.block_gibbs`` (passed in, since the
-        ``pgm`` layer does not import ``energy``).
-    n_sweeps, burn_in, n_chains : int
-    rng : None, int or numpy.random.Generator
-
-    Returns
-    -------
-    dict
-        ``{node: ndarray of shape (cardinality,)}`` for every unobserved node.
-    """
-    gen = check_rng(rng)
-    g = BayesNetGibbs(model, evidence, n_chains=n_chains, rng=gen)
-    res = sampler(g, g.initial_state(), temperature=1.0, max_sweeps=n_sweeps, burn_in=burn_in,
-                  average=True, rng=gen, record_energy=False)
-    return g.marginals_from(res.mean)

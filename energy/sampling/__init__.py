@@ -1,5 +1,6 @@
 """The one block-Gibbs sampler: sweeps, annealing schedules and ICM (temperature 0) over any
-model that can sample a block of its variables given the rest.
+model that can sample a block of its variables given the rest; Bayesian networks as such a
+model (:class:`BayesNetGibbs`, :func:`gibbs_marginals`).
 
 >>> from energy.sampling import temperature_schedule
 >>> temperature_schedule(4.0, 1.0, 3).round(2).tolist()
@@ -7,5 +8,7 @@ model that can sample a block of its variables given the rest.
 """
 
 from .gibbs import SamplerResult, block_gibbs, temperature_schedule
+from .bayesnet import BayesNetGibbs, gibbs_marginals
 
-__all__ = ["SamplerResult", "block_gibbs", "temperature_schedule"]
+__all__ = ["SamplerResult", "block_gibbs", "temperature_schedule", "BayesNetGibbs",
+           "gibbs_marginals"]

@@ -1,6 +1,7 @@
 """Random networks and an independent brute-force enumerator, used only by the tests."""
 
 import numpy as np
+from scipy import stats
 from hypothesis import strategies as st
 
 from pgm import BayesianNetwork, TabularCPD
@@ -123,3 +124,26 @@ def with_zeros(bn0, rng, keep=0.6):
         cpds.append(TabularCPD(v, c.cardinality, t / t.sum(axis=0), c.parents, c.parents_card))
     bn.add_cpds(*cpds)
     return bn
+
+
+def chi2_p(counts, probs):
+    counts = np.asarray(counts, dtype=float)
+    probs = np.asarray(probs, dtype=float).ravel()
+    counts = counts.ravel()
+    n = counts.sum()
+    assert np.all(counts[probs == 0] == 0), "a zero-probability state was drawn"
+    exp = probs / probs.sum() * n
+    # pool the cells expected to hold < 5 counts into one (the chi-square approximation needs it)
+    small = exp < 5
+    obs_b, exp_b = list(counts[~small]), list(exp[~small])
+    if small.any():
+        if exp[small].sum() >= 5 or not exp_b:
+            obs_b.append(counts[small].sum())
+            exp_b.append(exp[small].sum())
+        else:
+            j = int(np.argmin(exp_b))
+            obs_b[j] += counts[small].sum()
+            exp_b[j] += exp[small].sum()
+    if len(exp_b) < 2:
+        return 1.0
+    return stats.chisquare(obs_b, exp_b).pvalue

@@ -5,38 +5,16 @@ import pytest
 from hypothesis import given, settings, strategies as st
 from scipy import stats
 
-import energy.sampling as sampler
-from pgm import (BayesNetGibbs, BayesianNetwork, ImpossibleEvidenceError, JunctionTree, TabularCPD,
-                 forward_sample, gibbs_marginals, likelihood_weighted_marginals,
+from pgm import (BayesianNetwork, ImpossibleEvidenceError, JunctionTree, TabularCPD,
+                 forward_sample, likelihood_weighted_marginals,
                  likelihood_weighting, rejection_sample)
 
-from tests.pgm._bn_helpers import brute_conditional, brute_joint, networks, random_bn, sprinkler
+from tests.pgm._bn_helpers import brute_conditional, chi2_p, brute_joint, networks, random_bn, sprinkler
 
 
 P_MIN = 1e-6  # a correct sampler fails one of these checks with probability ~1e-6 per check
 
 
-def _chi2_p(counts, probs):
-    counts = np.asarray(counts, dtype=float)
-    probs = np.asarray(probs, dtype=float).ravel()
-    counts = counts.ravel()
-    n = counts.sum()
-    assert np.all(counts[probs == 0] == 0), "a zero-probability state was drawn"
-    exp = probs / probs.sum() * n
-    # pool the cells expected to hold < 5 counts into one (the chi-square approximation needs it)
-    small = exp < 5
-    obs_b, exp_b = list(counts[~small]), list(exp[~small])
-    if small.any():
-        if exp[small].sum() >= 5 or not exp_b:
-            obs_b.append(counts[small].sum())
-            exp_b.append(exp[small].sum())
-        else:
-            j = int(np.argmin(exp_b))
-            obs_b[j] += counts[small].sum()
-            exp_b[j] += exp[small].sum()
-    if len(exp_b) < 2:
-        return 1.0
-    return stats.chisquare(obs_b, exp_b).pvalue
 
 
 @settings(max_examples=40, deadline=None)
@@ -48,10 +26,10 @@ def test_forward_sample_frequencies_match_the_exact_joint(p):
     J = brute_joint(bn)
     for k, v in enumerate(bn.nodes):  # every single-node marginal
         marg = J.sum(axis=tuple(i for i in range(J.ndim) if i != k))
-        assert _chi2_p(np.bincount(X[:, k], minlength=J.shape[k]), marg) > P_MIN
+        assert chi2_p(np.bincount(X[:, k], minlength=J.shape[k]), marg) > P_MIN
     if J.size <= 2000:  # and the full joint when small enough to have counts everywhere
         flat = np.ravel_multi_index(tuple(X.T.astype(np.intp)), J.shape)
-        assert _chi2_p(np.bincount(flat, minlength=J.size), J) > P_MIN
+        assert chi2_p(np.bincount(flat, minlength=J.size), J) > P_MIN
 
 
 def test_forward_sample_is_reproducible_and_never_draws_zero_mass():
@@ -86,7 +64,7 @@ def test_rejection_samples_follow_the_exact_conditional(p, qseed):
         if v == e:
             continue
         exact = brute_conditional(bn, [v], ev)
-        assert _chi2_p(np.bincount(X[:, k], minlength=exact.size), exact) > P_MIN
+        assert chi2_p(np.bincount(X[:, k], minlength=exact.size), exact) > P_MIN
 
 
 def test_rejection_is_bounded_on_impossible_evidence():
@@ -122,56 +100,3 @@ def test_likelihood_weighting_all_zero_weights_is_an_error():
     ev = {"Sprinkler": "F", "Rain": "F", "WetGrass": "T"}
     with pytest.raises(ImpossibleEvidenceError, match="all 1000 likelihood weights are zero"):
         likelihood_weighted_marginals(bn, 1000, ev, rng=0)
-
-
-def _gibbs_models():
-    yield sprinkler(), {"WetGrass": "T"}
-    for seed in (1, 2, 3):
-        bn = random_bn(seed, 6, alpha=2.0)
-        x = bn.sample(1, rng=seed)[0]
-        yield bn, {bn.nodes[0]: int(x[0]), bn.nodes[3]: int(x[3])}
-
-
-@pytest.mark.parametrize("case", range(4))
-def test_gibbs_through_the_one_sampler_matches_exact_marginals(case):
-    bn, ev = list(_gibbs_models())[case]
-    enc = bn.encode_evidence(ev)
-    g = BayesNetGibbs(bn, ev, n_chains=3000, rng=0)
-    state = g.initial_state()
-    res = sampler.block_gibbs(g, state, temperature=1.0, max_sweeps=40, rng=1, record_energy=True)
-    assert np.all(np.isfinite(res.energies))
-    # the final states of independent chains are (after burn-in) independent exact draws
-    for k, v in enumerate(bn.nodes):
-        if v in enc:
-            assert np.all(state[:, k] == enc[v])
-            continue
-        exact = brute_conditional(bn, [v], enc)
-        assert _chi2_p(np.bincount(state[:, k], minlength=exact.size), exact) > P_MIN, v
-    # the averaged estimate from gibbs_marginals is close too
-    m = gibbs_marginals(bn, ev, sampler.block_gibbs, n_sweeps=60, burn_in=10, n_chains=500, rng=2)
-    jt = JunctionTree(bn).marginals(ev)
-    for v in m:
-        np.testing.assert_allclose(m[v], jt[v], atol=0.03)
-
-
-def test_gibbs_at_zero_temperature_is_icm_and_never_raises_energy():
-    bn = random_bn(5, 7)
-    g = BayesNetGibbs(bn, None, n_chains=50, rng=0)
-    res = sampler.block_gibbs(g, g.initial_state(), temperature=0.0, max_sweeps=50)
-    assert np.all(np.diff(res.energies) <= 1e-9)
-    assert res.converged
-    # every chain ends in a local maximum: no single-node change increases p(x)
-    st_ = res.state
-    for v in g.blocks:
-        lg = g.conditional_logits(st_, v)
-        cur = lg[np.arange(len(st_)), st_[:, bn.nodes.index(v)]]
-        assert np.all(cur >= lg.max(axis=1) - 1e-12)
-
-
-def test_gibbs_on_impossible_evidence_fails_fast():
-    bn = sprinkler()
-    with pytest.raises(ImpossibleEvidenceError, match="no state of positive probability"):
-        BayesNetGibbs(bn, {"Sprinkler": "F", "Rain": "F", "WetGrass": "T"}, n_chains=10,
-                      rng=0, max_init_draws=20_000)
-    with pytest.raises(ValueError, match="every variable is observed"):
-        BayesNetGibbs(bn, {"Cloudy": "F", "Sprinkler": "F", "Rain": "F", "WetGrass": "F"})
