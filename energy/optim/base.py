@@ -153,7 +153,7 @@ class Optimizer:
         >>> Adam([np.zeros(2)]).fused_args(0)
         Traceback (most recent call last):
         ...
-        NotImplementedError: Adam has no fused update; only SGD's update runs inside a kernel (energy.optim._kernels.sgd_run): update its parameters with step()
+        NotImplementedError: Adam has no fused update; only SGD's update runs inside a kernel ...
         """
         raise NotImplementedError(
             f"{type(self).__name__} has no fused update; only SGD's update runs inside a kernel "
