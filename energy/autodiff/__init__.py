@@ -1,6 +1,11 @@
 """The one reverse-mode gradient engine: :class:`Tensor`, its ops and losses, and
 :func:`gradcheck` (finite differences).
 
+Modules: :mod:`~energy.autodiff.tensor` (grad mode, Tensor, Parameter, the tape and backward),
+:mod:`~energy.autodiff.ops` (arithmetic, reductions, shape ops, activations; it attaches
+Tensor's operator methods), :mod:`~energy.autodiff.losses` (softmax, losses, dropout),
+:mod:`~energy.autodiff.gradcheck`. Each imports only the ones before it.
+
 >>> import numpy as np
 >>> from energy.autodiff import Tensor
 >>> w = Tensor(np.array([1.0, -2.0]), requires_grad=True)
@@ -9,11 +14,12 @@
 array([ 2., -4.])
 """
 
-from .tensor import (Parameter, Tensor, add, astype, binary_cross_entropy_with_logits, concat,
-                     cross_entropy, div, dropout, enable_grad, exp, getitem, is_grad_enabled,
-                     leaky_relu, log, log_softmax, matmul, max_, mean, mse_loss, mul, neg,
-                     no_grad, power, relu, reshape, sigmoid, softmax, softplus, sqrt, stack, sub,
-                     sum_, swish, tanh, tensor, to_networkx, transpose, where)
+from .tensor import Parameter, Tensor, enable_grad, is_grad_enabled, no_grad, tensor, to_networkx
+from .ops import (add, astype, concat, div, exp, getitem, leaky_relu, log, matmul, max_, mean,
+                  mul, neg, power, relu, reshape, sigmoid, softplus, sqrt, stack, sub, sum_, swish,
+                  tanh, transpose, where)
+from .losses import (binary_cross_entropy_with_logits, cross_entropy, dropout, log_softmax,
+                     mse_loss, softmax)
 from .gradcheck import GradcheckResult, gradcheck
 
 __all__ = [

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from energy.autodiff import Tensor, no_grad
+from .tensor import Tensor, no_grad
 
 __all__ = ["gradcheck", "GradcheckResult"]
 

@@ -1,6 +1,11 @@
 """Optimisers shared by the networks and the energy models: SGD (momentum, Nesterov, weight
 decay), Adam/AdamW, learning-rate schedules, gradient clipping, and reversible momentum SGD.
 
+Modules: :mod:`~energy.optim.base` (the :class:`Optimizer` base and its fused-update hook),
+:mod:`~energy.optim.sgd` (its update written once in :mod:`~energy.optim._kernels`: numba
+kernel and numpy reference), :mod:`~energy.optim.adam`, :mod:`~energy.optim.schedules`,
+:mod:`~energy.optim.clip`, :mod:`~energy.optim.reversible`.
+
 >>> import numpy as np
 >>> from energy.autodiff import Parameter
 >>> from energy.optim import SGD
@@ -11,7 +16,11 @@ decay), Adam/AdamW, learning-rate schedules, gradient clipping, and reversible m
 array([0.8])
 """
 
-from .optimizers import SGD, Adam, CosineLR, Optimizer, StepLR, clip_grad_norm
+from .base import Optimizer
+from .sgd import SGD
+from .adam import Adam
+from .schedules import CosineLR, StepLR
+from .clip import clip_grad_norm
 from .reversible import ReversibleSGD
 
 __all__ = ["Optimizer", "SGD", "Adam", "StepLR", "CosineLR", "clip_grad_norm", "ReversibleSGD"]
