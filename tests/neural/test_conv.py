@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from neural import _conv_kernels as K
-from neural import _conv_kernels_ref as R
+from neural.conv import _kernels as K
+from neural.conv import _kernels_ref as R
 from energy.autodiff import Tensor
 from energy.autodiff.gradcheck import gradcheck
 from neural import (AvgPool2d, BatchNorm2d, Conv2d, Linear, MaxPool2d, avg_pool2d, conv2d,
