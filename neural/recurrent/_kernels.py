@@ -26,7 +26,7 @@ from __future__ import annotations
 
 
 import numpy as np
-import scipy.linalg.cython_blas  # noqa: F401  (the BLAS np.dot calls here; see pgm.runtime.threads)
+import scipy.linalg.cython_blas  # noqa: F401  (the BLAS np.dot calls here; see pgm.runtime.kernel_blas_single)
 from numba import njit, prange
 
 
