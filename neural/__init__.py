@@ -1,6 +1,7 @@
 """Neural networks built on the energy package's gradient engine.
 
-Layers (:mod:`neural.layers`, :mod:`neural.conv`), the :class:`Module` base
+Layers (:mod:`neural.layers`, :mod:`neural.conv`, :mod:`neural.recurrent`), their
+functional ops in one place (:mod:`neural.functional`), the :class:`Module` base
 (:mod:`neural.module`), initialisers (:mod:`neural.init`), data helpers (:mod:`neural.data`)
 and a training loop (:mod:`neural.train`). The engine and the optimisers live in
 :mod:`energy.autodiff` and :mod:`energy.optim` and are re-exported here.
@@ -16,11 +17,10 @@ Examples
 >>> opt.zero_grad(); loss.backward(); opt.step()
 """
 
-from energy.autodiff import Parameter, Tensor, no_grad
-from energy.autodiff.gradcheck import gradcheck
+from energy.autodiff import Parameter, Tensor, gradcheck, no_grad
 from energy.optim import SGD, Adam, CosineLR, StepLR, clip_grad_norm
 
-from . import data, init
+from . import data, functional, init
 from .data import (Standardizer, augment, load_digits, load_mnist, minibatches, random_crop,
                    random_flip, read_idx, train_test_split, write_idx)
 from .train import History, TrainingDiverged, evaluate, fit, predict
@@ -34,7 +34,7 @@ from .recurrent import (GRU, LSTM, MDRNN, RNN, RecurrentLM, ResidualRNN, TimeDel
 
 __all__ = [
     "Tensor", "Parameter", "no_grad", "gradcheck", "SGD", "Adam", "StepLR", "CosineLR",
-    "clip_grad_norm", "init", "Module", "count_params", "count_macs", "Linear", "Sequential", "Identity",
+    "clip_grad_norm", "init", "functional", "Module", "count_params", "count_macs", "Linear", "Sequential", "Identity",
     "ReLU", "LeakyReLU", "Sigmoid", "Tanh", "Softplus", "Swish", "LogSoftmax", "Flatten",
     "Dropout", "BatchNorm1d", "BatchNorm2d", "CrossEntropyLoss", "MSELoss", "BCEWithLogitsLoss",
     "Conv2d", "MaxPool2d", "AvgPool2d", "conv2d", "max_pool2d", "avg_pool2d", "conv_output_size",

@@ -3,7 +3,7 @@
 Conventions are PyTorch's: ``Linear`` holds ``weight`` of shape (out_features, in_features)
 and computes ``x @ weight.T + bias``; ``BatchNorm`` uses eps = 1e-5, momentum = 0.1,
 normalises with the biased batch variance and stores the unbiased one in ``running_var``.
-Default dtype float32. Every layer's ``rng=`` follows :func:`pgm.runtime.checks.check_rng`.
+Default dtype float32. Every layer's ``rng=`` follows :func:`pgm.runtime.check_rng`.
 
 Examples
 --------

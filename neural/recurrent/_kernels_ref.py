@@ -1,4 +1,4 @@
-"""Plain-numpy references of :mod:`neural._rnn_kernels` (same signatures, same buffers).
+"""Plain-numpy references of :mod:`neural.recurrent._kernels` (same signatures, same buffers).
 
 Slow (a Python loop over time with whole-array numpy operations per step) but obviously
 right; the tests compare every kernel with its reference.
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from pgm.runtime.numerics import sigmoid as _sig
+from pgm.runtime import sigmoid as _sig
 
 
 def _order(T, reverse):

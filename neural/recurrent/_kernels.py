@@ -10,7 +10,7 @@ The LSTM kernels (the largest cell) also split the batch into blocks of rows fix
 batch size (:func:`lstm_chunks`); each block runs the whole time loop with its own per-step
 products, so the blocks go to numba's threads with no barrier per step (``*_par``), and the
 products over all steps run there too (:func:`matmul_rows`, :func:`lstm_grads`). The
-caller keeps the BLAS at one thread inside (``pgm.runtime.threads.kernel_blas_single``). The
+caller keeps the BLAS at one thread inside (``pgm.runtime.kernel_blas_single``). The
 blocks do not depend on the thread count, so the results are identical on any number.
 
 Shapes: ``T`` steps, ``B`` batch, ``H`` hidden units; ``Xp`` of shape (T, B, k·H) holds
@@ -19,14 +19,14 @@ Shapes: ``T`` steps, ``B`` batch, ``H`` hidden units; ``Xp`` of shape (T, B, k·
 ``Whh`` is ``W_hh`` of shape (k·H, H). ``reverse`` runs the layer from t = T−1 down to 0.
 The elementwise passes are short loops over one row (one sequence of the batch) with few
 arrays each, so that LLVM vectorises them (``error_model="numpy"``: no division checks).
-:mod:`neural._rnn_kernels_ref` holds the same arithmetic in numpy; tests compare them.
+:mod:`neural.recurrent._kernels_ref` holds the same arithmetic in numpy; tests compare them.
 """
 
 from __future__ import annotations
 
 
 import numpy as np
-import scipy.linalg.cython_blas  # noqa: F401  (the BLAS np.dot calls here; see pgm.runtime.threads)
+import scipy.linalg.cython_blas  # noqa: F401  (the BLAS np.dot calls here; see pgm.runtime.kernel_blas_single)
 from numba import njit, prange
 
 

@@ -1,16 +1,14 @@
-"""Data helpers (split, batches, standardisation, augmentation, digits, IDX), init, fit()."""
+"""Data helpers (neural.data): split, batches, standardisation, augmentation, digits, IDX."""
 
 import builtins
 import gzip
-import io
 import struct
 
 import numpy as np
 import pytest
 
-from neural import (SGD, BatchNorm1d, Linear, ReLU, Sequential, Standardizer, TrainingDiverged,
-                    augment, evaluate, fit, init, load_digits, minibatches, random_crop,
-                    random_flip, read_idx, train_test_split, write_idx)
+from neural import (Standardizer, augment, load_digits, minibatches, random_crop, random_flip,
+                    read_idx, train_test_split, write_idx)
 from neural import data as D
 
 
@@ -162,69 +160,3 @@ def test_corrupt_and_truncated_idx_are_clear_errors(tmp_path):
     (tmp_path / "bad.gz").write_bytes(b"not gzip at all")
     with pytest.raises(ValueError, match="cannot read"):
         read_idx(tmp_path / "bad.gz")
-
-
-# ----------------------------------------------------------------------------- init
-def test_initialiser_statistics():
-    from energy.autodiff import Parameter
-    w = Parameter(np.zeros((400, 200, 3, 3), np.float32))
-    init.kaiming_normal_(w, rng=0)
-    assert w.dtype == np.float32
-    assert w.data.std() == pytest.approx(np.sqrt(2 / (200 * 9)), rel=0.02)
-    init.xavier_uniform_(w, rng=0)
-    assert w.data.var() == pytest.approx(2 / (200 * 9 + 400 * 9), rel=0.02)
-    init.xavier_normal_(w, rng=0)
-    assert w.data.std() == pytest.approx(np.sqrt(2 / (200 * 9 + 400 * 9)), rel=0.02)
-    init.kaiming_uniform_(w, rng=0)
-    assert np.abs(w.data).max() <= np.sqrt(2) * np.sqrt(3 / (200 * 9)) + 1e-6
-    init.normal_(w, 0, 0.5, rng=0)
-    assert w.data.std() == pytest.approx(0.5, rel=0.02)
-    init.zeros_(w)
-    assert not w.data.any()
-    net = init.init_module(Sequential(Linear(10, 5, rng=0), BatchNorm1d(5)), "he", rng=0)
-    assert not net[0].bias.data.any() and np.all(net[1].weight.data == 1)
-    with pytest.raises(ValueError, match="2 dimensions"):
-        init.xavier_uniform_(Parameter(np.zeros(3)))
-
-
-# ----------------------------------------------------------------------------- fit
-def _blobs(n=200, seed=0):
-    rng = np.random.default_rng(seed)
-    y = rng.integers(0, 3, n)
-    X = (rng.standard_normal((n, 2)) * 0.5 + np.array([[0, 0], [3, 0], [0, 3]])[y]).astype(np.float32)
-    return X, y
-
-
-def test_fit_learns_records_history_and_prints_progress(tmp_path):
-    X, y = _blobs()
-    net = Sequential(Linear(2, 16, rng=0), ReLU(), Linear(16, 3, rng=1))
-    buf = io.StringIO()
-    h = fit(net, X, y, SGD(net.parameters(), lr=0.1, momentum=0.9), epochs=5, batch_size=20,
-            X_val=X[:50], y_val=y[:50], rng=0, file=buf)
-    assert len(h.loss) == len(h.val_acc) == 5
-    assert h.loss[-1] < h.loss[0] and h.acc[-1] > 0.9
-    lines = buf.getvalue().strip().splitlines()
-    assert len(lines) == 5 and lines[-1].startswith("epoch   5/5") and "val_acc" in lines[-1]
-    loss, acc = evaluate(net, X, y)
-    assert acc > 0.9 and loss < h.loss[0]
-    h.plot(tmp_path / "h.png")
-    assert (tmp_path / "h.png").stat().st_size > 1000
-
-
-def test_fit_stops_on_divergence_keeping_finite_parameters():
-    X, y = _blobs()
-    X = X * 1e3
-    net = Sequential(Linear(2, 16, rng=0), ReLU(), Linear(16, 3, rng=1))
-    with pytest.raises(TrainingDiverged, match="epoch .*batch"), np.errstate(all="ignore"):
-        fit(net, X, y, SGD(net.parameters(), lr=1e6), epochs=50, rng=0, verbose=False)
-    assert all(np.all(np.isfinite(p.data)) for p in net.parameters())
-    loss, _ = evaluate(net, X, y)
-    assert np.isfinite(loss)
-
-
-def test_fit_refuses_non_finite_input():
-    X, y = _blobs(20)
-    X[3, 1] = np.inf
-    net = Linear(2, 3, rng=0)
-    with pytest.raises(ValueError, match=r"X: must be finite.*\(3, 1\)"):
-        fit(net, X, y, SGD(net.parameters(), lr=0.1), epochs=1, verbose=False)

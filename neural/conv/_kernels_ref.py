@@ -1,4 +1,4 @@
-"""Plain-numpy references for :mod:`neural._conv_kernels` (private).
+"""Plain-numpy references for :mod:`neural.conv._kernels` (private).
 
 Same layouts and results, written with a zero/-inf padded copy, strided sliding-window views
 (``numpy.lib.stride_tricks.as_strided``) and loops over the kernel offsets; plus a direct

@@ -17,7 +17,7 @@ Parallelism: ``im2col`` is parallel over the rows of ``cols`` (contiguous writes
 ``col2im`` and the pooling kernels over the N·C image planes (each plane is written by one
 thread only, so the scatter-adds have no races).
 
-Each kernel has a plain-numpy reference in :mod:`neural._conv_kernels_ref` that the tests
+Each kernel has a plain-numpy reference in :mod:`neural.conv._kernels_ref` that the tests
 compare it with.
 """
 
@@ -26,16 +26,16 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from pgm.runtime import threads as _threads
+from pgm.runtime import call as _call
 
 #: below this much work (elements touched, or multiply-adds for the convolutions) a kernel
-#: runs on the calling thread only (see pgm.runtime.threads)
+#: runs on the calling thread only (see pgm.runtime.threads_for)
 PARALLEL_MIN_WORK = 1 << 17
 
 
 def call(kernel, work, *args):
     """Run ``kernel(*args)``, on one thread when ``work < PARALLEL_MIN_WORK``."""
-    return _threads.call(kernel, work, *args, min_work=PARALLEL_MIN_WORK)
+    return _call(kernel, work, *args, min_work=PARALLEL_MIN_WORK)
 
 
 def out_size(H, k, s, p, d=1):
