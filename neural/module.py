@@ -24,7 +24,7 @@ from collections import OrderedDict
 import numpy as np
 
 from pgm.runtime import atomic_write, load_npz_checked
-from energy.autodiff import Parameter, Tensor
+from energy.autodiff import Parameter, Tensor, no_grad, to_networkx
 
 __all__ = ["Module", "Parameter", "count_params", "count_macs"]
 
@@ -153,7 +153,6 @@ class Module:
         Nodes carry ``op`` ('linear', 'conv2d', 'relu', ..., 'parameter', 'leaf'), ``shape``
         and ``dtype``; see :func:`energy.autodiff.to_networkx`.
         """
-        from energy.autodiff import to_networkx
         params = self.parameters()
         dt = dtype or (params[0].dtype if params else np.float32)
         return to_networkx(self(Tensor(np.zeros(tuple(input_shape), dt))))
@@ -273,7 +272,6 @@ def count_macs(model: Module, input_shape, dtype=None) -> int:
     >>> count_macs(Sequential(Linear(64, 32), ReLU(), Linear(32, 10)), (1, 64))
     2368
     """
-    from energy.autodiff import no_grad
     params = model.parameters()
     dt = dtype or (params[0].dtype if params else np.float32)
     was = model.training
