@@ -21,7 +21,7 @@ import time  # noqa: E402
 import numba  # noqa: E402
 import numpy as np  # noqa: E402
 
-from energy import _kernels_ref as R  # noqa: E402
+from energy.models import _ising_kernels_ref as R  # noqa: E402
 from energy.images import grid_maxflow_memory_bytes  # noqa: E402
 from energy.images import add_flip_noise, load_example  # noqa: E402
 from energy.models import IsingModel  # noqa: E402

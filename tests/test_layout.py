@@ -10,6 +10,7 @@
 """
 
 import ast
+import importlib
 import pathlib
 
 import networkx as nx
@@ -138,3 +139,31 @@ def test_no_module_is_too_long():
     long = {name: n for name, path in MODULES.items()
             if (n := len(path.read_text().splitlines())) > MAX_LINES}
     assert not long, f"modules over {MAX_LINES} lines: {long}"
+
+
+def _script_imports():
+    for folder in ("examples", "benchmarks"):
+        for path in sorted((ROOT / folder).rglob("*.py")):
+            tree = ast.parse(path.read_text(), filename=str(path))
+            for node in ast.walk(tree):
+                if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module \
+                        and _own(node.module):
+                    for alias in node.names:
+                        yield path.relative_to(ROOT), node.lineno, node.module, alias.name
+                elif isinstance(node, ast.Import):
+                    for alias in node.names:
+                        if _own(alias.name):
+                            yield path.relative_to(ROOT), node.lineno, alias.name, None
+
+
+def test_examples_and_benchmarks_import_names_that_exist():
+    """A script that imports a moved module fails here, not in a user's hands."""
+    bad = []
+    for path, line, module, name in _script_imports():
+        try:
+            mod = importlib.import_module(module)
+            if name is not None and not hasattr(mod, name):
+                importlib.import_module(f"{module}.{name}")
+        except ImportError as exc:
+            bad.append(f"{path}:{line}: {exc}")
+    assert not bad, "\n".join(bad)
