@@ -40,37 +40,40 @@ from __future__ import annotations
 import math
 import sys
 import time
-from dataclasses import dataclass
 
 import networkx as nx
 import numba
 import numpy as np
-from scipy.special import logsumexp
 
-from pgm.runtime import check_array, check_rng, check_scalar
+from pgm.runtime import (check_array, check_rng, check_scalar, load_npz_checked,
+                         save_npz_atomic, softplus, threads_for)
 
+from energy import autodiff as ad
+from energy.autodiff import Parameter, Tensor
 from energy.models import _rbm_kernels as K
-from pgm.runtime import load_npz_checked, save_npz_atomic
 from energy.models._ising_kernels import stable_sigmoid
-from pgm.runtime import PARALLEL_MIN_WORK as _PARALLEL_MIN_WORK
-from pgm.runtime import kernel_blas_single, threads_for
-from pgm.runtime.numerics import softplus  # log(1 + exp(x)) without overflow
-from energy.optim import SGD
-from energy.sampling import block_gibbs
-from energy.models.rbm_sampling import (_EMPTY, AISResult, RBMChains, _seed,
+from energy.models.base import EnergyModel
+from energy.models.rbm_sampling import (_EMPTY, AnnealedRBMChains, RBMChains, _seed,
                                          exact_log_partition)
+from energy.models.rbm_training import cd_epoch_fused, cd_epoch_generic
+from energy.optim import SGD, Adam, Optimizer
+from energy.sampling import ais_schedule, annealed_importance_sampling, block_gibbs
 
 __all__ = ["BernoulliRBM"]
 
 _PARALLEL_MIN_FLOPS = 1 << 20     # B·H·V of a batch's products
 
 
-def _seed(gen) -> int:
-    return int(gen.integers(0, 2**63))
-
-
-class BernoulliRBM:
+#: a weight or bias beyond this magnitude saturates every unit for any input: training that
+#: reaches it has diverged (the last good parameters are restored and an error raised)
+_DIVERGED = 1e4
+class BernoulliRBM(EnergyModel):
     """Bernoulli–Bernoulli RBM trained by CD-k or persistent CD (PCD-k).
+
+    An :class:`~energy.models.EnergyModel`: its parameters ``weight`` (H, V) = Wᵀ,
+    ``hidden_bias`` and ``visible_bias`` are engine :class:`~energy.autodiff.Parameter` s
+    (``state_dict``, ``to(dtype)``, any optimiser), exposed as numpy arrays through the
+    scikit-learn attributes below.
 
     Parameters
     ----------
@@ -97,6 +100,19 @@ class BernoulliRBM:
         "binary" requires data in {0, 1}; "probability" accepts values in [0, 1] (grey levels
         read as probabilities of a one, the continuous mode).
     dtype : numpy float dtype, default float64
+    optimizer : {"sgd", "adam"} or callable, default "sgd"
+        "sgd": :class:`~energy.optim.SGD` with ``learning_rate``, ``momentum`` and
+        ``weight_decay``; "adam": :class:`~energy.optim.Adam` with ``learning_rate`` and
+        ``weight_decay``; a callable gets the parameter list and returns an
+        :class:`~energy.optim.Optimizer`.
+    fused : {"auto", True, False}, default "auto"
+        The fast path: a whole epoch in one numba call, the chains, the gradients and the
+        update inside (:func:`energy.models._rbm_kernels.cd_epoch`). It needs an optimiser
+        with a fused update (SGD; ``Optimizer.fused_args``). "auto" takes it when it can;
+        False takes the generic path — the chains through :func:`energy.sampling.block_gibbs`,
+        the gradient of mean F(v_data) − mean F(v_k) from the engine, ``optimizer.step()`` —
+        which gives the same parameters on the same counter-based draws (tested); True
+        refuses an optimiser without a fused update.
     verbose : bool, default False
         A progress line per epoch on stderr (reconstruction cross-entropy, seconds).
     random_state : None, int or numpy.random.Generator
@@ -117,8 +133,9 @@ class BernoulliRBM:
 
     def __init__(self, n_components=256, *, learning_rate=0.1, batch_size=10, n_iter=10, k=1,
                  persistent=False, momentum=0.5, weight_decay=0.0, sparsity_target=None,
-                 sparsity_cost=0.1, visible="binary", dtype=np.float64, verbose=False,
-                 random_state=None):
+                 sparsity_cost=0.1, visible="binary", dtype=np.float64, optimizer="sgd",
+                 fused="auto", verbose=False, random_state=None):
+        super().__init__()
         self.n_components = n_components
         self.learning_rate = learning_rate
         self.batch_size = batch_size
@@ -131,6 +148,8 @@ class BernoulliRBM:
         self.sparsity_cost = sparsity_cost
         self.visible = visible
         self.dtype = dtype
+        self.optimizer = optimizer
+        self.fused = fused
         self.verbose = verbose
         self.random_state = random_state
 
@@ -153,6 +172,11 @@ class BernoulliRBM:
         dt = np.dtype(self.dtype)
         if dt not in (np.dtype(np.float64), np.dtype(np.float32)):
             raise ValueError(f"dtype: expected float64 or float32, got {dt}")
+        if not (callable(self.optimizer) or self.optimizer in ("sgd", "adam")):
+            raise ValueError(f"optimizer: expected 'sgd', 'adam' or a callable returning an "
+                             f"Optimizer, got {self.optimizer!r}")
+        if self.fused not in ("auto", True, False):
+            raise ValueError(f"fused: expected 'auto', True or False, got {self.fused!r}")
         return dt
 
     def _check_X(self, X, name="X", *, fitted=True):
@@ -177,7 +201,7 @@ class BernoulliRBM:
         return X
 
     def _check_fitted(self):
-        if not hasattr(self, "components_"):
+        if "weight" not in self._parameters:
             raise ValueError("this BernoulliRBM is not fitted yet: call fit or partial_fit first")
 
     # ------------------------------------------------------------------ set-up
@@ -186,20 +210,76 @@ class BernoulliRBM:
         self._dtype = dt
         self._rng = check_rng(self.random_state)
         H = int(self.n_components)
-        self.components_ = (0.01 * self._rng.standard_normal((H, n_features))).astype(dt)
-        self.intercept_hidden_ = np.zeros(H, dt)
-        self.intercept_visible_ = np.zeros(n_features, dt)
+        self.weight = Parameter((0.01 * self._rng.standard_normal((H, n_features))).astype(dt))
+        self.hidden_bias = Parameter(np.zeros(H, dt))
+        self.visible_bias = Parameter(np.zeros(n_features, dt))
         self.n_features_in_ = int(n_features)
         self.history_ = []
         self._optim = None
         self._chains = None
 
+    # the fitted parameters as scikit-learn's attributes: the Parameters' arrays (views, so
+    # in-place updates by the fused kernel and by the optimisers are seen by both)
+    @property
+    def components_(self):
+        """Wᵀ, ndarray of shape (n_components, n_features)."""
+        return self._param("weight")
+
+    @property
+    def intercept_hidden_(self):
+        """Hidden bias a, ndarray of shape (n_components,)."""
+        return self._param("hidden_bias")
+
+    @property
+    def intercept_visible_(self):
+        """Visible bias b, ndarray of shape (n_features,)."""
+        return self._param("visible_bias")
+
+    def _param(self, name):
+        p = self._parameters.get(name)
+        if p is None:
+            raise AttributeError(f"{type(self).__name__} is not fitted yet (no {name})")
+        return p.data
+
+    def to(self, dtype):
+        """Convert the parameters to ``dtype`` (float32 or float64); the optimiser's state and
+        persistent chains are reset."""
+        super().to(dtype)
+        self.dtype = self._dtype = np.dtype(dtype)
+        self._optim = None
+        if getattr(self, "_chains", None) is not None:
+            self._chains = self._chains.astype(self._dtype)
+        return self
+
     def _optimizer(self):
         if self._optim is None or self._optim.lr != self.learning_rate:
-            self._optim = SGD([self.components_, self.intercept_hidden_, self.intercept_visible_],
-                              lr=float(self.learning_rate), momentum=float(self.momentum),
-                              weight_decay=float(self.weight_decay))
+            params = self.parameters()
+            if callable(self.optimizer):
+                opt = self.optimizer(params)
+                if not isinstance(opt, Optimizer):
+                    raise TypeError(f"optimizer: the callable must return an energy.optim "
+                                    f"Optimizer, got {type(opt).__name__}")
+            elif self.optimizer == "adam":
+                opt = Adam(params, lr=float(self.learning_rate),
+                           weight_decay=float(self.weight_decay))
+            else:
+                opt = SGD(params, lr=float(self.learning_rate), momentum=float(self.momentum),
+                          weight_decay=float(self.weight_decay))
+            self._optim = opt
         return self._optim
+
+    def _use_fused(self, opt):
+        """Whether this epoch takes the fused kernel (see ``fused``)."""
+        if self.fused is False:
+            return False
+        try:
+            opt.fused_args(0)
+        except NotImplementedError as exc:
+            if self.fused is True:
+                raise ValueError(f"fused: True needs an optimiser with a fused update: {exc}") \
+                    from None
+            return False
+        return type(self).fused_epoch_ok
 
     # ------------------------------------------------------------------ conditionals
     def _hidden_pre(self, v):
@@ -232,8 +312,11 @@ class BernoulliRBM:
         self._check_fitted()
         v = self._check_X(v, "v")
         gen = self._rng if rng is None else check_rng(rng)
-        h = self._sample(self._hidden_pre(v), self.intercept_hidden_, gen)
-        return self._sample(h @ self.components_, self.intercept_visible_, gen)
+        state = {"v": v.copy(), "h": np.empty((v.shape[0], self.components_.shape[0]),
+                                              self._dtype)}
+        block_gibbs(RBMChains(self), state, temperature=1.0, max_sweeps=1, rng=gen,
+                    record_energy=False)        # one sweep: h ~ p(h | v), then v ~ p(v | h)
+        return state["v"]
 
     # ------------------------------------------------------------------ energies
     def energy(self, v, h):
@@ -245,8 +328,16 @@ class BernoulliRBM:
                  + v @ self.intercept_visible_ + h @ self.intercept_hidden_)
 
     def free_energy(self, X):
-        """F(v) = −bᵀv − Σ_j softplus((Wᵀv + a)_j), shape (n_samples,), float64."""
+        """F(v) = −bᵀv − Σ_j softplus((Wᵀv + a)_j), shape (n_samples,).
+
+        An array ``X`` gives a float64 array; a :class:`~energy.autodiff.Tensor` gives a
+        Tensor on the engine (the model's dtype), differentiable with respect to the
+        parameters — the form contrastive divergence uses.
+        """
         self._check_fitted()
+        if isinstance(X, Tensor):
+            pre = ad.matmul(X, self.weight.T) + self.hidden_bias
+            return -(X @ self.visible_bias) - ad.softplus(pre).sum(axis=1)
         v = self._check_X(X).astype(np.float64)
         return -(v @ self.intercept_visible_) - softplus(
             v @ self.components_.T.astype(np.float64) + self.intercept_hidden_).sum(axis=1)
@@ -333,20 +424,9 @@ class BernoulliRBM:
         self._check_fitted()
         gen = check_rng(rng)
         M = check_scalar(n_runs, "n_runs", low=2, integer=True)
-        if np.ndim(n_betas) == 0:
-            n = check_scalar(n_betas, "n_betas", low=3, integer=True)
-            n1, n2 = max(1, n // 20), max(1, (7 * n) // 20)
-            betas = np.concatenate([np.linspace(0, 0.5, n1, endpoint=False),
-                                    np.linspace(0.5, 0.9, n2, endpoint=False),
-                                    np.linspace(0.9, 1.0, n - n1 - n2)])
-        else:
-            betas = check_array(n_betas, "n_betas", ndim=1, dtype_kind="f").astype(np.float64)
-            if betas[0] != 0 or betas[-1] != 1 or np.any(np.diff(betas) < 0):
-                raise ValueError("n_betas: a schedule must rise from 0 to 1")
-        C = self.components_.astype(np.float64)
-        b = self.intercept_visible_.astype(np.float64)
-        a = self.intercept_hidden_.astype(np.float64)
-        bA = (np.zeros_like(b) if base_visible_bias is None
+        betas = ais_schedule(n_betas)
+        b = self.intercept_visible_
+        bA = (np.zeros(b.shape) if base_visible_bias is None
               else check_array(base_visible_bias, "base_visible_bias", ndim=1,
                                dtype_kind="f").astype(np.float64))
         if base_visible_bias is None and getattr(self, "_data_marginals", None) is not None:
@@ -354,27 +434,12 @@ class BernoulliRBM:
             bA = np.log(p) - np.log1p(-p)
         if bA.shape != b.shape:
             raise ValueError(f"base_visible_bias: expected shape {b.shape}, got {bA.shape}")
-        H = C.shape[0]
-        log_z_base = float(softplus(bA).sum() + H * math.log(2.0))
-
-        def log_pstar(v, beta):
-            return (1 - beta) * (v @ bA) + beta * (v @ b) + softplus(beta * (v @ C.T + a)).sum(1)
-
-        v = self._sample(np.zeros((M, b.size)), bA, gen)        # exact draws from the base
-        logw = np.zeros(M)
-        empty = _EMPTY[np.dtype(np.float64)]
-        h = np.empty((M, H))
-        with threads_for(M * max(H, b.size)):
-            for t in range(1, betas.size):
-                beta = betas[t]
-                logw += log_pstar(v, beta) - log_pstar(v, betas[t - 1])
-                K.sample_layer(beta * (v @ C.T), beta * a, _seed(gen), empty, h, 1.0)
-                K.sample_layer(beta * (h @ C), (1 - beta) * bA + beta * b, _seed(gen), empty, v,
-                               1.0)
-        log_mean = float(logsumexp(logw) - math.log(M))
-        w = np.exp(logw - logw.max())
-        stderr = float(w.std(ddof=1) / w.mean() / math.sqrt(M))
-        return AISResult(log_mean + log_z_base, stderr, logw, log_z_base)
+        if not np.all(np.isfinite(bA)):
+            raise ValueError("base_visible_bias: holds NaN or inf")
+        chains = AnnealedRBMChains(self, bA)
+        state = chains.base_sample(M, gen)                  # exact draws from the base
+        return annealed_importance_sampling(chains, state, betas, log_z_base=chains.log_z_base(),
+                                            rng=gen)
 
     # ------------------------------------------------------------------ training
     def fit(self, X, y=None):
@@ -418,35 +483,27 @@ class BernoulliRBM:
         nblk = max(1, min(numba.get_num_threads(), H)) if parallel else 1
         k = int(self.k)
         opt = self._optimizer()
-        (vel, lr, mu, wd, sign, nesterov), (vel_a, _, _, wd_a, _, _), (vel_b, _, _, wd_b, _, _) = (
-            opt.fused_args(i) for i in range(3))
         persistent = bool(self.persistent)
         if persistent and (self._chains is None or self._chains.shape != (B, H)):
             self._chains = self._sample(np.zeros((B, H), dt), self.intercept_hidden_, gen)
         seeds = gen.integers(0, 2**63, size=(n_batches, 2 * k + 1), dtype=np.uint64)
-        PH = np.empty((B, H), dt)
-        chains = self._chains if persistent else PH
-        sparse = self.sparsity_target is not None
-        # the whole epoch in one kernel: per batch, the Gibbs chains, the gradients and the
-        # optimiser's update (SGD.fused_args: the arithmetic of SGD.step), no Python between;
-        # BLAS runs single-threaded inside the numba threads (one pool busy at a time)
-        with kernel_blas_single(), \
-                threads_for(_PARALLEL_MIN_WORK if parallel else 0):
-            total_ce = K.cd_epoch(
-                X, order, seeds, self.components_, self.intercept_hidden_,
-                self.intercept_visible_, k, persistent, chains, nblk,
-                np.empty((2 * B, V), dt), np.empty((H, 2 * B), dt),
-                np.empty((nblk, -(-H // nblk), V), dt), np.empty(H, dt), np.empty(V, dt),
-                np.empty((nblk, B), dt), PH, np.empty((B, V), dt), np.empty((B, H), dt),
-                np.empty(V, dt), sparse, dt.type(self.sparsity_target if sparse else 0),
-                dt.type(self.sparsity_cost), vel, vel_a, vel_b, lr, mu, wd, wd_a, wd_b, sign,
-                nesterov)
-        opt.steps += n_batches
+        good = [p.data.copy() for p in self.parameters()]
+        if self._use_fused(opt):
+            total_ce = cd_epoch_fused(self, X, order, seeds, opt, nblk, parallel)
+            opt.steps += n_batches      # the kernel made the optimiser's steps
+        else:
+            total_ce = cd_epoch_generic(self, X, order, seeds, opt)
         rec = total_ce / (n_batches * B)
-        if not math.isfinite(rec) or not np.all(np.isfinite(self.components_)):
+        big = max(float(np.abs(p.data).max()) for p in self.parameters())
+        if not math.isfinite(rec) or not math.isfinite(big) or big > _DIVERGED:
+            for p, g in zip(self.parameters(), good):
+                p.data[...] = g
+            self._optim = None
+            self._chains = None
             raise FloatingPointError(
-                "training diverged (non-finite reconstruction error or weights): lower "
-                f"learning_rate (now {self.learning_rate})")
+                f"training diverged (reconstruction error {rec:.4g}, largest |parameter| "
+                f"{big:.4g}, limit {_DIVERGED:g}): the parameters of the last good epoch are "
+                f"kept; lower learning_rate (now {self.learning_rate})")
         sec = time.perf_counter() - t0
         self.history_.append({"epoch": len(self.history_) + 1, "reconstruction": rec,
                               "seconds": sec})
@@ -498,6 +555,10 @@ class BernoulliRBM:
         if getattr(layer, "bias", None) is not None:
             layer.bias.data[...] = a.astype(layer.bias.data.dtype)
         return layer
+
+    #: the fused numba epoch implements exactly this class's model (subclasses that change the
+    #: energy set it False and train on the generic path)
+    fused_epoch_ok = True
 
     _SAVED = ("components_", "intercept_hidden_", "intercept_visible_")
 

@@ -2,8 +2,9 @@
 
 :class:`RBMChains` is a batch of Gibbs chains of a fitted :class:`~energy.models.BernoulliRBM`
 as a model of :func:`energy.sampling.block_gibbs` (blocks ``("h", "v")``);
-:func:`exact_log_partition` sums out the smaller layer exactly; :class:`AISResult` holds an
-annealed-importance-sampling estimate (``BernoulliRBM.ais``).
+:func:`exact_log_partition` sums out the smaller layer exactly; :class:`AnnealedRBMChains`
+is the RBM between a base model (β = 0) and itself (β = 1) for annealed importance sampling
+(``BernoulliRBM.ais``, :func:`energy.sampling.annealed_importance_sampling`).
 
 >>> import numpy as np
 >>> W = np.zeros((3, 4)); a = np.zeros(3); b = np.zeros(4)
@@ -13,16 +14,15 @@ True
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 from scipy.special import logsumexp
 
 from pgm.runtime import check_rng, softplus, threads_for
 
 from energy.models import _rbm_kernels as K
+from energy.sampling import AISResult
 
-__all__ = ["RBMChains", "AISResult", "exact_log_partition"]
+__all__ = ["RBMChains", "AnnealedRBMChains", "AISResult", "exact_log_partition"]
 
 _EMPTY = {np.dtype(np.float64): np.empty((0, 0)), np.dtype(np.float32): np.empty((0, 0), np.float32)}
 
@@ -32,41 +32,29 @@ def _seed(gen) -> int:
 
 
 
-@dataclass
-class AISResult:
-    """An annealed-importance-sampling estimate of log Z.
-
-    Attributes
-    ----------
-    log_z : float
-        log of the mean importance weight times Z of the base model.
-    stderr : float
-        Standard error of ``log_z`` (delta method: sd(w) / (mean(w) √M)).
-    log_weights : ndarray of shape (n_runs,)
-    log_z_base : float
-    """
-
-    log_z: float
-    stderr: float
-    log_weights: np.ndarray
-    log_z_base: float
-
-
 class RBMChains:
     """A batch of Gibbs chains of an RBM as a model of :func:`energy.sampling.block_gibbs`.
 
     The state is a dict ``{"v": (n, V), "h": (n, H)}`` of 0/1 floats; the blocks are
     ``("h", "v")``: a sweep draws h ~ p(h | v), then v ~ p(v | h) (each chain's units of a
-    layer are conditionally independent, so a layer is one block). At temperature T the
+    layer are conditionally independent, so a layer is one block); ``blocks=("v", "h")``
+    sweeps the other way (persistent chains kept as hidden states). At temperature T the
     conditionals are σ(x / T); T = 0 takes the more probable value (ties keep the current).
-    ``state_energy`` is the total energy Σ_chains E(v, h).
+    ``state_energy`` is the total energy Σ_chains E(v, h). ``seeds`` fixes the 64-bit seed
+    of each block update's counter-based draws, in order (the fused training kernel's
+    seeds, so that both training paths make the same draws); by default each update takes
+    one from the sampler's ``rng``.
     """
 
-    blocks = ("h", "v")
-
-    def __init__(self, rbm):
+    def __init__(self, rbm, blocks=("h", "v"), seeds=None):
         rbm._check_fitted()
         self.rbm = rbm
+        if sorted(blocks) != ["h", "v"]:
+            raise ValueError(f"blocks: expected an order of 'h' and 'v', got {blocks!r}")
+        self.blocks = tuple(blocks)
+        # seeds: the draws' 64-bit seeds, one per block update, in order (the fused training
+        # kernel's); None takes one from the sampler's rng per update
+        self._seeds = None if seeds is None else iter(np.asarray(seeds, np.uint64).tolist())
 
     def initial_state(self, n_chains, rng=None):
         """Uniformly random visibles and zero hiddens for ``n_chains`` chains."""
@@ -88,14 +76,14 @@ class RBMChains:
             self._draw(x, bias, out, temperature, rng)
         return int(np.count_nonzero(out != old))
 
-    @staticmethod
-    def _draw(x, bias, out, temperature, rng):
+    def _draw(self, x, bias, out, temperature, rng):
         if temperature == 0:
             z = x + bias
             out[...] = np.where(z > 0, 1, np.where(z < 0, 0, out))
         else:
             T = float(temperature)
-            K.sample_layer(np.ascontiguousarray(x / T), (bias / T).astype(x.dtype), _seed(rng),
+            seed = _seed(rng) if self._seeds is None else next(self._seeds)
+            K.sample_layer(np.ascontiguousarray(x / T), (bias / T).astype(x.dtype), seed,
                            _EMPTY[x.dtype], out, 1.0)
 
     def state_energy(self, state):
@@ -130,3 +118,58 @@ def exact_log_partition(components, visible_bias, hidden_bias, max_units=24):
         s = ((idx[:, None] >> bits) & 1).astype(np.float64)
         parts.append(logsumexp(s @ own + softplus(s @ W.T + other).sum(axis=1)))
     return float(logsumexp(parts))
+
+
+class AnnealedRBMChains(RBMChains):
+    """The RBM annealed from a base model, as a model of the sampler for AIS.
+
+    p*_β(v, h) = exp((1−β) b_Aᵀv + β (vᵀWh + bᵀv + aᵀh)): at β = 0 the base model (W = 0,
+    hidden bias 0, visible bias ``base_visible_bias``: independent units, exact log Z), at
+    β = 1 the RBM. Summing h out, log p*_β(v) = (1−β) b_Aᵀv + β bᵀv + Σ_j
+    softplus(β (Wᵀv + a)_j) (:meth:`log_pstar`). A sweep draws h then v from the
+    conditionals at the current ``beta``; the state is ``{"v", "h"}`` as for
+    :class:`RBMChains`.
+    """
+
+    def __init__(self, rbm, base_visible_bias, beta=0.0):
+        super().__init__(rbm)
+        self.base_visible_bias = np.asarray(base_visible_bias, np.float64)
+        self.beta = float(beta)
+        self._C = rbm.components_.astype(np.float64)
+        self._a = rbm.intercept_hidden_.astype(np.float64)
+        self._b = rbm.intercept_visible_.astype(np.float64)
+
+    def log_z_base(self):
+        """Exact log Z of the base model: Σ_i softplus(b_A,i) + H log 2."""
+        return float(softplus(self.base_visible_bias).sum()
+                     + self._C.shape[0] * np.log(2.0))
+
+    def base_sample(self, n_runs, rng):
+        """Exact draws from the base model: the state ``{"v", "h"}`` of ``n_runs`` runs."""
+        V, H = self._b.size, self._C.shape[0]
+        v = np.empty((n_runs, V))
+        K.sample_layer(np.zeros((n_runs, V)), self.base_visible_bias, _seed(rng),
+                       _EMPTY[np.dtype(np.float64)], v, 1.0)
+        return {"v": v, "h": np.empty((n_runs, H))}
+
+    def log_pstar(self, state, beta):
+        v = state["v"]
+        bA = self.base_visible_bias
+        return ((1 - beta) * (v @ bA) + beta * (v @ self._b)
+                + softplus(beta * (v @ self._C.T + self._a)).sum(1))
+
+    def sample_block(self, state, block, temperature, rng):
+        beta = self.beta
+        if block == "h":
+            x, bias, out = beta * (state["v"] @ self._C.T), beta * self._a, state["h"]
+        elif block == "v":
+            x = beta * (state["h"] @ self._C)
+            bias, out = (1 - beta) * self.base_visible_bias + beta * self._b, state["v"]
+        else:
+            raise ValueError(f"block: expected 'h' or 'v', got {block!r}")
+        with threads_for(out.size):
+            self._draw(x, bias, out, temperature, rng)
+        return 0
+
+    def state_energy(self, state):
+        return float(-self.log_pstar(state, self.beta).sum())
