@@ -4,6 +4,7 @@ plain PyTorch CPU CD-k written here — each against this machine's compute limi
 that does only the epoch's matrix products (same shapes, dtype and BLAS threads), from one run.
 
     python benchmarks/bench_rbm.py [--n 60000] [--ks 1 5 20] [--dtype float64] [--repeats 1]
+                                   [--generic]
 
 "fraction of limit" = (GEMM-only loop time) / (epoch time): 1.0 would mean the draws, the
 sigmoids, the gradient bookkeeping and the optimiser cost nothing. Threads: BLAS via
@@ -50,9 +51,11 @@ def gemm_loop(X, k, dtype):
     return time.perf_counter() - t
 
 
-def ours(X, k, dtype):
+def ours(X, k, dtype, fused=True):
+    """One epoch of partial_fit: the fused numba epoch, or (fused=False) the generic path —
+    the chains through the one sampler, the engine's gradient, SGD.step per batch."""
     m = BernoulliRBM(H, k=k, batch_size=B, n_iter=1, learning_rate=0.01, momentum=0.5,
-                     dtype=dtype, random_state=0)
+                     dtype=dtype, fused=fused, random_state=0)
     m.fit(X[:2 * B])                                   # compile / warm
     t = time.perf_counter()
     m.partial_fit(X)
@@ -104,6 +107,8 @@ def main():
     ap.add_argument("--ks", type=int, nargs="+", default=[1, 5, 20])
     ap.add_argument("--dtype", default="float64", choices=["float64", "float32"])
     ap.add_argument("--repeats", type=int, default=1, help="median of this many epochs")
+    ap.add_argument("--generic", action="store_true",
+                    help="also time the generic training path (block_gibbs + engine + SGD.step)")
     a = ap.parse_args()
     dtype = np.dtype(a.dtype).type
     X = (np.random.default_rng(0).random((a.n, 784)) < 0.5).astype(dtype)
@@ -126,6 +131,11 @@ def main():
                 results[(nt, k)] = t
                 print(f"  ours CD-{k:<2} {nt} thread(s): {t:7.2f} s   GEMM-only loop {lim:7.2f} s"
                       f"   fraction of limit {lim / t:.2f}", flush=True)
+                if nt == 2 and a.generic:
+                    tg = med(lambda: ours(X, k, dtype, fused=False))
+                    print(f"  ours CD-{k:<2} generic path (sampler + engine), {nt} thread(s): "
+                          f"{tg:7.2f} s   fraction of limit {lim / tg:.2f}   "
+                          f"{tg / t:.2f}x the fused epoch", flush=True)
     numba.set_num_threads(2)
     with threadpool_limits(limits=2, user_api="blas"):
         try:
