@@ -22,12 +22,14 @@ numba kernel apply the update itself; an optimiser without such an update refuse
 Examples
 --------
 >>> import numpy as np
->>> from energy.optim import SGD
+>>> from energy.optim import SGD, Adam
 >>> W = np.ones((2, 2)); b = np.ones(2)
->>> opt = SGD([W, b], lr=0.1, weight_decay=0.5)
->>> opt.step([np.zeros((2, 2)), np.zeros(2)])
->>> float(W[0, 0]), float(b[0])
-(0.95, 1.0)
+>>> len(SGD([W, b], lr=0.1, momentum=0.9).fused_args(0))   # what a kernel needs
+6
+>>> Adam([W, b], lr=0.1).fused_args(0)
+Traceback (most recent call last):
+    ...
+NotImplementedError: Adam has no fused update; ...
 """
 
 from __future__ import annotations
