@@ -35,7 +35,10 @@ Degenerate fixed points
   2 x_i a_i ≥ 0 and the data are (weakly) separated by the very parameters that made x̂. The
   joint fit (``eta_from="pseudo_likelihood"``) then inflates the scale of (β, η, h) towards the
   bound from the second round on. The MAP depends only on the ratios β : η : h, so the
-  restoration is what to look at, not the size of the numbers. ``eta_from="noise"`` is
+  restoration is what to look at, not the size of the numbers. Measured (graph cut error,
+  noise seed 0, ``examples/ising_learning.py``): as good as :func:`auto_parameters` on the
+  horse (0.10 / 0.19 / 0.57 % against 0.11 / 0.19 / 0.50 % at 5 / 10 / 20 % noise), 1.8–2.8
+  times worse on the camera (fitted h ≈ 1.5 there). ``eta_from="noise"`` is
   Besag's own split, which stays finite: β and h by pseudo-likelihood of the prior alone
   (η = 0 in the conditional), η = ½ log((1 − p̂) / p̂) from the fraction p̂ of pixels where x̂
   and y differ (the flip-noise likelihood). The prior fitted on a MAP image is too smooth
@@ -278,7 +281,7 @@ def learn_parameters(y, *, rounds: int = 5, connectivity: int = 4, init="median"
     eta_from : {"pseudo_likelihood", "noise"}
         "pseudo_likelihood" (default): all of (β, η, h) by the joint pseudo-likelihood of
         p(x_i | x_−i, y) on (x̂, y); from round 2 on the data are separable and the scale of
-        the estimate is wherever L-BFGS-B stops (≈ 8 on the shipped images), only the ratios
+        the estimate is wherever L-BFGS-B stops (8–13 on the shipped images), only the ratios
         β : η : h mean something (see the module notes). "noise" (Besag 1986): β, h by
         pseudo-likelihood of the prior on x̂, η from the flip rate between x̂ and y; finite,
         but the prior fitted on a MAP image is too smooth (β ≈ 3.9 measured on the shipped
