@@ -72,8 +72,8 @@ from energy.autodiff import Parameter, Tensor, softplus
 from energy.images import median_filter
 from energy.models.ising import IsingModel
 
-__all__ = ["site_statistics", "log_pseudo_likelihood", "fit_pseudo_likelihood", "learn_parameters",
-           "LearnedParameters", "PARAMETERS"]
+__all__ = ["site_statistics", "log_pseudo_likelihood", "fit_pseudo_likelihood",
+           "learn_parameters", "LearnedParameters", "PARAMETERS"]
 
 PARAMETERS = ("beta", "eta", "h")
 
