@@ -1,4 +1,4 @@
-"""Learned Ising parameters: graph cut with (β, η, h) fitted by pseudo-likelihood vs auto_parameters.
+"""Learned Ising parameters: graph cut with (β, η, h) by pseudo-likelihood vs auto_parameters.
 
 For each shipped image (horse, camera) and flip-noise rate (5 %, 10 %, 20 %; noise seeds 0, 1,
 ...) prints the error rate of the exact MAP (graph cut) with

@@ -38,8 +38,8 @@ Degenerate fixed points
   restoration is what to look at, not the size of the numbers. Measured (graph cut error,
   noise seeds 0–2, ``examples/ising_learning.py --seeds 3``): as good as
   :func:`auto_parameters` on the horse (0.09–0.63 % against 0.11–0.59 %), 1.8–3.6 times worse
-  on the camera (1.1–2.3 % against 0.4–1.2 %: β/η ≈ 1.4–1.7 there, auto's is 0.5). ``eta_from="noise"`` is
-  Besag's own split, which stays finite: β and h by pseudo-likelihood of the prior alone
+  on the camera (1.1–2.3 % against 0.4–1.2 %: β/η ≈ 1.4–1.7 there, auto's is 0.5).
+  ``eta_from="noise"`` is Besag's own split, which stays finite: β and h by pseudo-likelihood of the prior alone
   (η = 0 in the conditional), η = ½ log((1 − p̂) / p̂) from the fraction p̂ of pixels where x̂
   and y differ (the flip-noise likelihood). The prior fitted on a MAP image is too smooth
   (β ≈ 3.9 from round 2 on the shipped images), and on a simple picture (two rectangles,
