@@ -246,3 +246,23 @@ def test_bad_input_after_fit():
         m.log_partition("bogus")
     with pytest.raises(ValueError, match="not fitted"):
         GaussianBernoulliRBM(2).transform(np.zeros((2, 3)))
+
+
+def test_digits_example_quick(tmp_path, monkeypatch):
+    pytest.importorskip("sklearn")
+    import importlib.util
+    import os
+    path = os.path.join(os.path.dirname(__file__), "..", "..", "..", "examples",
+                        "gaussian_rbm_digits.py")
+    spec = importlib.util.spec_from_file_location("gaussian_rbm_digits", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    monkeypatch.chdir(tmp_path)
+    out = mod.main(["--quick", "-o", str(tmp_path / "gb.png")])
+    assert (tmp_path / "gb.png").stat().st_size > 0
+    assert out["epochs"] == [0, 2, 4] and np.all(np.isfinite(out["test_ll"]))
+    # the initial model (W ≈ 0, b = training mean, σ = 1) is the diagonal Gaussian of the
+    # standardised data up to the weights' noise; four epochs of CD-1 must improve on it
+    assert out["test_ll"][0] == pytest.approx(out["diagonal_gaussian_ll"], abs=0.1)
+    assert out["test_ll"][-1] > out["test_ll"][0] + 1.0
+    assert np.isfinite(out["log_z_ais"]) and out["ais_stderr"] > 0
