@@ -266,3 +266,11 @@ def test_digits_example_quick(tmp_path, monkeypatch):
     assert out["test_ll"][0] == pytest.approx(out["diagonal_gaussian_ll"], abs=0.1)
     assert out["test_ll"][-1] > out["test_ll"][0] + 1.0
     assert np.isfinite(out["log_z_ais"]) and out["ais_stderr"] > 0
+
+
+def test_float32_keeps_its_dtype():
+    X = np.random.default_rng(27).standard_normal((40, 3))
+    m = GaussianBernoulliRBM(3, n_iter=2, batch_size=10, dtype=np.float32, learn_sigma=True,
+                             random_state=0).fit(X)
+    assert all(p.data.dtype == np.float32 for p in m.parameters())
+    assert m.transform(X).dtype == np.float32 and m.free_energy(X).dtype == np.float64
