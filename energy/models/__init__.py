@@ -1,7 +1,8 @@
 """Energy models on the one gradient engine and the one sampler: the :class:`EnergyModel`
 base and generic contrastive divergence; the Ising model (ICM, Gibbs, annealing, mean field,
 graph-cut MAP, parameters learned by maximum pseudo-likelihood); the restricted Boltzmann
-machines (CD-k / PCD-k, AIS, exact log Z) and deep belief networks of them.
+machines — Bernoulli and Gaussian–Bernoulli (CD-k / PCD-k, AIS, exact log Z) — and deep
+belief networks of them.
 """
 
 from .base import EnergyModel, contrastive_divergence_loss
@@ -9,6 +10,7 @@ from .ising import METHODS, IsingModel, IsingResult, auto_parameters, estimate_n
 from .ising_learning import fit_pseudo_likelihood, learn_parameters, log_pseudo_likelihood
 from .plots import plot_filters, plot_samples
 from .rbm import BernoulliRBM
+from .gaussian_rbm import GaussianBernoulliRBM
 from .dbn import DBN
 from .rbm_sampling import AISResult, AnnealedRBMChains, RBMChains, exact_log_partition
 
@@ -16,6 +18,6 @@ __all__ = [
     "EnergyModel", "contrastive_divergence_loss",
     "IsingModel", "IsingResult", "METHODS", "auto_parameters", "estimate_noise_rate",
     "fit_pseudo_likelihood", "learn_parameters", "log_pseudo_likelihood",
-    "BernoulliRBM", "DBN", "RBMChains", "AnnealedRBMChains", "AISResult", "exact_log_partition",
-    "plot_filters", "plot_samples",
+    "BernoulliRBM", "GaussianBernoulliRBM", "DBN", "RBMChains", "AnnealedRBMChains",
+    "AISResult", "exact_log_partition", "plot_filters", "plot_samples",
 ]

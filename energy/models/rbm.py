@@ -37,8 +37,6 @@ True
 
 from __future__ import annotations
 
-import math
-import sys
 import time
 
 import networkx as nx
@@ -55,8 +53,8 @@ from energy.models._ising_kernels import stable_sigmoid
 from energy.models.base import EnergyModel
 from energy.models.rbm_sampling import (_EMPTY, AnnealedRBMChains, RBMChains, _seed,
                                          exact_log_partition)
-from energy.models.rbm_training import cd_epoch_fused, cd_epoch_generic
-from energy.optim import SGD, Adam, Optimizer
+from energy.models.rbm_training import (cd_epoch_fused, cd_epoch_generic, finish_epoch,
+                                        rbm_optimizer)
 from energy.sampling import ais_schedule, annealed_importance_sampling, block_gibbs
 
 __all__ = ["BernoulliRBM"]
@@ -64,9 +62,6 @@ __all__ = ["BernoulliRBM"]
 _PARALLEL_MIN_FLOPS = 1 << 20     # B·H·V of a batch's products
 
 
-#: a weight or bias beyond this magnitude saturates every unit for any input: training that
-#: reaches it has diverged (the last good parameters are restored and an error raised)
-_DIVERGED = 1e4
 class BernoulliRBM(EnergyModel):
     """Bernoulli–Bernoulli RBM trained by CD-k or persistent CD (PCD-k).
 
@@ -252,21 +247,7 @@ class BernoulliRBM(EnergyModel):
         return self
 
     def _optimizer(self):
-        if self._optim is None or self._optim.lr != self.learning_rate:
-            params = self.parameters()
-            if callable(self.optimizer):
-                opt = self.optimizer(params)
-                if not isinstance(opt, Optimizer):
-                    raise TypeError(f"optimizer: the callable must return an energy.optim "
-                                    f"Optimizer, got {type(opt).__name__}")
-            elif self.optimizer == "adam":
-                opt = Adam(params, lr=float(self.learning_rate),
-                           weight_decay=float(self.weight_decay))
-            else:
-                opt = SGD(params, lr=float(self.learning_rate), momentum=float(self.momentum),
-                          weight_decay=float(self.weight_decay))
-            self._optim = opt
-        return self._optim
+        return rbm_optimizer(self)
 
     def _use_fused(self, opt):
         """Whether this epoch takes the fused kernel (see ``fused``)."""
@@ -494,22 +475,7 @@ class BernoulliRBM(EnergyModel):
         else:
             total_ce = cd_epoch_generic(self, X, order, seeds, opt)
         rec = total_ce / (n_batches * B)
-        big = max(float(np.abs(p.data).max()) for p in self.parameters())
-        if not math.isfinite(rec) or not math.isfinite(big) or big > _DIVERGED:
-            for p, g in zip(self.parameters(), good):
-                p.data[...] = g
-            self._optim = None
-            self._chains = None
-            raise FloatingPointError(
-                f"training diverged (reconstruction error {rec:.4g}, largest |parameter| "
-                f"{big:.4g}, limit {_DIVERGED:g}): the parameters of the last good epoch are "
-                f"kept; lower learning_rate (now {self.learning_rate})")
-        sec = time.perf_counter() - t0
-        self.history_.append({"epoch": len(self.history_) + 1, "reconstruction": rec,
-                              "seconds": sec})
-        if self.verbose:
-            print(f"[BernoulliRBM] epoch {len(self.history_)}: reconstruction cross-entropy "
-                  f"{rec:.4f} nats/example, {sec:.2f} s", file=sys.stderr, flush=True)
+        finish_epoch(self, good, "reconstruction", rec, t0, "reconstruction cross-entropy")
 
     # ------------------------------------------------------------------ generation
     def sample(self, n_samples=16, n_steps=1000, rng=None, progress=None):

@@ -1,4 +1,5 @@
-"""The two training paths of the Bernoulli RBM: one epoch of CD-k / PCD-k.
+"""The two training paths of the Bernoulli RBM: one epoch of CD-k / PCD-k; and the pieces
+every RBM of the library trains with (:func:`rbm_optimizer`, :func:`finish_epoch`).
 
 :func:`cd_epoch_fused` — the whole epoch in one numba call (the chains, the gradients and
 SGD's update inside, :func:`energy.models._rbm_kernels.cd_epoch`), for an optimiser with a
@@ -10,6 +11,10 @@ counter-based draws and end at the same parameters (tests/energy/models/test_bas
 
 from __future__ import annotations
 
+import math
+import sys
+import time
+
 import numpy as np
 
 from pgm.runtime import PARALLEL_MIN_WORK as _PARALLEL_MIN_WORK
@@ -18,9 +23,63 @@ from pgm.runtime import kernel_blas_single, softplus, threads_for
 from energy.models import _rbm_kernels as K
 from energy.models.base import contrastive_divergence_loss
 from energy.models.rbm_sampling import RBMChains
+from energy.optim import SGD, Adam, Optimizer
 from energy.sampling import block_gibbs
 
-__all__ = ["cd_epoch_fused", "cd_epoch_generic"]
+__all__ = ["cd_epoch_fused", "cd_epoch_generic", "rbm_optimizer", "finish_epoch", "DIVERGED"]
+
+#: a weight or bias beyond this magnitude saturates every unit for any input: training that
+#: reaches it has diverged (the last good parameters are restored and an error raised)
+DIVERGED = 1e4
+
+
+def rbm_optimizer(model):
+    """The optimiser of an RBM's parameters, made once and kept in ``model._optim`` (made
+    again when ``learning_rate`` changed): ``model.optimizer`` "sgd" (SGD with
+    ``learning_rate``, ``momentum``, ``weight_decay``), "adam" (Adam with ``learning_rate``,
+    ``weight_decay``) or a callable taking the parameter list and returning an Optimizer."""
+    if model._optim is None or model._optim.lr != model.learning_rate:
+        params = model.parameters()
+        if callable(model.optimizer):
+            opt = model.optimizer(params)
+            if not isinstance(opt, Optimizer):
+                raise TypeError(f"optimizer: the callable must return an energy.optim "
+                                f"Optimizer, got {type(opt).__name__}")
+        elif model.optimizer == "adam":
+            opt = Adam(params, lr=float(model.learning_rate),
+                       weight_decay=float(model.weight_decay))
+        else:
+            opt = SGD(params, lr=float(model.learning_rate), momentum=float(model.momentum),
+                      weight_decay=float(model.weight_decay))
+        model._optim = opt
+    return model._optim
+
+
+def finish_epoch(model, good, measure, value, t0, label, unit="nats/example"):
+    """End an epoch of ``model``: check it, then record it.
+
+    Divergence (``value`` not finite, or a parameter not finite or beyond :data:`DIVERGED`)
+    restores ``good`` (copies of the parameters' arrays from before the epoch, in
+    ``model.parameters()`` order), drops the optimiser's state and the persistent chains and
+    raises ``FloatingPointError`` naming ``learning_rate``. Otherwise appends
+    ``{"epoch", measure: value, "seconds"}`` to ``model.history_`` and, when
+    ``model.verbose``, prints a line on stderr (``label``: the measure's name there).
+    """
+    big = max(float(np.abs(p.data).max()) for p in model.parameters())
+    if not math.isfinite(value) or not math.isfinite(big) or big > DIVERGED:
+        for p, g in zip(model.parameters(), good):
+            p.data[...] = g
+        model._optim = None
+        model._chains = None
+        raise FloatingPointError(
+            f"training diverged ({measure} error {value:.4g}, largest |parameter| "
+            f"{big:.4g}, limit {DIVERGED:g}): the parameters of the last good epoch are "
+            f"kept; lower learning_rate (now {model.learning_rate})")
+    sec = time.perf_counter() - t0
+    model.history_.append({"epoch": len(model.history_) + 1, measure: value, "seconds": sec})
+    if model.verbose:
+        print(f"[{type(model).__name__}] epoch {len(model.history_)}: {label} "
+              f"{value:.4f} {unit}, {sec:.2f} s", file=sys.stderr, flush=True)
 
 
 def cd_epoch_fused(self, X, order, seeds, opt, nblk, parallel):
