@@ -191,3 +191,26 @@ def test_bad_input():
         parallel_tempering(chains, st, ok, n_sweeps=2, burn_in=2, average=True)
     with pytest.raises(TypeError, match="rng"):
         parallel_tempering(chains, st, ok, n_sweeps=1, rng="seed")
+
+
+def _load_example(name):
+    spec = importlib.util.spec_from_file_location(name, os.path.join(EXAMPLES, f"{name}.py"))
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_parallel_tempering_example_quick(tmp_path, monkeypatch):
+    """The example's exact p(v) is the RBM's own exact likelihood; its quick run writes the
+    figure and, at its fixed seeds, tempering is closer to p(v) than plain Gibbs (measured
+    at N = 100: TV 0.066 vs 0.214, iid floor 0.032)."""
+    ex = _load_example("parallel_tempering")
+    rbm = ex.prototype_rbm()
+    vs = np.array(list(itertools.product([0.0, 1.0], repeat=12)))
+    np.testing.assert_allclose(ex.exact_pv(rbm), np.exp(rbm.log_likelihood(vs)), rtol=1e-9)
+    monkeypatch.chdir(tmp_path)
+    rows, acc = ex.main(["--quick", "-o", "pt.png"])
+    assert (tmp_path / "pt.png").stat().st_size > 0
+    assert rows.shape == (2, 4) and acc.shape == (7,)
+    assert np.all((acc > 0) & (acc <= 1)) and np.all((rows[:, 1:] > 0) & (rows[:, 1:] <= 1))
+    assert rows[-1, 2] < 0.5 * rows[-1, 1]
