@@ -79,6 +79,12 @@ def test_every_replica_follows_its_exact_tempered_distribution():
     plain = _stuck_states(4000, 1)[0]
     block_gibbs(chains, plain, temperature=1.0, max_sweeps=40, rng=1, record_energy=False)
     assert _chi2_p(_counts(plain["v"]), _exact_pv(m, 1.0)) < P_MIN
+    # exchanges every third sweep, and chains stored hidden-first ("v", "h" blocks)
+    res = parallel_tempering(RBMChains(m, blocks=("v", "h")), _stuck_states(4000, 4), ladder,
+                             n_sweeps=60, swap_every=3, rng=2)
+    np.testing.assert_array_equal(res.n_proposed, [4000 * 20] * 3)
+    for state, T in zip(res.states, ladder):
+        assert _chi2_p(_counts(state["v"]), _exact_pv(m, T)) > P_MIN, T
 
 
 class _Fixed:
