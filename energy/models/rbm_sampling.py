@@ -89,6 +89,10 @@ class RBMChains:
     def state_energy(self, state):
         return float(self.rbm.energy(state["v"], state["h"]).sum())
 
+    def chain_energies(self, state):
+        """E(v, h) of each chain, shape (n_chains,) (for parallel tempering's exchanges)."""
+        return self.rbm.energy(state["v"], state["h"])
+
     def observe(self, state):
         return state["v"]
 
@@ -173,3 +177,9 @@ class AnnealedRBMChains(RBMChains):
 
     def state_energy(self, state):
         return float(-self.log_pstar(state, self.beta).sum())
+
+    def chain_energies(self, state):
+        """The joint energy at ``beta`` of each chain, −log p*_β(v, h), shape (n_chains,)."""
+        v, h, b = state["v"], state["h"], self.beta
+        return -((1 - b) * (v @ self.base_visible_bias) + b * (
+            np.einsum("nj,jv,nv->n", h, self._C, v) + v @ self._b + h @ self._a))

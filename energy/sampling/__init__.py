@@ -11,6 +11,8 @@ model (:class:`BayesNetGibbs`, :func:`gibbs_marginals`); annealed importance sam
 from .gibbs import SamplerResult, block_gibbs, temperature_schedule
 from .bayesnet import BayesNetGibbs, gibbs_marginals
 from .ais import AISResult, ais_schedule, annealed_importance_sampling
+from .tempering import TemperingResult, parallel_tempering, swap_rows
 
 __all__ = ["SamplerResult", "block_gibbs", "temperature_schedule", "BayesNetGibbs",
-           "gibbs_marginals", "AISResult", "ais_schedule", "annealed_importance_sampling"]
+           "gibbs_marginals", "AISResult", "ais_schedule", "annealed_importance_sampling",
+           "TemperingResult", "parallel_tempering", "swap_rows"]
