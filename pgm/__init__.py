@@ -13,7 +13,7 @@ and the Bayesian-network core:
 """
 
 from .bayesnet import BayesianNetwork, LinearGaussianBayesianNetwork, NormalizationReport
-from .bif import BIFError, dumps_bif, loads_bif, read_bif, write_bif
+from .io import BIFError, dumps_bif, loads_bif, read_bif, write_bif
 from .cpd import LinearGaussianCPD, TabularCPD
 from .dag import DAG
 from .factor import DiscreteFactor, factor_product

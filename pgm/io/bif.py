@@ -38,8 +38,8 @@ import tempfile
 
 import numpy as np
 
-from .bayesnet import BayesianNetwork
-from .cpd import DEFAULT_ATOL, TabularCPD
+from ..bayesnet import BayesianNetwork
+from ..cpd import DEFAULT_ATOL, TabularCPD
 
 __all__ = ["read_bif", "loads_bif", "write_bif", "dumps_bif", "BIFError"]
 
