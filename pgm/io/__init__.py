@@ -7,5 +7,7 @@ reader accepts, so read → write → read is the identity.
 """
 
 from .bif import BIFError, dumps_bif, loads_bif, read_bif, write_bif
+from .xmlbif import XMLBIFError, dumps_xmlbif, loads_xmlbif, read_xmlbif, write_xmlbif
 
-__all__ = ["BIFError", "read_bif", "write_bif", "loads_bif", "dumps_bif"]
+__all__ = ["BIFError", "read_bif", "write_bif", "loads_bif", "dumps_bif",
+           "XMLBIFError", "read_xmlbif", "write_xmlbif", "loads_xmlbif", "dumps_xmlbif"]
