@@ -23,7 +23,7 @@ INT_STATES = "int"  # the marker a writer records for a variable whose states ar
 
 
 def printed_decimals(text) -> int:
-    """Decimals a numeric literal prints (``"0.9999999"`` → 7, ``"1e-05"`` → 5, ``"1"`` → 0)."""
+    """Decimals a literal prints (``"0.9999999"`` → 7, ``"1e-05"`` → 5, ``"1"`` → 0)."""
     s = str(text).strip().lower()
     mant, _, exp = s.partition("e")
     frac = mant.partition(".")[2]
@@ -98,8 +98,8 @@ def write_atomic(path, text, overwrite, suffix):
 
 def int_states(names) -> bool:
     """True when every state name is a Python/numpy int (not bool): recorded so it reads back."""
-    return bool(names) and all(isinstance(s, (int, np.integer)) and not isinstance(s, (bool, np.bool_))
-                               for s in names)
+    return bool(names) and all(isinstance(s, (int, np.integer))
+                               and not isinstance(s, (bool, np.bool_)) for s in names)
 
 
 def read_int_states(names, fail):

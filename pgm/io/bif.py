@@ -71,8 +71,8 @@ class BIFError(ValueError):
 
 
 _WORD = r"(?:[^\s{}()\[\];,|\"/]|/(?![/*]))+"
-_TOKEN = re.compile(r'(?P<c>//[^\n]*|/\*.*?\*/)|"(?P<q>[^"\n]*)"|(?P<p>[{}()\[\];,|])|(?P<w>' + _WORD
-                    + r')|(?P<bad>["/])', re.DOTALL)
+_TOKEN = re.compile(r'(?P<c>//[^\n]*|/\*.*?\*/)|"(?P<q>[^"\n]*)"|(?P<p>[{}()\[\];,|])'
+                    r'|(?P<w>' + _WORD + r')|(?P<bad>["/])', re.DOTALL)
 _PUNCT = frozenset("{}()[];,|")
 _BARE = re.compile(_WORD)
 _KEYWORDS = frozenset({"network", "variable", "probability", "property", "type", "discrete",
@@ -276,11 +276,12 @@ class _Parser:
                         states = self.name_list("}", "a state name")
                         self.expect(";")
                         if len(states) != n:
-                            raise BIFError(f"{self.source}:{self.line(lst_i)}: variable {v!r} declares "
-                                           f"[ {n} ] states but lists {len(states)}: {states}")
+                            raise BIFError(f"{self.source}:{self.line(lst_i)}: variable {v!r} "
+                                           f"declares [ {n} ] states but lists {len(states)}: "
+                                           f"{states}")
                         if len(set(states)) != len(states):
-                            raise BIFError(f"{self.source}:{self.line(lst_i)}: variable {v!r} repeats "
-                                           f"a state name: {states}")
+                            raise BIFError(f"{self.source}:{self.line(lst_i)}: variable {v!r} "
+                                           f"repeats a state name: {states}")
                     else:
                         self.fail("'type', 'property' or '}' in a variable block", self.i - 1)
                 if states is None:
@@ -324,7 +325,8 @@ class _Parser:
                         self.i += 1
                         self.property()
                     else:
-                        self.fail("'table', 'default', '(parent states)' or '}' in a probability block")
+                        self.fail("'table', 'default', '(parent states)' or '}' in a "
+                                  "probability block")
                 self.expect("}")
                 probs.append((child, parents, table, rows, default, pline))
             else:
@@ -414,8 +416,8 @@ def _cpd(child, parents, table, rows, default, pline, variables, p, atol):
                 cfg = np.unravel_index(missing[0], pcards)
                 names = tuple(variables[u][0][i] for u, i in zip(parents, cfg))
                 raise BIFError(f"{src}:{p.line(pline)}: probability block of {child!r} has "
-                               f"{len(col_lits)} of {ncols} parent configurations and no 'default'; "
-                               f"missing e.g. {names}")
+                               f"{len(col_lits)} of {ncols} parent configurations and no "
+                               f"'default'; missing e.g. {names}")
             vals, lits, vi = default
             if len(vals) != card:
                 raise BIFError(f"{src}:{p.line(vi)}: 'default' of {child!r} has {len(vals)} "

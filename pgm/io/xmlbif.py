@@ -170,7 +170,8 @@ class _Reader:
                 self.fail(el, f"second <{el.tag}> for {child!r} (first on line "
                               f"{self.lines[id(defs[child][1])]})")
             if len(set(parents)) != len(parents) or child in parents:
-                self.fail(el, f"parents of {child!r} must be distinct and exclude it, got {parents}")
+                self.fail(el, f"parents of {child!r} must be distinct and exclude it, got "
+                              f"{parents}")
             defs[child] = (parents, el)
         for v, (_, el) in variables.items():
             if v not in defs:
@@ -229,7 +230,8 @@ def loads_xmlbif(text, atol=None, source="<string>") -> BayesianNetwork:
 
     Parameters
     ----------
-    text : str
+    text : str or bytes
+        Bytes are decoded by the parser as the XML declaration says (UTF-8 by default).
     atol : float or None
         None (default): each column's tolerance is ``max(1e-8, n_values · 0.5·10^-decimals)``
         from the decimals it prints; a number fixes it.
@@ -241,11 +243,11 @@ def loads_xmlbif(text, atol=None, source="<string>") -> BayesianNetwork:
     BayesianNetwork
         Nodes in declaration order; ``name`` from ``<NETWORK><NAME>``.
     """
-    if not isinstance(text, str):
-        raise TypeError(f"text: expected str, got {type(text).__name__}")
+    if not isinstance(text, (str, bytes)):
+        raise TypeError(f"text: expected str or bytes, got {type(text).__name__}")
     if atol is not None and not (np.isfinite(atol) and atol >= 0):
         raise ValueError(f"atol: expected None or a finite number >= 0, got {atol!r}")
-    if text.startswith("\ufeff"):
+    if isinstance(text, str) and text.startswith("\ufeff"):
         text = text[1:]
     root, lines = _parse(text, source)
     return _Reader(root, lines, source).read(atol)
@@ -258,11 +260,7 @@ def read_xmlbif(path, atol=None) -> BayesianNetwork:
         raw = fh.read()
     if raw[:2] == b"\x1f\x8b":
         raw = gzip.decompress(raw)
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise XMLBIFError(f"{path}: not UTF-8 text ({exc})") from None
-    return loads_xmlbif(text, atol=atol, source=path)
+    return loads_xmlbif(raw, atol=atol, source=path)  # the XML declaration gives the encoding
 
 
 def _check_name(x, what):

@@ -126,3 +126,13 @@ def test_entities_and_external_dtds_are_refused():
     ext = DOG.replace("<!DOCTYPE BIF [", '<!DOCTYPE BIF SYSTEM "http://example.org/x.dtd" [')
     with pytest.raises(XMLBIFError, match="external DTD"):
         loads_xmlbif(ext)
+
+
+def test_bytes_follow_the_xml_declaration_and_bom(tmp_path):
+    latin = DOG.replace('<?xml version="1.0"?>', '<?xml version="1.0" encoding="ISO-8859-1"?>')
+    latin = latin.replace("Dog-Problem", "Chien-Problème")
+    path = tmp_path / "latin.xml"
+    path.write_bytes(latin.encode("latin-1"))
+    assert read_xmlbif(path).name == "Chien-Problème"
+    assert loads_xmlbif("\ufeff".encode() + DOG.encode()).name == "Dog-Problem"
+    assert loads_xmlbif("\ufeff" + DOG).name == "Dog-Problem"
