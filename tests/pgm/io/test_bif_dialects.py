@@ -166,3 +166,21 @@ def test_integer_state_evidence_after_round_trip():
     np.testing.assert_allclose(q, VariableElimination(bn).query("A", {"B": 1}).values)
     with pytest.raises(BIFError, match=r"integer state names .* got 'x'"):
         loads_bif(text.replace("{ 0, 1 }", "{ x, 1 }", 1))
+
+
+_name = st.text(st.characters(blacklist_characters='"\n', blacklist_categories=("Cs",)), max_size=6)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(_name, min_size=5, max_size=5, unique=True))
+def test_any_name_the_reader_accepts_is_written_and_read_back(names):
+    a, b, s0, s1, s2 = names
+    bn = BayesianNetwork([(a, b)])
+    bn.add_cpds(TabularCPD(a, 3, [0.2, 0.3, 0.5], state_names={a: [s0, s1, s2]}),
+                TabularCPD(b, 2, [[0.5, 0.1, 0.7], [0.5, 0.9, 0.3]], [a], [3],
+                           state_names={a: [s0, s1, s2], b: [s1, s0]}))
+    text = dumps_bif(bn, name=s2)
+    bn2 = loads_bif(text)
+    assert bn2.nodes == bn.nodes and bn2.name == s2
+    for v in bn.nodes:
+        assert bn2.get_cpd(v) == bn.get_cpd(v)
