@@ -97,10 +97,30 @@ class _Q(str):
 _plain = str.__str__  # a token (quoted or not) as a plain str
 
 
+_COMMENT = re.compile(r"//[^\n]*|/\*.*?\*/", re.DOTALL)
+_FAST = re.compile(r"[{}()\[\];,|]|[^\s{}()\[\];,|]+")
+
+
+def _blank(m):
+    """A comment replaced by spaces of the same length (newlines kept: line numbers hold)."""
+    return re.sub(r"[^\n]", " ", m.group())
+
+
 class _Parser:
     def __init__(self, text, source):
         self.text = text
         self.source = source
+        self._clean = None
+        if '"' not in text:  # no quoted strings: comments go first, then one findall (fast)
+            clean = _COMMENT.sub(_blank, text) if ("//" in text or "/*" in text) else text
+            if "/*" in clean:
+                ln = text.count("\n", 0, clean.index("/*")) + 1
+                raise BIFError(f"{source}:{ln}: unterminated '/*' comment (no closing '*/')")
+            self._clean = clean
+            self.toks = _FAST.findall(clean)
+            self._pos = None  # token positions are found only for error messages
+            self.i = 0
+            return
         toks, pos = [], []
         for m in _TOKEN.finditer(text):
             kind = m.lastgroup
@@ -122,6 +142,8 @@ class _Parser:
 
     def line(self, i=None):
         i = self.i if i is None else i
+        if self._pos is None:
+            self._pos = [m.start() for m in _FAST.finditer(self._clean)]
         p = self._pos[i] if i < len(self._pos) else len(self.text)
         return self.text.count("\n", 0, p) + 1
 

@@ -82,6 +82,8 @@ def test_bif_reads_the_good_file_with_comments():
     ("table 0.3, 0.7;", "table 0.3,, 0.7;", r":11: expected a number, got ','"),
     ("table 0.3, 0.7;", "table 0.3, 0.7}", r":11: expected ',', a number or ';' in a list of probabilities"),
     ("variable A {", 'variable "A {', r":3: unterminated quoted string"),
+    ("variable A {", "/* open\nvariable A {", r":3: unterminated '/\*' comment"),
+    ("variable A {", '/* open\nvariable "A" {', r":3: unterminated '/\*' comment"),
     ("probability ( B | A ) {", "probability ( B | C ) {", r":13: probability block uses 'C', which has no variable"),
     ("variable B {", "variable B ", r":7: expected '\{', got 'type'"),
     ("(a0) 0.9, 0.1;", "(a0) 0.9, nan;", r"finite"),
