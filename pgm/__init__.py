@@ -13,7 +13,7 @@ and the Bayesian-network core:
 """
 
 from .bayesnet import BayesianNetwork, LinearGaussianBayesianNetwork, NormalizationReport
-from .bif import BIFError, dumps_bif, loads_bif, read_bif, write_bif
+from .io import BIFError, dumps_bif, loads_bif, read_bif, read_xmlbif, write_bif, write_xmlbif
 from .cpd import LinearGaussianCPD, TabularCPD
 from .dag import DAG
 from .factor import DiscreteFactor, factor_product
@@ -30,6 +30,6 @@ __all__ = [
     "VariableElimination", "JunctionTree", "elimination_order", "ImpossibleEvidenceError",
     "forward_sample", "rejection_sample", "likelihood_weighting", "likelihood_weighted_marginals",
     "fit_mle", "read_bif", "write_bif", "loads_bif",
-    "dumps_bif", "BIFError",
+    "dumps_bif", "BIFError", "read_xmlbif", "write_xmlbif",
 ]
 __version__ = "0.1.0"

@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ._frames import first_row_not_in, frame_columns, is_frame, row_label
 from .cpd import DEFAULT_ATOL, LinearGaussianCPD, TabularCPD
 from .dag import DAG
 from .factor import DiscreteFactor, factor_product
@@ -212,7 +213,11 @@ class BayesianNetwork(DAG):
                          f"(its states are {list(names)})")
 
     def encode_evidence(self, evidence, what="evidence") -> dict:
-        """``{node: state}`` → ``{node: index}``, every node and state checked."""
+        """``{node: state}`` → ``{node: index}``, every node and state checked.
+
+        A one-row data frame (an object with ``.columns``, e.g. pandas) is read as
+        ``{column: value}``."""
+        evidence = _one_row(evidence, what) if is_frame(evidence) else evidence
         if evidence is None:
             return {}
         if not isinstance(evidence, dict):
@@ -222,6 +227,9 @@ class BayesianNetwork(DAG):
     def encode_data(self, data, name="data") -> np.ndarray:
         """Data → int64 array of shape (n_samples, n_nodes) in ``self.nodes`` order, checked."""
         cards = np.array([self.get_cpd(v).cardinality for v in self.nodes])
+        frame = data if is_frame(data) else None
+        if frame is not None:  # pandas or any table with .columns: by column, no pandas import
+            data = frame_columns(frame, name)
         if isinstance(data, dict):
             missing = [v for v in self.nodes if v not in data]
             if missing:
@@ -235,15 +243,19 @@ class BayesianNetwork(DAG):
                 if col.ndim != 1:
                     raise ValueError(f"{name}[{v!r}]: expected a 1-D column, got shape {col.shape}")
                 names = self.get_cpd(v).state_names[v]
-                if col.dtype.kind in "iu" and names == tuple(range(len(names))):
+                # integers are state indices unless the states themselves are other integers
+                if col.dtype.kind in "iu" and (names == tuple(range(len(names))) or not any(
+                        isinstance(x, (int, np.integer)) for x in names)):
                     cols.append(col.astype(np.int64))
                 else:
                     lut = {s: i for i, s in enumerate(names)}
                     try:
                         cols.append(np.array([lut[s] for s in col.tolist()], dtype=np.int64))
-                    except KeyError as exc:
-                        raise ValueError(f"{name}[{v!r}]: {exc.args[0]!r} is not a state of {v!r} "
-                                         f"(states {list(names)})") from None
+                    except (KeyError, TypeError):
+                        r = first_row_not_in(col, lut)
+                        at = row_label(frame, r) if frame is not None else f"row {r}"
+                        raise ValueError(f"{name}[{v!r}]: {col.tolist()[r]!r} at {at} is not a "
+                                         f"state of {v!r} (states {list(names)})") from None
             lens = {len(c) for c in cols}
             if len(lens) > 1:
                 raise ValueError(f"{name}: columns have different lengths {sorted(lens)}")
@@ -369,6 +381,15 @@ class BayesianNetwork(DAG):
         bn = BayesianNetwork(self.edges, self.nodes)
         bn.add_cpds(*self.cpds)  # CPDs are immutable, sharing them is safe
         return bn
+
+
+def _one_row(frame, what):
+    cols = frame_columns(frame, what)
+    n = {len(c) for c in cols.values()}
+    if n != {1}:
+        raise ValueError(f"{what}: expected a data frame with one row (one assignment), got "
+                         f"{sorted(n)[0] if n else 0} rows")
+    return {k: c[0].item() if isinstance(c[0], np.generic) else c[0] for k, c in cols.items()}
 
 
 class LinearGaussianBayesianNetwork(DAG):

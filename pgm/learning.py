@@ -20,6 +20,7 @@ import numbers
 
 import numpy as np
 
+from ._frames import first_row_not_in, frame_columns, is_frame, row_label
 from .bayesnet import BayesianNetwork
 from .cpd import TabularCPD
 from ._sampling_kernels import family_counts
@@ -28,8 +29,22 @@ from .dag import DAG
 __all__ = ["fit_mle"]
 
 
+def _network_states(dag):
+    """A fully specified network's states: what its label columns mean (else {})."""
+    if not isinstance(dag, BayesianNetwork):
+        return {}
+    try:
+        return dag.state_names
+    except ValueError:  # a node without a CPD yet
+        return {}
+
+
 def _columns(dag, data, cardinality, state_names):
     nodes = dag.nodes
+    own = _network_states(dag)
+    frame = data if is_frame(data) else None
+    if frame is not None:  # pandas or any table with .columns: by column, no pandas import
+        data = frame_columns(frame, "data")
     if isinstance(data, dict):
         missing = [v for v in nodes if v not in data]
         if missing:
@@ -43,14 +58,19 @@ def _columns(dag, data, cardinality, state_names):
             col = np.asarray(data[v])
             if col.ndim != 1:
                 raise ValueError(f"data[{v!r}]: expected a 1-D column, got shape {col.shape}")
-            if state_names and v in state_names:
-                nm = tuple(state_names[v])
+            given = state_names.get(v) if state_names else None
+            if given is None and col.dtype.kind not in "iu" and v in own:
+                given = own[v]  # labels of a network's column keep its states and their order
+            if given is not None:
+                nm = tuple(given)
                 lut = {s: i for i, s in enumerate(nm)}
                 try:
                     cols[v] = np.array([lut[s] for s in col.tolist()], dtype=np.int64)
-                except KeyError as exc:
-                    raise ValueError(f"data[{v!r}]: value {exc.args[0]!r} is not one of the "
-                                     f"state_names {list(nm)}") from None
+                except (KeyError, TypeError):
+                    r = first_row_not_in(col, lut)
+                    at = row_label(frame, r) if frame is not None else f"row {r}"
+                    raise ValueError(f"data[{v!r}]: value {col.tolist()[r]!r} is not one of the "
+                                     f"state_names {list(nm)} (at {at})") from None
                 names[v] = nm
             elif col.dtype.kind in "iu":
                 cols[v] = col.astype(np.int64)
@@ -110,11 +130,13 @@ def fit_mle(dag, data, cardinality=None, state_names=None, pseudo_count=0.0, uns
     Parameters
     ----------
     dag : DAG or BayesianNetwork
-        The structure (a network's own CPDs are ignored).
-    data : ndarray of shape (n_samples, n_nodes) or dict
+        The structure. A network's tables are ignored; its named states (when every node has
+        a CPD) are the default ``state_names``, so labels keep its state order.
+    data : ndarray of shape (n_samples, n_nodes), dict or data frame
         Int state indices with columns in ``dag.nodes`` order, or ``{node: column}`` of
         indices or state labels (labels are sorted to give the states unless
-        ``state_names`` fixes them).
+        ``state_names`` fixes them), or a data frame (pandas, or any object with
+        ``.columns`` and column access) read as that dict; missing values are refused.
     cardinality : dict, optional
         ``{node: n_states}``; default: 1 + the largest index seen.
     state_names : dict, optional

@@ -88,7 +88,7 @@ class _Plan:
         draw_node(X, k, self.cols_arr[k], self.strides[k], self.thresholds[k], u)
 
 
-def forward_sample(model, n_samples, rng=None, evidence=None, _plan=None):
+def forward_sample(model, n_samples, rng=None, evidence=None, as_frame=False, _plan=None):
     """Ancestral (forward) samples of the joint.
 
     Parameters
@@ -99,12 +99,25 @@ def forward_sample(model, n_samples, rng=None, evidence=None, _plan=None):
     evidence : dict, optional
         Clamp these nodes to the given states (their CPDs are not sampled; this is the
         proposal of likelihood weighting, *not* conditioning).
+    as_frame : bool
+        Return a pandas DataFrame of state labels (needs pandas; ImportError otherwise).
 
     Returns
     -------
-    ndarray of shape (n_samples, n_nodes)
-        State indices, columns in ``model.nodes`` order.
+    ndarray of shape (n_samples, n_nodes), or DataFrame
+        State indices, columns in ``model.nodes`` order (or their labels in a DataFrame).
     """
+    if as_frame:
+        try:
+            # function-level on purpose: pandas is a heavy optional dependency, needed only here
+            import pandas as pd
+        except ImportError:
+            raise ImportError("forward_sample(as_frame=True) needs pandas, which is not installed "
+                              "(pip install pandas), or use as_frame=False for an array of state "
+                              "indices") from None
+        X = forward_sample(model, n_samples, rng, evidence, _plan=_plan)
+        return pd.DataFrame({v: _labels(model.get_cpd(v).state_names[v], X[:, k])
+                             for k, v in enumerate(model.nodes)})
     n = check_scalar(n_samples, "n_samples", low=1, integer=True)
     gen = check_rng(rng)
     plan = _Plan(model) if _plan is None else _plan
@@ -118,6 +131,15 @@ def forward_sample(model, n_samples, rng=None, evidence=None, _plan=None):
         else:
             plan.draw(X, k, gen.random(n))
     return np.ascontiguousarray(X)
+
+
+def _labels(names, idx):
+    """The state names at ``idx``: an int array when the names are ints, else object."""
+    if all(isinstance(x, (int, np.integer)) and not isinstance(x, bool) for x in names):
+        return np.asarray(names, dtype=np.int64)[idx]
+    arr = np.empty(len(names), dtype=object)
+    arr[:] = list(names)
+    return arr[idx]
 
 
 def likelihood_weighting(model, n_samples, evidence, rng=None):
