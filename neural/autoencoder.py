@@ -18,7 +18,10 @@ parameters), or through scipy's L-BFGS on the engine's loss and flattened gradie
 
 The module also registers ``"autoencoder"`` and ``"denoising_autoencoder"`` in
 :data:`neural.PRETRAINERS`: layer i of a stack is trained as a one-hidden-layer autoencoder on
-the codes of layers < i and its encoder weight and bias are copied into the layer.
+the codes of layers < i and its encoder weight and bias are copied into the layer. Keywords:
+the model's (``activation``, ``loss``, ``tied``, ``corruption``, ``noise``) and fit's (``lr``,
+``batch_size``, ``optimizer``, ``tol``, ``verbose``, ``file``; ``fit_method`` for fit's
+``method``); the pretrainer returns the list of fitted autoencoders, bottom first.
 
 Examples
 --------
@@ -407,11 +410,15 @@ def _pretrain_stack(cls, layers, X, epochs, rng, fit_kw, **model_kw):
     return models
 
 
-_FIT_KEYS = ("method", "lr", "batch_size", "optimizer", "tol", "verbose", "file")
+_FIT_KEYS = ("lr", "batch_size", "optimizer", "tol", "verbose", "file")
 
 
 def _split(kw):
-    return {k: kw.pop(k) for k in list(kw) if k in _FIT_KEYS}, kw
+    """(fit keywords, model keywords); ``fit_method`` is fit's ``method`` (pretrain has one)."""
+    fit_kw = {k: kw.pop(k) for k in list(kw) if k in _FIT_KEYS}
+    if "fit_method" in kw:
+        fit_kw["method"] = kw.pop("fit_method")
+    return fit_kw, kw
 
 
 @register_pretrainer("autoencoder")
