@@ -191,15 +191,8 @@ class Autoencoder(Module):
             raise ValueError(f"X: loss='bce' needs values in [0, 1], got the range "
                              f"[{X.min():.4g}, {X.max():.4g}]")
 
-    def corrupt(self, X, rng=None):
-        """The training-time corruption of X (the identity for a plain autoencoder)."""
-        return X
-
     def forward(self, x):
-        """Decoder output (values for "mse", logits for "bce") of the (corrupted if training) x."""
-        x = x if isinstance(x, Tensor) else Tensor(x)
-        if self.training:
-            x = Tensor(self.corrupt(x.data, self._rng))
+        """Decoder output (values for "mse", logits for "bce") of x: Tensor (n, n_features)."""
         return self.decoder(self.encoder(x))
 
     # ------------------------------------------------------------------ numpy API
@@ -354,13 +347,26 @@ class DenoisingAutoencoder(Autoencoder):
                          rng=rng, dtype=dtype)
         self.corruption, self.noise = corruption, float(noise)
 
+    def _draw(self, shape, dtype, gen):
+        if self.corruption == "mask":
+            return (gen.random(shape) >= self.noise).astype(dtype)      # 1 = kept
+        return gen.normal(0.0, self.noise, shape).astype(dtype)
+
+    def _apply(self, x, draw):
+        return x * draw if self.corruption == "mask" else x + draw
+
     def corrupt(self, X, rng=None):
         """A corrupted copy of X (same shape and dtype), drawn from ``rng``."""
-        gen = check_rng(rng)
         X = np.asarray(X)
-        if self.corruption == "mask":
-            return np.where(gen.random(X.shape) < self.noise, 0, X).astype(X.dtype)
-        return (X + gen.normal(0.0, self.noise, X.shape)).astype(X.dtype)
+        return self._apply(X, self._draw(X.shape, X.dtype, check_rng(rng)))
+
+    def forward(self, x):
+        """As :meth:`Autoencoder.forward`, on a corrupted x in training mode (drawn from the
+        model's stream; through the engine, so x keeps its gradient)."""
+        x = x if isinstance(x, Tensor) else Tensor(x)
+        if self.training:
+            x = self._apply(x, Tensor(self._draw(x.shape, x.dtype, self._rng)))
+        return self.decoder(self.encoder(x))
 
     def fit(self, X, epochs=10, *, method="adam", **kw):
         if method == "lbfgs":

@@ -201,3 +201,20 @@ def test_pretrain_copies_encoders_in_place_and_codes_chain(method, kw):
     sig = lambda a: 1 / (1 + np.exp(-a))                                     # noqa: E731
     stack = sig(l1(sig(l0(X).data)).data)
     assert np.allclose(stack, aes[1].encode(aes[0].encode(X)))
+
+
+def test_input_gradient_flows_through_the_autoencoder():
+    ae = Autoencoder(4, [3, 2], activation="tanh", rng=0)      # training mode
+    X = np.random.default_rng(1).standard_normal((5, 4))
+    res = gradcheck(lambda x: ae(x), [X])
+    assert res.passed, str(res)
+
+
+def test_pretrain_passes_fit_method_and_model_keywords():
+    X = np.random.default_rng(5).standard_normal((40, 6))
+    lin = Linear(6, 3, rng=0, dtype=np.float64)
+    aes = pretrain([lin], X, method="autoencoder", epochs=50, rng=0, activation="identity",
+                   fit_method="lbfgs")
+    assert aes[0].activation == "identity" and len(aes[0].history_.loss) > 1
+    with pytest.raises(TypeError, match="colour"):
+        pretrain([lin], X, method="autoencoder", epochs=1, colour="red")
