@@ -23,6 +23,8 @@ defaults (BLAS on one thread during L-BFGS; the iterates, so the last digits, de
      20     9.1e-03    3.6e-03
     (Adam alone, on the 200 x 10 test problem of tests/neural/test_autoencoder.py, stays
     near 1.4 degrees after 300 epochs at lr 0.01.)
+    MSE to the clean test images (grey levels in [0, 1]), 40 epochs of Adam at lr 0.01:
+      from 30%-masked inputs: AE 0.0525, DAE 0.0244;  from clean inputs: AE 0.0051, DAE 0.0155
 
 Returns a dict: ``angles[(k, tied)]`` in degrees and ``mse[name]`` for "AE" and "DAE" on the
 masked test images.

@@ -14,7 +14,15 @@ pretraining and one network init per seed); test accuracy on the 450 test images
 
     pip install -e ".[data]" && python examples/pretrain_digits.py [--quick]
 
-Measured with the defaults: see the note of the autoencoder issue (printed table).
+About 80 s with the defaults on 2 shared cores; ``--quick`` under 10 s. Measured with the
+defaults (test accuracy over the 15 runs, mean / min / max; the random-init and RBM rows equal
+dbn_digits.py's, the same runs):
+
+                    recipe A                  recipe B
+    random init     0.334 / 0.109 / 0.529     0.739 / 0.682 / 0.793
+    RBM (DBN)       0.826 / 0.804 / 0.842     0.848 / 0.804 / 0.900
+    autoencoder     0.841 / 0.804 / 0.876     0.843 / 0.818 / 0.880
+    denoising AE    0.865 / 0.824 / 0.907     0.864 / 0.831 / 0.909
 Returns {"<arm>, <recipe>": test accuracy array of shape (draws, seeds)}.
 """
 
