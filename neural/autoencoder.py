@@ -86,7 +86,7 @@ class _TiedDecoder(Module):
 
 
 class Autoencoder(Module):
-    """Encoder ``Linear → act → … → Linear → act`` and a mirrored decoder (output: no activation).
+    """Encoder ``Linear → act → … → Linear → act``, a mirrored decoder (no output activation).
 
     Parameters
     ----------

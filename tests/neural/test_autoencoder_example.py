@@ -1,4 +1,4 @@
-"""examples/autoencoder_pca.py runs end to end with --quick (the full run's figures: its docstring)."""
+"""examples/autoencoder_pca.py runs end to end with --quick (full-run figures: its docstring)."""
 
 import importlib.util
 import os
