@@ -30,6 +30,7 @@ from .layers import (BatchNorm1d, BatchNorm2d, BCEWithLogitsLoss, CrossEntropyLo
                      Sigmoid, Softplus, Swish, Tanh, batch_norm, linear)
 from .module import Module, count_macs, count_params
 from .pretrain import PRETRAINERS, mlp_from_dbn, pretrain, register_pretrainer
+from .autoencoder import Autoencoder, DenoisingAutoencoder, LinearAutoencoder
 from .recurrent import (GRU, LSTM, MDRNN, RNN, RecurrentLM, ResidualRNN, TimeDelay, detach_state,
                         hidden_grad_norms, mdrnn, truncated_bptt)
 
@@ -45,4 +46,5 @@ __all__ = [
     "RNN", "LSTM", "GRU", "ResidualRNN", "TimeDelay", "MDRNN", "RecurrentLM", "mdrnn", "truncated_bptt",
     "detach_state", "hidden_grad_norms",
     "pretrain", "register_pretrainer", "PRETRAINERS", "mlp_from_dbn",
+    "Autoencoder", "DenoisingAutoencoder", "LinearAutoencoder",
 ]

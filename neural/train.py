@@ -192,7 +192,8 @@ def fit(model, X, y, optimizer, epochs=10, batch_size=32, loss_fn=ad.cross_entro
             scheduler.step()
         hist.seconds.append(time.perf_counter() - t0)
         if verbose:
-            line = (f"epoch {epoch:3d}/{epochs}  loss {hist.loss[-1]:.4f}  acc {hist.acc[-1]:.4f}")
+            line = f"epoch {epoch:3d}/{epochs}  loss {hist.loss[-1]:.4f}"
+            line += f"  acc {hist.acc[-1]:.4f}" if classify else ""
             if X_val is not None:
                 line += f"  val_loss {hist.val_loss[-1]:.4f}  val_acc {hist.val_acc[-1]:.4f}"
             line += f"  lr {hist.lr[-1]:.3g}  {hist.seconds[-1]:.1f}s"
