@@ -156,10 +156,15 @@ class VariableElimination(_Engine):
             out.append((scope, t))
         return out
 
-    def _guard(self, who, factors, order):
+    def _guard(self, who, factors, order, heuristic):
         """Raise :class:`TableTooLargeError` when eliminating ``order`` from ``factors`` would
         build a factor (the product of the factors that meet at a step, the eliminated
-        variable included) of more than ``max_table_entries`` entries; scopes only, no table."""
+        variable included) of more than ``max_table_entries`` entries; scopes only, no table.
+        An ``"auto"`` order is never wider than the network's own triangulation (see
+        :meth:`_order`): when that fits, nothing is checked."""
+        if (isinstance(heuristic, str) and heuristic == "auto"
+                and self._c.global_entries <= self.max_table_entries):
+            return
         cards = self._c.cards
         by_var: dict = {}
         scopes = {}
@@ -285,7 +290,7 @@ class VariableElimination(_Engine):
         qs = set(query)
         hidden = [v for v in comp if v not in qs]
         order = self._order(factors, hidden, elimination_order)
-        self._guard("VariableElimination.query", factors, order)
+        self._guard("VariableElimination.query", factors, order, elimination_order)
         self._check_table("VariableElimination.query", query, "the joint posterior")
         rest = self._eliminate(factors, order, "sum")
         if rest:
@@ -363,7 +368,7 @@ class VariableElimination(_Engine):
         """Sum of the product of ``factors`` over all their variables (scaled, > 0 test only)."""
         hidden = list({u for sc, _ in factors for u in sc})
         order = self._order(factors, hidden, "auto")
-        self._guard("VariableElimination.query (evidence check)", factors, order)
+        self._guard("VariableElimination.query (evidence check)", factors, order, "auto")
         rest = self._eliminate(factors, order, "sum")
         tot = 1.0
         for _, t in rest:
@@ -381,6 +386,8 @@ class VariableElimination(_Engine):
                 sets = []
                 glob = elimination_order(moral, None, "min_fill", c.cards, _cliques=sets)
                 c.global_rank = {v: i for i, v in enumerate(glob)}
+                c.global_entries = max((math.prod(c.cards[u] for u in cs) for cs in sets),
+                                       default=1)
                 c.global_width = max((sum(math.log(c.cards[u]) for u in cs) for cs in sets),
                                      default=0.0)
                 c.global_cliques = dict(zip(glob, sets))
@@ -467,7 +474,7 @@ class VariableElimination(_Engine):
         factors = self._factors(fams, ev)
         hidden = [v for v in c.nodes if v not in ev]
         order = self._order(factors, hidden, elimination_order)
-        self._guard("VariableElimination.map_query", factors, order)
+        self._guard("VariableElimination.map_query", factors, order, elimination_order)
         with np.errstate(divide="ignore"):  # log 0 = -inf: an impossible entry
             factors = [(sc, np.log(t)) for sc, t in factors]
         trace = []

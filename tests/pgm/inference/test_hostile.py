@@ -63,6 +63,13 @@ def test_variable_elimination_refuses_a_20x20_grid_fast(grid20):
             run()
         assert time.perf_counter() - t < 1.0
         _check_message(str(exc.value), "VariableElimination")
+    # a query that pruning keeps small is answered on the same network: P(g1_1) needs only
+    # its ancestors g0_0, g0_1, g1_0
+    sub = BayesianNetwork([("g0_0", "g0_1"), ("g0_0", "g1_0"), ("g0_1", "g1_1"),
+                           ("g1_0", "g1_1")], nodes=["g0_0", "g0_1", "g1_0", "g1_1"])
+    sub.add_cpds(*[grid20.get_cpd(v) for v in sub.nodes])
+    want = brute_conditional(sub, ["g1_1"], {})
+    np.testing.assert_allclose(ve.query("g1_1").values, want, rtol=1e-12)
 
 
 def test_default_limit_refuses_the_grid_and_answers_what_fits(grid20):
