@@ -69,8 +69,8 @@ def _log_product(fs, scope, shape):
     for s, t in fs:
         ax = [pos[u] for u in s]
         perm = sorted(range(len(ax)), key=ax.__getitem__)
-        x = t.transpose(perm)
-        x = x.reshape([shape[k] if k in set(ax) else 1 for k in range(len(scope))])
+        have = set(ax)
+        x = t.transpose(perm).reshape([shape[k] if k in have else 1 for k in range(len(scope))])
         full = x if full is None else full + x
     if full.shape != tuple(shape):
         full = np.broadcast_to(full, shape)
