@@ -22,7 +22,8 @@ TypeError: model: expected a BayesianNetwork, got str
 >>> _Engine(bn, max_table_entries=2)._check_table("JunctionTree", ["Rain", "Wet"])
 Traceback (most recent call last):
 ...
-pgm.errors.TableTooLargeError: JunctionTree: a clique table over 2 variables ['Rain', 'Wet'] would hold 4 entries (32 B as float64), more than max_table_entries=2; ...
+pgm.errors.TableTooLargeError: JunctionTree: a clique table over 2 variables ['Rain', 'Wet']
+would hold 4 entries (32 B as float64), more than max_table_entries=2; ...
 """
 
 from __future__ import annotations
