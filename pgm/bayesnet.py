@@ -201,6 +201,11 @@ class BayesianNetwork(DAG):
         if node not in self:
             raise ValueError(f"{what}: {node!r} is not a variable of the network")
         names = self.get_cpd(node).state_names[node]
+        if isinstance(state, (bool, np.bool_)) and not any(
+                isinstance(n, (bool, np.bool_)) for n in names):
+            # True == 1 in Python: {"Wet": True} would silently select state 1
+            raise ValueError(f"{what}: {state!r} for {node!r} is a boolean, but the states of "
+                             f"{node!r} are {list(names)}: give a state name or an integer index")
         try:
             if state in names:
                 return names.index(state)

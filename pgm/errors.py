@@ -8,17 +8,24 @@ Examples
 --------
 >>> issubclass(ImpossibleEvidenceError, ValueError)
 True
+>>> issubclass(TableTooLargeError, ValueError)
+True
 >>> evidence_message({"Wet": 1}, {"Wet": ["no", "yes"]})
 "{'Wet': 'yes'}"
 """
 
 from __future__ import annotations
 
-__all__ = ["ImpossibleEvidenceError", "evidence_message"]
+__all__ = ["ImpossibleEvidenceError", "TableTooLargeError", "evidence_message"]
 
 
 class ImpossibleEvidenceError(ValueError):
     """The evidence has probability zero under the model."""
+
+
+class TableTooLargeError(ValueError):
+    """Exact inference would build a table of more entries than the engine's
+    ``max_table_entries``; raised before the table is allocated."""
 
 
 def evidence_message(evidence, names=None) -> str:

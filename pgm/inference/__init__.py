@@ -10,7 +10,9 @@
   :func:`moral_adjacency`.
 
 Impossible evidence (probability zero) raises :class:`ImpossibleEvidenceError` (a
-``ValueError``, defined in :mod:`pgm.errors`); no result is ever NaN.
+``ValueError``, defined in :mod:`pgm.errors`); no result is ever NaN. A query or a
+triangulation that would build a table of more than ``max_table_entries`` entries (an
+argument of both engines) raises :class:`TableTooLargeError` before allocating it.
 
 Examples
 --------
@@ -27,10 +29,10 @@ Examples
 ['Rain', 'Wet']
 """
 
-from ..errors import ImpossibleEvidenceError
+from ..errors import ImpossibleEvidenceError, TableTooLargeError
 from .junction_tree import JunctionTree
 from .orders import elimination_order, moral_adjacency
 from .ve import VariableElimination
 
 __all__ = ["VariableElimination", "JunctionTree", "elimination_order", "moral_adjacency",
-           "ImpossibleEvidenceError"]
+           "ImpossibleEvidenceError", "TableTooLargeError"]

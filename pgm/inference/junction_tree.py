@@ -30,8 +30,9 @@ import numpy as np
 from ..dag import moral_adjacency
 from ..errors import ImpossibleEvidenceError, evidence_message
 from ..factor import EINSUM_MAX
-from ._engine import _add, _Engine
+from ._engine import _Engine
 from ._jt_kernels import JTIndex, calibrate_flat, pack
+from ._jt_reference import _NumpyCalibration
 from .orders import elimination_cliques, elimination_order
 
 __all__ = ["JunctionTree"]
@@ -40,7 +41,7 @@ _BLOCK = 16  # least number of entries of the kernel's inner block (see Junction
 _SMALL = 64  # cliques up to this many entries are a single block
 
 
-class JunctionTree(_Engine):
+class JunctionTree(_NumpyCalibration, _Engine):
     """A clique tree compiled once; all posterior marginals in one calibration.
 
     Parameters
@@ -50,6 +51,12 @@ class JunctionTree(_Engine):
         Triangulation of the moral graph. ``"auto"`` (default) takes min-fill and, when its
         cliques hold more than 2^17 entries in all, also min-weight, keeping the order whose
         cliques are smaller in total.
+    max_table_entries : int, optional
+        Largest clique table (number of entries) the tree may hold; a triangulation with a
+        larger clique raises :class:`pgm.errors.TableTooLargeError` at construction, before
+        anything of that size is built. Default
+        :func:`~pgm.inference._engine.default_max_table_entries`: the smaller of 2**27 and
+        1/8 of the machine's memory in float64 entries.
 
     Attributes
     ----------
@@ -74,8 +81,8 @@ class JunctionTree(_Engine):
     (['A', 'B'], 0.5929)
     """
 
-    def __init__(self, model, elimination_order="auto"):
-        super().__init__(model)
+    def __init__(self, model, elimination_order="auto", max_table_entries=None):
+        super().__init__(model, max_table_entries)
         self._heuristic = elimination_order
         self._recompile()
 
@@ -100,6 +107,8 @@ class JunctionTree(_Engine):
             if len(order) != len(c.nodes) or set(order) != set(c.nodes):
                 raise ValueError("elimination_order: must list every node of the network once")
             elim_sets = elimination_cliques(moral, order)
+        widest = max(elim_sets, key=lambda cs: math.prod(c.cards[u] for u in cs), default=())
+        self._check_table("JunctionTree", sorted(widest, key=rank.__getitem__))
         pos = {v: i for i, v in enumerate(order)}
         cliques = [tuple(sorted(cs, key=rank.__getitem__)) for cs in elim_sets]
         # parent of clique i: the clique of the earliest-eliminated variable of its separator
@@ -366,69 +375,6 @@ class JunctionTree(_Engine):
         self._card = card
         self._marg_off = marg_off
 
-    def _numpy_layout(self):
-        """Axes of each separator inside its clique and its parent (numpy calibration only)."""
-        if getattr(self, "_sum_axes", None) is not None:
-            return
-        c = self._c
-        cliques, parent, seps = self.cliques, self.parent, self._seps
-        sum_axes = []
-        self._sep_shape_in_parent = []
-        self._sum_axes_parent = []
-        self._sep_shape_in_child = []
-        for i, s in enumerate(seps):
-            cl = cliques[i]
-            ss = set(s)
-            sum_axes.append(tuple(k for k, u in enumerate(cl) if u not in ss))
-            self._sep_shape_in_child.append(tuple(c.cards[u] if u in ss else 1 for u in cl))
-            p = parent[i]
-            if p >= 0:
-                pc = cliques[p]
-                self._sum_axes_parent.append(tuple(k for k, u in enumerate(pc) if u not in ss))
-                self._sep_shape_in_parent.append(tuple(c.cards[u] if u in ss else 1 for u in pc))
-            else:
-                self._sum_axes_parent.append(None)
-                self._sep_shape_in_parent.append(None)
-        self._sum_axes = sum_axes
-
-    @property
-    def _home(self):
-        """``{variable: (clique, axes to sum over there, its own axis)}`` of its home clique
-        (the smallest clique holding it)."""
-        if self._home_cache is None:
-            self._home_cache = {}
-            for u, i in self._home_i.items():
-                cl = self.cliques[i]
-                k = cl.index(u)
-                self._home_cache[u] = (i, tuple(a for a in range(len(cl)) if a != k), k)
-        return self._home_cache
-
-    @property
-    def _pots(self):
-        """Clique potentials in clique (topological) order, built on first use (numpy path)."""
-        if self._pots_cache is None:
-            c = self._c
-            pots = []
-            for cl, vs in zip(self.cliques, self._assigned):
-                loc = {u: k for k, u in enumerate(cl)}
-                shape = tuple(c.cards[u] for u in cl)
-                t = None
-                for v in vs:
-                    ax = [loc[u] for u in (v,) + c.parents[v]]
-                    perm = sorted(range(len(ax)), key=ax.__getitem__)
-                    x = c.tables[v].transpose(perm)
-                    if len(ax) != len(cl):
-                        have = set(ax)
-                        x = x.reshape([shape[k] if k in have else 1 for k in range(len(cl))])
-                    t = x if t is None else t * x
-                if t is None:
-                    t = np.ones(shape)
-                elif t.shape != shape:
-                    t = np.ascontiguousarray(np.broadcast_to(t, shape))
-                pots.append(t)
-            self._pots_cache = pots
-        return self._pots_cache
-
     def to_networkx(self) -> nx.Graph:
         """The clique tree: nodes are clique indices with attribute ``variables``."""
         g = nx.Graph()
@@ -448,95 +394,6 @@ class JunctionTree(_Engine):
                 need[i] = True
                 i = self.parent[i]
         return need
-
-    def calibrate(self, evidence=None, needed=None):
-        """Calibrate with ``evidence`` in numpy, clique beliefs as arrays (the reference of the
-        fused calibration that :meth:`marginals` and :meth:`log_evidence` run).
-
-        Returns
-        -------
-        beliefs : list
-            Normalised clique beliefs (None for cliques ``needed`` leaves out; default: all).
-        log_evidence : float
-            log P(evidence).
-        """
-        c = self._compiled()
-        self._numpy_layout()
-        ev = self.model.encode_evidence(evidence)
-        n = len(self.cliques)
-        if needed is None:
-            needed = [True] * n
-        up = [None] * n
-        inbox = [[] for _ in range(n)]
-        for v, k in ev.items():
-            i, _, ax = self._home[v]
-            m = np.zeros(c.cards[v])
-            m[k] = 1.0
-            shape = [1] * len(self.cliques[i])
-            shape[ax] = c.cards[v]
-            inbox[i].append(m.reshape(shape))
-        evbelow = [False] * n  # evidence in the clique's subtree
-        for v in ev:
-            i = self._home[v][0]
-            while i >= 0 and not evbelow[i]:
-                evbelow[i] = True
-                i = self.parent[i]
-        msgs = [None] * n  # None: a skipped message (a barren subtree); a root: its total
-        lz_in = [0.0] * n  # log normalisers of the messages sent up inside each subtree
-        log_z = 0.0
-        for i in range(n):  # children before parents
-            t = self._pots[i]
-            box = inbox[i]
-            if box:
-                t = t * box[0]  # a new array; the rest multiply in place
-                for m in box[1:]:
-                    t *= m
-            up[i] = t
-            p = self.parent[i]
-            if p >= 0 and (evbelow[i] or not self._barren[i]):
-                raw = _add(t, self._sum_axes[i]) if self._sum_axes[i] else t
-                z = float(_add(raw, None))
-                if not z > 0:
-                    raise ImpossibleEvidenceError(
-                        f"evidence: {evidence_message(ev, c.names)} has probability zero under the model")
-                log_z += math.log(z)
-                lz_in[p] += lz_in[i] + math.log(z)
-                msgs[i] = raw  # kept unnormalised for the downward division
-                inbox[p].append((raw / z).reshape(self._sep_shape_in_parent[i]))
-            elif p >= 0:
-                # barren: the exact message is 1, i.e. the product of the normalised messages
-                # received below times their normalisers; those normalisers cancel
-                log_z -= lz_in[i]
-            else:  # a root: its total is P(evidence) over its tree (checked for every tree)
-                z = float(_add(t, None))
-                if not z > 0:
-                    raise ImpossibleEvidenceError(
-                        f"evidence: {evidence_message(ev, c.names)} has probability zero under the model")
-                log_z += math.log(z)
-                msgs[i] = z
-        beliefs = [None] * n
-        for i in range(n - 1, -1, -1):  # parents before children
-            if not needed[i]:
-                continue
-            p = self.parent[i]
-            t = up[i]
-            if p < 0:
-                beliefs[i] = t / msgs[i]
-            else:
-                bp = beliefs[p]
-                sep = _add(bp, self._sum_axes_parent[i]) if self._sum_axes_parent[i] else bp
-                raw = msgs[i]
-                # Hugin update b_i = up_i * sep / raw with 0/0 := 0: wherever raw = 0 the
-                # parent's belief, which holds raw/z as a factor, is 0 on that separator state
-                # too, so dividing by 1 there gives the 0. Since sep sums to 1 and
-                # sum(up_i * sep / raw) = sum(sep), b_i comes out normalised.
-                if raw is None:  # skipped message: up_i sums to a constant on the separator
-                    b = t * sep.reshape(self._sep_shape_in_child[i])
-                    beliefs[i] = b / _add(b, None)
-                else:
-                    ratio = sep / np.where(raw > 0, raw, 1.0)
-                    beliefs[i] = t * ratio.reshape(self._sep_shape_in_child[i])
-        return beliefs, log_z
 
     def marginals(self, evidence=None, variables=None) -> dict:
         """All single-node posterior marginals P(X | evidence) from one calibration.

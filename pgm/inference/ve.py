@@ -34,6 +34,47 @@ from .orders import _max_clique_log_size, elimination_order
 __all__ = ["VariableElimination"]
 
 _AUTO_FRESH_LOG = math.log(2.0 ** 20)  # above this largest factor, "auto" tries a fresh order
+# numpy.einsum takes at most 32 operands before numpy 2 and 64 since; when more factors meet
+# in one step they are multiplied in chunks of this many (fewer: one einsum, the usual case)
+_MAX_OPERANDS = 32
+
+
+def _contract(fs, out_scope):
+    """Sum the product of the factors ``fs`` (a list of (scope, table)) onto ``out_scope``:
+    one einsum, or one per chunk of :data:`_MAX_OPERANDS` factors (each over the union of its
+    chunk's scopes, inside the step's clique) when more meet."""
+    while len(fs) > _MAX_OPERANDS:
+        nxt = []
+        for k in range(0, len(fs), _MAX_OPERANDS):
+            chunk = fs[k:k + _MAX_OPERANDS]
+            if len(chunk) == 1:
+                nxt.append(chunk[0])
+            else:
+                sc = tuple(dict.fromkeys(u for s, _ in chunk for u in s))
+                nxt.append((sc, _contract(chunk, sc)))
+        fs = nxt
+    loc: dict = {}
+    args = []
+    for s, t in fs:
+        args.append(t)
+        args.append([loc.setdefault(u, len(loc)) for u in s])
+    return np.einsum(*args, [loc[u] for u in out_scope])
+
+
+def _log_product(fs, scope, shape):
+    """The sum of the log tables ``fs`` (a list of (scope, table)) broadcast over ``scope``
+    (axes in that order, sizes ``shape``)."""
+    pos = {u: k for k, u in enumerate(scope)}
+    full = None
+    for s, t in fs:
+        ax = [pos[u] for u in s]
+        perm = sorted(range(len(ax)), key=ax.__getitem__)
+        have = set(ax)
+        x = t.transpose(perm).reshape([shape[k] if k in have else 1 for k in range(len(scope))])
+        full = x if full is None else full + x
+    if full.shape != tuple(shape):
+        full = np.broadcast_to(full, shape)
+    return full
 
 
 class VariableElimination(_Engine):
@@ -43,6 +84,12 @@ class VariableElimination(_Engine):
     ----------
     model : BayesianNetwork
         Validated on construction and again whenever it has changed since.
+    max_table_entries : int, optional
+        Largest factor (number of entries) an elimination may build: a query whose
+        elimination order would build a larger one (or whose answer is larger) raises
+        :class:`pgm.errors.TableTooLargeError` before anything of that size is allocated.
+        Default :func:`~pgm.inference._engine.default_max_table_entries`: the smaller of
+        2**27 and 1/8 of the machine's memory in float64 entries.
 
     Examples
     --------
@@ -60,8 +107,8 @@ class VariableElimination(_Engine):
     {'A': 1, 'C': 0}
     """
 
-    def __init__(self, model):
-        super().__init__(model)
+    def __init__(self, model, max_table_entries=None):
+        super().__init__(model, max_table_entries)
         self._order([], [], "auto")  # the network's min-fill order, once
 
     def _recompile(self):
@@ -109,9 +156,47 @@ class VariableElimination(_Engine):
             out.append((scope, t))
         return out
 
+    def _guard(self, who, factors, order, heuristic):
+        """Raise :class:`TableTooLargeError` when eliminating ``order`` from ``factors`` would
+        build a factor (the product of the factors that meet at a step, the eliminated
+        variable included) of more than ``max_table_entries`` entries; scopes only, no table.
+        An ``"auto"`` order is never wider than the network's own triangulation (see
+        :meth:`_order`): when that fits, nothing is checked."""
+        if (isinstance(heuristic, str) and heuristic == "auto"
+                and self._c.global_entries <= self.max_table_entries):
+            return
+        cards = self._c.cards
+        by_var: dict = {}
+        scopes = {}
+        for i, (s, _) in enumerate(factors):
+            scopes[i] = set(s)
+            for u in s:
+                by_var.setdefault(u, set()).add(i)
+        nxt = len(factors)
+        best, size = (), 1
+        for v in order:
+            ids = by_var.pop(v, None)
+            if not ids:
+                continue
+            sc = set().union(*[scopes.pop(i) for i in ids])
+            n = math.prod(cards[u] for u in sc)
+            if n > size:
+                best, size = tuple(sc), n
+            sc.discard(v)
+            for u in sc:
+                bu = by_var[u]
+                bu -= ids
+                bu.add(nxt)
+            scopes[nxt] = sc
+            nxt += 1
+        if size > self.max_table_entries:
+            rank = self._c.topo_rank
+            self._check_table(who, sorted(best, key=rank.__getitem__), "an intermediate factor")
+
     @staticmethod
     def _eliminate(factors, order, mode="sum", trace=None):
-        """Eliminate ``order`` from a list of (scope, table); return the remaining factors."""
+        """Eliminate ``order`` from a list of (scope, table); return the remaining factors.
+        ``mode="max"``: the tables are log tables, max-sum (the product never underflows)."""
         by_var: dict = {}
         live = {}
         for i, (s, t) in enumerate(factors):
@@ -137,21 +222,21 @@ class VariableElimination(_Engine):
                 nxt += 1
                 continue
             fs = [live.pop(i) for i in ids]
-            loc: dict = {}
-            args = []
-            for s, t in fs:
-                args.append(t)
-                args.append([loc.setdefault(u, len(loc)) for u in s])
-            out_scope = tuple(u for u in loc if u != v)
+            scope = tuple(dict.fromkeys(u for s, _ in fs for u in s))
+            out_scope = tuple(u for u in scope if u != v)
             for u in out_scope:
                 by_var[u] -= ids
             if mode == "sum":
-                t = np.einsum(*args, [loc[u] for u in out_scope])
+                t = _contract(fs, out_scope)
             else:
-                full = np.einsum(*args, list(range(len(loc))))
-                t = full.max(axis=loc[v])
+                shape = [0] * len(scope)
+                for s, x in fs:
+                    for u, k in zip(s, x.shape):
+                        shape[scope.index(u)] = k
+                full = _log_product(fs, scope, shape)
+                t = full.max(axis=scope.index(v))
                 if trace is not None:
-                    trace.append((v, tuple(loc), full))
+                    trace.append((v, scope, full))
             live[nxt] = (out_scope, t)
             for u in out_scope:
                 by_var[u].add(nxt)
@@ -205,16 +290,11 @@ class VariableElimination(_Engine):
         qs = set(query)
         hidden = [v for v in comp if v not in qs]
         order = self._order(factors, hidden, elimination_order)
+        self._guard("VariableElimination.query", factors, order, elimination_order)
+        self._check_table("VariableElimination.query", query, "the joint posterior")
         rest = self._eliminate(factors, order, "sum")
-        loc: dict = {}
-        args = []
-        for s, t in rest:
-            args.append(t)
-            args.append([loc.setdefault(u, len(loc)) for u in s])
-        for q in query:
-            loc.setdefault(q, len(loc))
-        if args:
-            vals = np.einsum(*args, [loc[q] for q in query])
+        if rest:
+            vals = _contract(rest, query)
         else:
             vals = np.ones([c.cards[q] for q in query])
         if vals.shape != tuple(c.cards[q] for q in query):  # a query var in no factor
@@ -287,7 +367,9 @@ class VariableElimination(_Engine):
     def _constant(self, factors):
         """Sum of the product of ``factors`` over all their variables (scaled, > 0 test only)."""
         hidden = list({u for sc, _ in factors for u in sc})
-        rest = self._eliminate(factors, self._order(factors, hidden, "auto"), "sum")
+        order = self._order(factors, hidden, "auto")
+        self._guard("VariableElimination.query (evidence check)", factors, order, "auto")
+        rest = self._eliminate(factors, order, "sum")
         tot = 1.0
         for _, t in rest:
             t = float(np.sum(t))
@@ -304,6 +386,8 @@ class VariableElimination(_Engine):
                 sets = []
                 glob = elimination_order(moral, None, "min_fill", c.cards, _cliques=sets)
                 c.global_rank = {v: i for i, v in enumerate(glob)}
+                c.global_entries = max((math.prod(c.cards[u] for u in cs) for cs in sets),
+                                       default=1)
                 c.global_width = max((sum(math.log(c.cards[u]) for u in cs) for cs in sets),
                                      default=0.0)
                 c.global_cliques = dict(zip(glob, sets))
@@ -348,15 +432,20 @@ class VariableElimination(_Engine):
             nb[u].discard(u)
         return nb
 
-    def map_query(self, evidence=None, elimination_order="auto", return_probability=False):
-        """The most probable joint assignment of all non-evidence variables (max-product).
+    def map_query(self, evidence=None, elimination_order="auto", return_probability=False,
+                  return_log_probability=False):
+        """The most probable joint assignment of all non-evidence variables (max-product,
+        computed as max-sum of log probabilities: no underflow on large networks).
 
         Parameters
         ----------
         evidence : dict, optional
         elimination_order : str or list
         return_probability : bool
-            Also return P(x_map, evidence).
+            Also return P(x_map, evidence) (a float: 0.0 when it underflows, e.g. below
+            1e-308 for more than about 1,020 independent fair coins).
+        return_log_probability : bool
+            Also return log P(x_map, evidence) (after the probability when both are asked).
 
         Returns
         -------
@@ -364,6 +453,20 @@ class VariableElimination(_Engine):
             ``{variable: state name}`` for every non-evidence variable (ties: lowest index).
         float, optional
             The joint probability of the assignment with the evidence.
+        float, optional
+            Its natural logarithm.
+
+        Examples
+        --------
+        >>> from pgm.bayesnet import BayesianNetwork
+        >>> from pgm.cpd import TabularCPD
+        >>> coins = [f"c{i}" for i in range(2000)]
+        >>> bn = BayesianNetwork([], nodes=coins)
+        >>> bn.add_cpds(*[TabularCPD(c, 2, [0.4, 0.6]) for c in coins])
+        >>> assign, p, logp = VariableElimination(bn).map_query(
+        ...     return_probability=True, return_log_probability=True)
+        >>> set(assign.values()), p, round(logp / 2000, 6) == round(math.log(0.6), 6)
+        ({1}, 0.0, True)
         """
         c = self._compiled()
         ev = self.model.encode_evidence(evidence)
@@ -371,10 +474,13 @@ class VariableElimination(_Engine):
         factors = self._factors(fams, ev)
         hidden = [v for v in c.nodes if v not in ev]
         order = self._order(factors, hidden, elimination_order)
+        self._guard("VariableElimination.map_query", factors, order, elimination_order)
+        with np.errstate(divide="ignore"):  # log 0 = -inf: an impossible entry
+            factors = [(sc, np.log(t)) for sc, t in factors]
         trace = []
         rest = self._eliminate(factors, order, "max", trace)
-        p = float(np.prod([float(t) for _, t in rest])) if rest else 1.0
-        if not p > 0:
+        logp = math.fsum(float(t) for _, t in rest)
+        if not logp > -math.inf:
             raise ImpossibleEvidenceError(
                 f"evidence: {evidence_message(ev, c.names)} has probability zero under the model")
         assign = {}
@@ -382,4 +488,6 @@ class VariableElimination(_Engine):
             idx = tuple(assign[u] if u != v else slice(None) for u in scope)
             assign[v] = int(np.argmax(full[idx]))
         out = {v: c.names[v][assign[v]] for v in c.nodes if v in assign}
-        return (out, p) if return_probability else out
+        extra = (((math.exp(logp),) if return_probability else ())
+                 + ((logp,) if return_log_probability else ()))
+        return (out,) + extra if extra else out
