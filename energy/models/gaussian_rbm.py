@@ -54,7 +54,8 @@ from energy import autodiff as ad
 from energy.autodiff import Parameter, Tensor
 from energy.models import _rbm_kernels as K
 from energy.models._ising_kernels import stable_sigmoid
-from energy.models.base import EnergyModel, contrastive_divergence_loss
+from energy.models.base import contrastive_divergence_loss
+from energy.models.rbm_base import RBMBase
 from energy.models.rbm_training import finish_epoch, rbm_optimizer
 from energy.sampling import ais_schedule, annealed_importance_sampling, block_gibbs
 
@@ -173,7 +174,7 @@ class GaussianRBMChains:
         return {"v": v.astype(self._b.dtype), "h": np.zeros((n_runs, H), self._b.dtype)}
 
 
-class GaussianBernoulliRBM(EnergyModel):
+class GaussianBernoulliRBM(RBMBase):
     """Gaussian–Bernoulli RBM (real-valued visibles) trained by CD-k or PCD-k.
 
     An :class:`~energy.models.EnergyModel` (see the module docstring for the energy): its
@@ -298,20 +299,6 @@ class GaussianBernoulliRBM(EnergyModel):
         self._optim = None
         self._chains = None
 
-    @property
-    def components_(self):
-        """Wᵀ, ndarray of shape (n_components, n_features)."""
-        return self._param("weight")
-
-    @property
-    def intercept_hidden_(self):
-        """Hidden bias a, ndarray of shape (n_components,)."""
-        return self._param("hidden_bias")
-
-    @property
-    def intercept_visible_(self):
-        """Visible bias b, ndarray of shape (n_features,)."""
-        return self._param("visible_bias")
 
     @property
     def sigma_(self):
@@ -320,20 +307,6 @@ class GaussianBernoulliRBM(EnergyModel):
         ls = self.log_sigma
         return np.exp(ls.data if isinstance(ls, Tensor) else ls)
 
-    def _param(self, name):
-        p = self._parameters.get(name)
-        if p is None:
-            raise AttributeError(f"{type(self).__name__} is not fitted yet (no {name})")
-        return p.data
-
-    def to(self, dtype):
-        """Convert the parameters to ``dtype`` (float32 or float64); the optimiser's state and
-        persistent chains are reset."""
-        super().to(dtype)
-        self.dtype = self._dtype = np.dtype(dtype)
-        self._optim = None
-        self._chains = None
-        return self
 
     # ------------------------------------------------------------------ conditionals
     def _mean_hiddens(self, v):
@@ -394,11 +367,6 @@ class GaussianBernoulliRBM(EnergyModel):
             return self.ais(**ais_kwargs)
         raise ValueError(f"method: expected 'exact' or 'ais', got {method!r}")
 
-    def log_likelihood(self, X, log_z=None):
-        """log p(v) = −F(v) − log Z per row (nats, a density); log Z exact unless given."""
-        if log_z is None:
-            log_z = self.log_partition("exact")
-        return -self.free_energy(X) - float(log_z)
 
     def ais(self, n_runs=100, n_betas=10000, rng=None):
         """Annealed importance sampling estimate of log Z.
@@ -452,10 +420,6 @@ class GaussianBernoulliRBM(EnergyModel):
         X = check_array(X, "X", ndim=2, dtype_kind="biuf")
         return check_finite(X.astype(np.float64, copy=False), "X")
 
-    def _check_batch(self, X):
-        if self.batch_size > X.shape[0]:
-            raise ValueError(f"batch_size: {self.batch_size} is larger than the number of "
-                             f"examples ({X.shape[0]})")
 
     def _epoch(self, X):
         """One epoch of CD-k / PCD-k on the sampler and the engine."""
@@ -506,14 +470,7 @@ class GaussianBernoulliRBM(EnergyModel):
         """The bipartite graph: nodes ("v", i) (attributes ``bipartite`` 0, ``sigma``) and
         ("h", j) (``bipartite`` 1), an edge per weight with attribute ``weight``."""
         self._check_fitted()
-        g = nx.Graph()
-        Hn, V = self.components_.shape
-        s = self.sigma_
-        g.add_nodes_from((("v", i), {"bipartite": 0, "sigma": float(s[i])}) for i in range(V))
-        g.add_nodes_from((("h", j) for j in range(Hn)), bipartite=1)
-        g.add_weighted_edges_from((("v", i), ("h", j), float(self.components_[j, i]))
-                                  for j in range(Hn) for i in range(V))
-        return g
+        return self._bipartite_graph([{"sigma": float(s)} for s in self.sigma_])
 
     def pretrained_arrays(self):
         """(weight, bias) for a ``Linear(n_features, n_components)`` layer whose output is
@@ -523,13 +480,3 @@ class GaussianBernoulliRBM(EnergyModel):
         return ((self.components_ / self.sigma_).astype(self._dtype),
                 self.intercept_hidden_.copy())
 
-    def init_linear(self, layer):
-        """Copy :meth:`pretrained_arrays` into ``layer`` (an engine ``Linear(V, H)``) in place."""
-        W, a = self.pretrained_arrays()
-        if tuple(layer.weight.shape) != W.shape:
-            raise ValueError(f"layer: expected a Linear with weight shape {W.shape} "
-                             f"(out=n_components, in=n_features), got {tuple(layer.weight.shape)}")
-        layer.weight.data[...] = W.astype(layer.weight.data.dtype)
-        if getattr(layer, "bias", None) is not None:
-            layer.bias.data[...] = a.astype(layer.bias.data.dtype)
-        return layer

@@ -50,7 +50,7 @@ from energy import autodiff as ad
 from energy.autodiff import Parameter, Tensor
 from energy.models import _rbm_kernels as K
 from energy.models._ising_kernels import stable_sigmoid
-from energy.models.base import EnergyModel
+from energy.models.rbm_base import RBMBase
 from energy.models.rbm_sampling import (_EMPTY, AnnealedRBMChains, RBMChains, _seed,
                                          exact_log_partition)
 from energy.models.rbm_training import (cd_epoch_fused, cd_epoch_generic, finish_epoch,
@@ -62,7 +62,7 @@ __all__ = ["BernoulliRBM"]
 _PARALLEL_MIN_FLOPS = 1 << 20     # B·H·V of a batch's products
 
 
-class BernoulliRBM(EnergyModel):
+class BernoulliRBM(RBMBase):
     """Bernoulli–Bernoulli RBM trained by CD-k or persistent CD (PCD-k).
 
     An :class:`~energy.models.EnergyModel`: its parameters ``weight`` (H, V) = Wᵀ,
@@ -213,39 +213,6 @@ class BernoulliRBM(EnergyModel):
         self._optim = None
         self._chains = None
 
-    # the fitted parameters as scikit-learn's attributes: the Parameters' arrays (views, so
-    # in-place updates by the fused kernel and by the optimisers are seen by both)
-    @property
-    def components_(self):
-        """Wᵀ, ndarray of shape (n_components, n_features)."""
-        return self._param("weight")
-
-    @property
-    def intercept_hidden_(self):
-        """Hidden bias a, ndarray of shape (n_components,)."""
-        return self._param("hidden_bias")
-
-    @property
-    def intercept_visible_(self):
-        """Visible bias b, ndarray of shape (n_features,)."""
-        return self._param("visible_bias")
-
-    def _param(self, name):
-        p = self._parameters.get(name)
-        if p is None:
-            raise AttributeError(f"{type(self).__name__} is not fitted yet (no {name})")
-        return p.data
-
-    def to(self, dtype):
-        """Convert the parameters to ``dtype`` (float32 or float64); the optimiser's state and
-        persistent chains are reset."""
-        super().to(dtype)
-        self.dtype = self._dtype = np.dtype(dtype)
-        self._optim = None
-        if getattr(self, "_chains", None) is not None:
-            self._chains = self._chains.astype(self._dtype)
-        return self
-
     def _optimizer(self):
         return rbm_optimizer(self)
 
@@ -374,11 +341,6 @@ class BernoulliRBM(EnergyModel):
             return self.ais(**ais_kwargs)
         raise ValueError(f"method: expected 'exact' or 'ais', got {method!r}")
 
-    def log_likelihood(self, X, log_z=None):
-        """log p(v) = −F(v) − log Z per row (nats); log Z exact unless given."""
-        if log_z is None:
-            log_z = self.log_partition("exact")
-        return -self.free_energy(X) - float(log_z)
 
     def ais(self, n_runs=100, n_betas=10000, base_visible_bias=None, rng=None):
         """Annealed importance sampling estimate of log Z (Salakhutdinov & Murray 2008).
@@ -445,10 +407,6 @@ class BernoulliRBM(EnergyModel):
         self._epoch(X)
         return self
 
-    def _check_batch(self, X):
-        if self.batch_size > X.shape[0]:
-            raise ValueError(f"batch_size: {self.batch_size} is larger than the number of "
-                             f"examples ({X.shape[0]})")
 
     def _epoch(self, X):
         t0 = time.perf_counter()
@@ -496,14 +454,7 @@ class BernoulliRBM(EnergyModel):
     def to_networkx(self) -> nx.Graph:
         """The bipartite graph: nodes ("v", i) and ("h", j) (attribute ``bipartite`` 0/1),
         an edge per weight with attribute ``weight``."""
-        self._check_fitted()
-        g = nx.Graph()
-        Hn, V = self.components_.shape
-        g.add_nodes_from((("v", i) for i in range(V)), bipartite=0)
-        g.add_nodes_from((("h", j) for j in range(Hn)), bipartite=1)
-        g.add_weighted_edges_from((("v", i), ("h", j), float(self.components_[j, i]))
-                                  for j in range(Hn) for i in range(V))
-        return g
+        return self._bipartite_graph()
 
     def pretrained_arrays(self):
         """(weight, bias) to initialise a ``Linear(n_features, n_components)`` layer:
@@ -511,16 +462,6 @@ class BernoulliRBM(EnergyModel):
         self._check_fitted()
         return self.components_.copy(), self.intercept_hidden_.copy()
 
-    def init_linear(self, layer):
-        """Copy Wᵀ and the hidden bias into ``layer`` (an engine ``Linear(V, H)``) in place."""
-        W, a = self.pretrained_arrays()
-        if tuple(layer.weight.shape) != W.shape:
-            raise ValueError(f"layer: expected a Linear with weight shape {W.shape} "
-                             f"(out=n_components, in=n_features), got {tuple(layer.weight.shape)}")
-        layer.weight.data[...] = W.astype(layer.weight.data.dtype)
-        if getattr(layer, "bias", None) is not None:
-            layer.bias.data[...] = a.astype(layer.bias.data.dtype)
-        return layer
 
     #: the fused numba epoch implements exactly this class's model (subclasses that change the
     #: energy set it False and train on the generic path)
