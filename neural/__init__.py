@@ -31,6 +31,8 @@ from .layers import (BatchNorm1d, BatchNorm2d, BCEWithLogitsLoss, CrossEntropyLo
 from .module import Module, count_macs, count_params
 from .pretrain import PRETRAINERS, mlp_from_dbn, pretrain, register_pretrainer
 from .autoencoder import Autoencoder, DenoisingAutoencoder, LinearAutoencoder
+from .gan import GAN, GANHistory, match_codes
+from .infogan import InfoGAN
 from .recurrent import (GRU, LSTM, MDRNN, RNN, RecurrentLM, ResidualRNN, TimeDelay, detach_state,
                         hidden_grad_norms, mdrnn, truncated_bptt)
 
@@ -47,4 +49,5 @@ __all__ = [
     "detach_state", "hidden_grad_norms",
     "pretrain", "register_pretrainer", "PRETRAINERS", "mlp_from_dbn",
     "Autoencoder", "DenoisingAutoencoder", "LinearAutoencoder",
+    "GAN", "InfoGAN", "GANHistory", "match_codes",
 ]

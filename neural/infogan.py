@@ -1,0 +1,269 @@
+"""InfoGAN (Chen et al. 2016) on the one gradient engine.
+
+G(z, c) takes noise z ~ N(0, I) and latent codes c: one categorical code (``n_categorical``
+values, one-hot) and ``n_continuous`` codes uniform in ``continuous_range``. The discriminator
+has a shared trunk and two heads: the real/fake logit and Q(c | x) (the categorical logits and a
+Gaussian mean per continuous code, with a learned or a fixed standard deviation). The negative
+mutual-information bound -L_I (:func:`neural.gan.mutual_info_loss`), weighted by λ
+(``lambda_cat``, ``lambda_cont``), is added to both G's and D/Q's objectives; G uses the
+non-saturating loss; both are updated with Adam (training loop: :meth:`neural.GAN.fit`).
+
+Examples
+--------
+>>> import numpy as np
+>>> X = np.random.default_rng(0).random((64, 4))
+>>> ig = InfoGAN(4, noise_dim=3, n_categorical=3, n_continuous=1, hidden_sizes=(8,), rng=0)
+>>> _ = ig.fit(X, epochs=1, batch_size=16)
+>>> ig.predict_code(X[:6]).shape, ig.traversal(0, [-1.0, 0.0, 1.0], n_rows=2).shape
+((6,), (2, 3, 4))
+>>> ig.sample(4, codes={"categorical": 2}, rng=0).shape
+(4, 4)
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from energy import autodiff as ad
+from energy.autodiff import Tensor, no_grad
+from pgm.runtime import check_array, check_finite, check_rng, check_scalar
+
+from .gan import GAN, _OUTPUTS, _mlp, _probe, mutual_info_loss
+from .layers import LeakyReLU, Linear, ReLU, Sequential
+from .module import Module
+
+__all__ = ["InfoGAN"]
+
+
+class InfoGAN(GAN):
+    """InfoGAN: G(z, c) and a discriminator with a shared trunk, a real/fake head and Q(c | x).
+
+    Parameters
+    ----------
+    n_features : int
+    noise_dim : int, default 62
+        Width of the incompressible noise z ~ N(0, I).
+    n_categorical : int, default 10
+        Values of the categorical code (one-hot into G; >= 2).
+    n_continuous : int, default 2
+        Number of continuous codes, uniform in ``continuous_range``.
+    continuous_range : (low, high), default (-1, 1)
+    q_std : "learned" or float, default 1.0
+        Standard deviation of Q's Gaussians: a learned head (its log), or fixed.
+    lambda_cat, lambda_cont : float, default 1.0 and 0.1
+        Weights λ of the categorical and continuous mutual-information terms.
+    hidden_sizes : int or sequence of int, default (256, 256)
+        Widths of G's hidden layers; D's trunk uses them reversed. Q has one hidden layer of
+        ``q_hidden`` units (default: hidden_sizes[0] // 2) on the trunk.
+    output, generator, lr, lr_d, betas, image_shape, rng, dtype : as :class:`GAN`
+        (``generator`` maps (n, noise_dim + n_categorical + n_continuous) to (n, n_features)).
+
+    Attributes
+    ----------
+    trunk, d_head, q_head : Module
+        D's shared trunk, its real/fake head, and Q's head (outputs: n_categorical logits,
+        n_continuous means, and n_continuous log standard deviations when learned).
+    """
+
+    _has_q = True
+
+    def __init__(self, n_features, noise_dim=62, n_categorical=10, n_continuous=2, *,
+                 continuous_range=(-1.0, 1.0), q_std=1.0, lambda_cat=1.0, lambda_cont=0.1,
+                 hidden_sizes=(256, 256), q_hidden=None, output="sigmoid", generator=None,
+                 lr=2e-4, lr_d=None, betas=(0.5, 0.999), image_shape=None, rng=None,
+                 dtype=np.float32):
+        Module.__init__(self)
+        self._setup(n_features, noise_dim, hidden_sizes, output, image_shape, rng, dtype)
+        if isinstance(n_categorical, bool) or not isinstance(n_categorical, (int, np.integer)) \
+                or n_categorical < 2:
+            raise ValueError(f"n_categorical: a categorical code needs an int >= 2 values, got "
+                             f"{n_categorical!r}")
+        check_scalar(n_continuous, "n_continuous", low=0, integer=True)
+        try:
+            low, high = (float(v) for v in continuous_range)
+        except (TypeError, ValueError):
+            raise ValueError(f"continuous_range: expected (low, high), got "
+                             f"{continuous_range!r}") from None
+        if not (np.isfinite(low) and np.isfinite(high) and low < high):
+            raise ValueError(f"continuous_range: expected finite low < high, got "
+                             f"({low}, {high})")
+        if isinstance(q_std, str):
+            if q_std != "learned":
+                raise ValueError(f"q_std: expected 'learned' or a positive float, got {q_std!r}")
+        else:
+            check_scalar(q_std, "q_std", low=0, low_inclusive=False)
+        check_scalar(lambda_cat, "lambda_cat", low=0)
+        check_scalar(lambda_cont, "lambda_cont", low=0)
+        self.noise_dim, self.n_categorical = int(noise_dim), int(n_categorical)
+        self.n_continuous, self.continuous_range = int(n_continuous), (low, high)
+        self.q_std = q_std if isinstance(q_std, str) else float(q_std)
+        self.lambda_cat, self.lambda_cont = float(lambda_cat), float(lambda_cont)
+        self.input_dim = self.noise_dim + self.n_categorical + self.n_continuous
+        gen, dt, hs = self._rng, self.dtype, self.hidden_sizes
+        if generator is None:
+            generator = _mlp([self.input_dim] + hs + [self.n_features], ReLU, gen, dt,
+                             _OUTPUTS[output])
+        else:
+            _probe(generator, self.input_dim, self.n_features, dt, "generator",
+                   "noise_dim + n_categorical + n_continuous")
+        self.generator = generator
+        trunk_sizes = [self.n_features] + hs[::-1]
+        self.trunk = _mlp(trunk_sizes + [trunk_sizes[-1]], lambda: LeakyReLU(0.2), gen, dt)
+        self.trunk.append(LeakyReLU(0.2))
+        width = trunk_sizes[-1]
+        self.d_head = Linear(width, 1, rng=gen, dtype=dt)
+        qh = max(1, hs[0] // 2) if q_hidden is None else int(q_hidden)
+        n_q = self.n_categorical + self.n_continuous * (2 if q_std == "learned" else 1)
+        self.q_head = Sequential(Linear(width, qh, rng=gen, dtype=dt), LeakyReLU(0.2),
+                                 Linear(qh, n_q, rng=gen, dtype=dt))
+        self._make_optimizers(lr, lr_d, betas)
+
+    def d_parameters(self):
+        return self.trunk.parameters() + self.d_head.parameters() + self.q_head.parameters()
+
+    # ------------------------------------------------------------------ pieces
+    def _d_logits(self, x):
+        h = self.trunk(x)
+        return self.d_head(h), self.q_head(h)
+
+    def _draw(self, n, gen):
+        z = gen.standard_normal((n, self.noise_dim)).astype(self.dtype)
+        cat = gen.integers(self.n_categorical, size=n)
+        cont = gen.uniform(*self.continuous_range, (n, self.n_continuous)).astype(self.dtype)
+        return z, (cat, cont)
+
+    def _g_input(self, z, codes):
+        cat, cont = codes
+        onehot = np.zeros((len(z), self.n_categorical), self.dtype)
+        onehot[np.arange(len(z)), cat] = 1
+        return np.concatenate([z, onehot, cont.astype(self.dtype)], axis=1)
+
+    def _q_split(self, q):
+        k, m = self.n_categorical, self.n_continuous
+        cat = q[:, :k]
+        if m == 0:
+            return cat, None, None
+        mean = q[:, k:k + m]
+        log_std = q[:, k + m:] if self.q_std == "learned" else None
+        if log_std is None and self.q_std != 1.0:
+            log_std = Tensor(np.full(mean.shape, np.log(self.q_std), mean.dtype))
+        return cat, mean, log_std
+
+    def _info(self, q, codes):
+        cat_l, mean, log_std = self._q_split(q)
+        cat_t, cont_t = mutual_info_loss(cat_l, codes[0], mean, codes[1] if mean is not None
+                                         else None, log_std)
+        total = cat_t * self.lambda_cat + cont_t * self.lambda_cont
+        return total, float(total.data)
+
+    def info_loss(self, n=256, rng=None):
+        """The weighted -L_I (without H(c)) on n fresh samples of G, a float."""
+        gen = self._rng if rng is None else check_rng(rng)
+        z, codes = self._draw(int(n), gen)
+        with no_grad():
+            _, q = self._d_logits(self.generator(self._g_input(z, codes)))
+            return self._info(q, codes)[1]
+
+    # ------------------------------------------------------------------ use
+    def _check_codes(self, n, codes, gen):
+        z, (cat, cont) = self._draw(n, gen)
+        codes = {} if codes is None else dict(codes)
+        unknown = set(codes) - {"categorical", "continuous", "noise"}
+        if unknown:
+            raise ValueError(f"codes: unknown keys {sorted(unknown)}; expected 'categorical', "
+                             f"'continuous' and/or 'noise'")
+        if "categorical" in codes:
+            cat = np.broadcast_to(np.asarray(codes["categorical"]), (n,))
+            if cat.dtype.kind not in "iu" or cat.min() < 0 or cat.max() >= self.n_categorical:
+                raise ValueError(f"codes['categorical']: expected ints in [0, "
+                                 f"{self.n_categorical}), got {codes['categorical']!r}")
+        if "continuous" in codes:
+            try:
+                cont = np.broadcast_to(np.asarray(codes["continuous"], self.dtype),
+                                       (n, self.n_continuous))
+            except ValueError:
+                raise ValueError(f"codes['continuous']: expected shape (n, {self.n_continuous}),"
+                                 f" got {np.shape(codes['continuous'])}") from None
+        if "noise" in codes:
+            try:
+                z = np.broadcast_to(np.asarray(codes["noise"], self.dtype), (n, self.noise_dim))
+            except ValueError:
+                raise ValueError(f"codes['noise']: expected shape (n, {self.noise_dim}), got "
+                                 f"{np.shape(codes['noise'])}") from None
+        return z, (cat, cont)
+
+    def generate(self, z, codes):
+        """G(z, c) for z (n, noise_dim) and codes (categorical ints (n,), continuous (n, m))."""
+        z = check_array(z, "z", ndim=2, dtype_kind="biuf")
+        if z.shape[1] != self.noise_dim:
+            raise ValueError(f"z: expected shape (n, {self.noise_dim}), got {z.shape}")
+        with no_grad():
+            return self.generator(self._g_input(z.astype(self.dtype), codes)).data
+
+    def sample(self, n, codes=None, rng=None):
+        """n samples; ``codes`` (a dict with any of 'categorical' (ints, shape (n,) or one int),
+        'continuous' (shape (n, n_continuous) or broadcastable) and 'noise') fixes those
+        parts, the rest is drawn from ``rng``. Returns (n, n_features) or (n, *image_shape)."""
+        check_scalar(n, "n", low=1, integer=True)
+        gen = self._rng if rng is None else check_rng(rng)
+        z, codes = self._check_codes(int(n), codes, gen)
+        return self._as_images(self.generate(z, codes))
+
+    def q_outputs(self, X):
+        """Q's outputs on X: (categorical probabilities (n, K), means (n, m), stds (n, m))."""
+        X = self._check_X(X)
+        with no_grad():
+            cat, mean, log_std = self._q_split(self._d_logits(X)[1])
+            probs = ad.softmax(cat, axis=1).data
+            if mean is None:
+                return probs, np.zeros((len(X), 0)), np.zeros((len(X), 0))
+            std = np.ones(mean.shape) if log_std is None else np.exp(log_std.data)
+            return probs, mean.data, std
+
+    def predict_code(self, X):
+        """The categorical code Q assigns to each row of X (argmax): int ndarray of shape (n,)."""
+        return self.q_outputs(X)[0].argmax(axis=1)
+
+    def traversal(self, code_index, values=None, n_rows=None, rng=None):
+        """Images with one code varied along the columns and the rest fixed per row.
+
+        Parameters
+        ----------
+        code_index : int or "categorical"
+            A continuous code (0 <= i < n_continuous), varied over ``values`` (default 7 points
+            spanning ``continuous_range``), with row r at categorical value r % n_categorical
+            and the other continuous codes 0; or ``"categorical"``: the columns run over every
+            categorical value, continuous codes 0.
+        n_rows : int, default n_categorical
+            Rows, each with its own noise z (fixed along the row) from ``rng``.
+
+        Returns
+        -------
+        ndarray of shape (n_rows, n_columns, n_features) (or (..., *image_shape))
+        """
+        gen = self._rng if rng is None else check_rng(rng)
+        n_rows = self.n_categorical if n_rows is None else n_rows
+        check_scalar(n_rows, "n_rows", low=1, integer=True)
+        z = gen.standard_normal((int(n_rows), self.noise_dim)).astype(self.dtype)
+        rows = np.arange(int(n_rows))
+        if isinstance(code_index, str):
+            if code_index != "categorical":
+                raise ValueError(f"code_index: expected 'categorical' or an int in [0, "
+                                 f"{self.n_continuous}), got {code_index!r}")
+            vals = np.arange(self.n_categorical)
+            cat = np.tile(vals, len(rows))
+            cont = np.zeros((len(cat), self.n_continuous), self.dtype)
+        else:
+            if isinstance(code_index, bool) or not isinstance(code_index, (int, np.integer)) \
+                    or not 0 <= code_index < self.n_continuous:
+                raise ValueError(f"code_index: expected 'categorical' or an int in [0, "
+                                 f"{self.n_continuous}), got {code_index!r}")
+            vals = np.linspace(*self.continuous_range, 7) if values is None else \
+                np.asarray(values, np.float64).ravel()
+            check_finite(vals, "values")
+            cat = np.repeat(rows % self.n_categorical, len(vals))
+            cont = np.zeros((len(cat), self.n_continuous), self.dtype)
+            cont[:, code_index] = np.tile(vals, len(rows))
+        out = self.generate(np.repeat(z, len(vals), axis=0), (cat, cont))
+        shape = (self.n_features,) if self.image_shape is None else self.image_shape
+        return out.reshape((len(rows), len(vals)) + shape)

@@ -1,0 +1,21 @@
+"""examples/infogan_digits.py runs end to end with --quick and writes its grids."""
+
+import importlib.util
+import os
+
+import pytest
+
+EXAMPLES = os.path.join(os.path.dirname(__file__), "..", "..", "examples")
+
+
+def test_infogan_digits_quick(tmp_path, monkeypatch):
+    pytest.importorskip("sklearn")                   # the digits data ship with scikit-learn
+    monkeypatch.chdir(tmp_path)
+    spec = importlib.util.spec_from_file_location("infogan_digits",
+                                                  os.path.join(EXAMPLES, "infogan_digits.py"))
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    res = mod.main(["--quick", "--epochs", "1", "-o", str(tmp_path / "ig")])
+    assert set(res["acc"]) == {0} and 0.0 <= res["acc"][0] <= 1.0
+    assert {p.name for p in tmp_path.iterdir()} == {"ig_rows.png", "ig_trav0.png",
+                                                    "ig_trav1.png"}
