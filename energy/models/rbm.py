@@ -268,8 +268,16 @@ class BernoulliRBM(RBMBase):
 
     # ------------------------------------------------------------------ energies
     def energy(self, v, h):
-        """E(v, h) = −vᵀWh − bᵀv − aᵀh per row; v (n, V), h (n, H) → (n,)."""
+        """E(v, h) = −vᵀWh − bᵀv − aᵀh per row; v (n, V), h (n, H) → (n,).
+
+        Arrays give float64; Tensors give a Tensor on the engine (differentiable with respect
+        to the parameters)."""
         self._check_fitted()
+        if isinstance(v, Tensor) or isinstance(h, Tensor):
+            v = v if isinstance(v, Tensor) else Tensor(np.asarray(v, self._dtype))
+            h = h if isinstance(h, Tensor) else Tensor(np.asarray(h, self._dtype))
+            return -((ad.matmul(h, self.weight) * v).sum(axis=1) + v @ self.visible_bias
+                     + h @ self.hidden_bias)
         v = np.atleast_2d(np.asarray(v, dtype=np.float64))
         h = np.atleast_2d(np.asarray(h, dtype=np.float64))
         return -(np.einsum("nj,jv,nv->n", h, self.components_, v)

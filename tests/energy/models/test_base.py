@@ -119,3 +119,21 @@ def test_divergence_stops_training_and_keeps_the_last_good_parameters():
         np.testing.assert_array_equal(a, b)
     with pytest.raises(FloatingPointError, match="learning_rate"):
         BernoulliRBM(5, n_iter=3, batch_size=10, learning_rate=1e10, random_state=0).fit(X)
+
+
+def test_joint_energy_on_the_engine_matches_numpy_and_sums_to_the_free_energy():
+    """E(v, h) as a Tensor equals the numpy value, and −log Σ_h exp(−E(v, h)) = F(v)."""
+    import itertools
+    from scipy.special import logsumexp
+    m = BernoulliRBM(3, n_iter=1, batch_size=10, random_state=0).fit(_prototypes(30, 2))
+    v = _prototypes(4, 11)
+    hs = np.array(list(itertools.product([0.0, 1.0], repeat=3)))
+    for row in v:
+        V = np.repeat(row[None], len(hs), axis=0)
+        e_t = m.energy(Tensor(V), Tensor(hs))
+        np.testing.assert_allclose(e_t.data, m.energy(V, hs), rtol=1e-12)
+        np.testing.assert_allclose(-logsumexp(-e_t.data), m.free_energy(row[None])[0],
+                                   rtol=1e-10)
+    m.zero_grad()
+    m.energy(Tensor(v), Tensor(m.transform(v))).sum().backward()
+    np.testing.assert_allclose(m.visible_bias.grad, -v.sum(axis=0), atol=1e-12)
