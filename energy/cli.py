@@ -15,6 +15,31 @@ from energy.images import add_flip_noise, binarize, error_rate, read_image, writ
 from energy.models.ising import METHODS, IsingModel, auto_parameters
 
 
+def _positive_int(text):
+    """argparse type: an int >= 1 (argparse names the option in its error)."""
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {n}")
+    return n
+
+
+def _threshold(text):
+    """argparse type: 'otsu' or a grey level in [0, 1]."""
+    if text == "otsu":
+        return text
+    try:
+        t = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected 'otsu' or a number in [0, 1], got {text!r}") \
+            from None
+    if not 0 <= t <= 1:
+        raise argparse.ArgumentTypeError(f"expected 'otsu' or a number in [0, 1], got {t}")
+    return t
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="pgm-energy", description=__doc__.splitlines()[0])
     sub = p.add_subparsers(dest="command", required=True)
@@ -29,19 +54,27 @@ def _parser() -> argparse.ArgumentParser:
     d.add_argument("--noise", type=float, default=0.0,
                    help="first flip this fraction of the pixels (a demo of the noise model)")
     d.add_argument("--seed", type=int, default=0, help="seed for the noise and the samplers")
-    d.add_argument("--threshold", default="otsu", help="gray threshold in [0, 1] or 'otsu'")
+    d.add_argument("--threshold", type=_threshold, default="otsu",
+                   help="gray threshold in [0, 1] or 'otsu'")
     d.add_argument("--auto", action="store_true",
                    help="choose beta and eta from the noise rate (--noise, else estimated)")
     d.add_argument("--temperature", type=float, default=1.0, help="for gibbs and meanfield")
-    d.add_argument("--sweeps", type=int, default=None, help="sweeps for gibbs/anneal")
+    d.add_argument("--sweeps", type=_positive_int, default=None,
+                   help="sweeps for gibbs/anneal (>= 1)")
     d.add_argument("--clean", help="clean reference image: report the pixel error rate")
     d.add_argument("--quiet", action="store_true", help="no per-sweep progress on stderr")
     return p
 
 
 def denoise_main(a) -> int:
-    thr = a.threshold if a.threshold == "otsu" else float(a.threshold)
+    thr = a.threshold
     y = binarize(read_image(a.input), thr)
+    clean = None
+    if a.clean:         # checked before any work, so a mismatch never leaves an output behind
+        clean = binarize(read_image(a.clean), thr)
+        if clean.shape != y.shape:
+            raise ValueError(f"--clean: the clean image is {clean.shape[1]}x{clean.shape[0]} "
+                             f"pixels, the input {y.shape[1]}x{y.shape[0]}")
     rng = np.random.default_rng(a.seed)
     if a.noise:
         y = add_flip_noise(y, a.noise, rng=rng)
@@ -58,15 +91,14 @@ def denoise_main(a) -> int:
         kw["progress"] = progress
     if a.method in ("gibbs", "anneal"):
         kw["rng"] = rng
-        if a.sweeps:
+        if a.sweeps is not None:
             kw["n_sweeps"] = a.sweeps
     if a.method in ("gibbs", "meanfield"):
         kw["temperature"] = a.temperature
     res = model.restore(a.method, **kw)
     write_png(a.output, res.x, protect=[a.input] + ([a.clean] if a.clean else []))
     msg = f"{a.method}: energy {res.energy:.6g}, {res.seconds:.3f} s, wrote {a.output}"
-    if a.clean:
-        clean = binarize(read_image(a.clean), thr)
+    if clean is not None:
         msg += f", error rate {100 * error_rate(res.x, clean):.3f}% (input {100 * error_rate(y, clean):.3f}%)"
     print(msg)
     return 0

@@ -27,7 +27,7 @@ import numpy as np
 from energy import autodiff as ad
 from energy.autodiff import no_grad
 from energy.optim import clip_grad_norm
-from pgm.runtime import check_finite, check_rng
+from pgm.runtime import check_finite, check_rng, check_scalar
 
 from .data import minibatches
 
@@ -125,13 +125,18 @@ def fit(model, X, y, optimizer, epochs=10, batch_size=32, loss_fn=ad.cross_entro
     Raises
     ------
     ValueError
-        X or y is non-finite, or their lengths differ.
+        X or y is non-finite or empty, their lengths differ, or epochs / batch_size is not a
+        positive int.
     TrainingDiverged
         The loss or gradient became non-finite; the model keeps the last good parameters.
     """
     out = sys.stderr if file is None else file
+    epochs = check_scalar(epochs, "epochs", low=1, integer=True)
+    batch_size = check_scalar(batch_size, "batch_size", low=1, integer=True)
     X = np.asarray(X)
     y = np.asarray(y)
+    if X.ndim == 0 or len(X) == 0:
+        raise ValueError(f"X: no samples to train on (shape {X.shape})")
     if len(X) != len(y):
         raise ValueError(f"fit: X has {len(X)} samples but y has {len(y)}")
     check_finite(X, "X")

@@ -49,3 +49,22 @@ def test_fit_refuses_non_finite_input():
     net = Linear(2, 3, rng=0)
     with pytest.raises(ValueError, match=r"X: must be finite.*\(3, 1\)"):
         fit(net, X, y, SGD(net.parameters(), lr=0.1), epochs=1, verbose=False)
+
+
+@pytest.mark.parametrize("kw, match", [({"epochs": -1}, "epochs"), ({"epochs": 0}, "epochs"),
+                                       ({"batch_size": 2.5}, "batch_size"),
+                                       ({"batch_size": 0}, "batch_size")])
+def test_fit_refuses_bad_epochs_and_batch_sizes(kw, match):
+    from neural import SGD, Linear, fit
+    net = Linear(3, 2, rng=0)
+    X = np.zeros((4, 3), np.float32)
+    with pytest.raises((ValueError, TypeError), match=match):
+        fit(net, X, np.zeros(4, np.int64), SGD(net.parameters(), lr=0.1), verbose=False, **kw)
+
+
+def test_fit_refuses_an_empty_data_set():
+    from neural import SGD, Linear, fit
+    net = Linear(3, 2, rng=0)
+    with pytest.raises(ValueError, match="X: no samples"):
+        fit(net, np.zeros((0, 3), np.float32), np.zeros(0, np.int64),
+            SGD(net.parameters(), lr=0.1), verbose=False)
