@@ -245,20 +245,8 @@ class GaussianBernoulliRBM(RBMBase):
 
     # ------------------------------------------------------------------ checks
     def _check_params(self, n_features):
-        check_scalar(self.n_components, "n_components", low=1, integer=True)
-        check_scalar(self.learning_rate, "learning_rate", low=0, low_inclusive=False)
-        check_scalar(self.batch_size, "batch_size", low=1, integer=True)
-        check_scalar(self.n_iter, "n_iter", low=1, integer=True)
-        if isinstance(self.k, bool) or not isinstance(self.k, (int, np.integer)) or self.k < 1:
-            raise ValueError(f"k: the number of Gibbs steps must be an int >= 1, got {self.k!r}")
-        check_scalar(self.momentum, "momentum", low=0, high=1, high_inclusive=False)
-        check_scalar(self.weight_decay, "weight_decay", low=0)
-        dt = np.dtype(self.dtype)
-        if dt not in (np.dtype(np.float64), np.dtype(np.float32)):
-            raise ValueError(f"dtype: expected float64 or float32, got {dt}")
-        if not (callable(self.optimizer) or self.optimizer in ("sgd", "adam")):
-            raise ValueError(f"optimizer: expected 'sgd', 'adam' or a callable returning an "
-                             f"Optimizer, got {self.optimizer!r}")
+        self._check_training_params()
+        dt = self._check_dtype_optimizer()
         s = check_array(self.sigma, "sigma", ndim=(0, 1), dtype_kind="biuf").astype(np.float64)
         if s.ndim == 1 and s.shape != (n_features,):
             raise ValueError(f"sigma: expected a scalar or shape ({n_features},), got shape "
@@ -299,14 +287,12 @@ class GaussianBernoulliRBM(RBMBase):
         self._optim = None
         self._chains = None
 
-
     @property
     def sigma_(self):
         """σ = exp(log σ), ndarray of shape (n_features,)."""
         self._check_fitted()
         ls = self.log_sigma
         return np.exp(ls.data if isinstance(ls, Tensor) else ls)
-
 
     # ------------------------------------------------------------------ conditionals
     def _mean_hiddens(self, v):
@@ -367,7 +353,6 @@ class GaussianBernoulliRBM(RBMBase):
             return self.ais(**ais_kwargs)
         raise ValueError(f"method: expected 'exact' or 'ais', got {method!r}")
 
-
     def ais(self, n_runs=100, n_betas=10000, rng=None):
         """Annealed importance sampling estimate of log Z.
 
@@ -419,7 +404,6 @@ class GaussianBernoulliRBM(RBMBase):
     def _check_X_new(self, X):
         X = check_array(X, "X", ndim=2, dtype_kind="biuf")
         return check_finite(X.astype(np.float64, copy=False), "X")
-
 
     def _epoch(self, X):
         """One epoch of CD-k / PCD-k on the sampler and the engine."""

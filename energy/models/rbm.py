@@ -150,26 +150,14 @@ class BernoulliRBM(RBMBase):
 
     # ------------------------------------------------------------------ checks
     def _check_params(self):
-        check_scalar(self.n_components, "n_components", low=1, integer=True)
-        check_scalar(self.learning_rate, "learning_rate", low=0, low_inclusive=False)
-        check_scalar(self.batch_size, "batch_size", low=1, integer=True)
-        check_scalar(self.n_iter, "n_iter", low=1, integer=True)
-        if isinstance(self.k, bool) or not isinstance(self.k, (int, np.integer)) or self.k < 1:
-            raise ValueError(f"k: the number of Gibbs steps must be an int >= 1, got {self.k!r}")
-        check_scalar(self.momentum, "momentum", low=0, high=1, high_inclusive=False)
-        check_scalar(self.weight_decay, "weight_decay", low=0)
+        self._check_training_params()
         if self.sparsity_target is not None:
             check_scalar(self.sparsity_target, "sparsity_target", low=0, high=1,
                          low_inclusive=False, high_inclusive=False)
             check_scalar(self.sparsity_cost, "sparsity_cost", low=0)
         if self.visible not in ("binary", "probability"):
             raise ValueError(f"visible: expected 'binary' or 'probability', got {self.visible!r}")
-        dt = np.dtype(self.dtype)
-        if dt not in (np.dtype(np.float64), np.dtype(np.float32)):
-            raise ValueError(f"dtype: expected float64 or float32, got {dt}")
-        if not (callable(self.optimizer) or self.optimizer in ("sgd", "adam")):
-            raise ValueError(f"optimizer: expected 'sgd', 'adam' or a callable returning an "
-                             f"Optimizer, got {self.optimizer!r}")
+        dt = self._check_dtype_optimizer()
         if self.fused not in ("auto", True, False):
             raise ValueError(f"fused: expected 'auto', True or False, got {self.fused!r}")
         return dt
@@ -349,7 +337,6 @@ class BernoulliRBM(RBMBase):
             return self.ais(**ais_kwargs)
         raise ValueError(f"method: expected 'exact' or 'ais', got {method!r}")
 
-
     def ais(self, n_runs=100, n_betas=10000, base_visible_bias=None, rng=None):
         """Annealed importance sampling estimate of log Z (Salakhutdinov & Murray 2008).
 
@@ -415,7 +402,6 @@ class BernoulliRBM(RBMBase):
         self._epoch(X)
         return self
 
-
     def _epoch(self, X):
         t0 = time.perf_counter()
         n, V = X.shape
@@ -469,7 +455,6 @@ class BernoulliRBM(RBMBase):
         weight = Wᵀ (out, in) and bias = the hidden bias, copies."""
         self._check_fitted()
         return self.components_.copy(), self.intercept_hidden_.copy()
-
 
     #: the fused numba epoch implements exactly this class's model (subclasses that change the
     #: energy set it False and train on the generic path)

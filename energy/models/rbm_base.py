@@ -13,6 +13,8 @@ from __future__ import annotations
 import networkx as nx
 import numpy as np
 
+from pgm.runtime import check_scalar
+
 from energy.models.base import EnergyModel
 
 __all__ = ["RBMBase"]
@@ -53,6 +55,27 @@ class RBMBase(EnergyModel):
         self._optim = None
         self._chains = None
         return self
+
+    def _check_training_params(self):
+        """The hyperparameters every RBM trains with (errors name the parameter)."""
+        check_scalar(self.n_components, "n_components", low=1, integer=True)
+        check_scalar(self.learning_rate, "learning_rate", low=0, low_inclusive=False)
+        check_scalar(self.batch_size, "batch_size", low=1, integer=True)
+        check_scalar(self.n_iter, "n_iter", low=1, integer=True)
+        if isinstance(self.k, bool) or not isinstance(self.k, (int, np.integer)) or self.k < 1:
+            raise ValueError(f"k: the number of Gibbs steps must be an int >= 1, got {self.k!r}")
+        check_scalar(self.momentum, "momentum", low=0, high=1, high_inclusive=False)
+        check_scalar(self.weight_decay, "weight_decay", low=0)
+
+    def _check_dtype_optimizer(self):
+        """The parameters' dtype (float32 or float64) and the ``optimizer`` choice."""
+        dt = np.dtype(self.dtype)
+        if dt not in (np.dtype(np.float64), np.dtype(np.float32)):
+            raise ValueError(f"dtype: expected float64 or float32, got {dt}")
+        if not (callable(self.optimizer) or self.optimizer in ("sgd", "adam")):
+            raise ValueError(f"optimizer: expected 'sgd', 'adam' or a callable returning an "
+                             f"Optimizer, got {self.optimizer!r}")
+        return dt
 
     def _check_batch(self, X):
         if self.batch_size > X.shape[0]:
