@@ -40,7 +40,6 @@ from __future__ import annotations
 import sys
 
 import numpy as np
-from scipy.optimize import minimize
 
 from energy import autodiff as ad
 from energy.autodiff import Parameter, Tensor, no_grad
@@ -304,6 +303,8 @@ class Autoencoder(Module):
 
         self.eval()
         x0 = best["x"].astype(np.float64)
+        # lazy: scipy.optimize adds ~0.1 s to `import neural`; only method='lbfgs' needs it
+        from scipy.optimize import minimize
         minimize(fun, x0, jac=True, method="L-BFGS-B", callback=callback,
                  options={"maxiter": maxiter, "gtol": tol, "ftol": tol, "maxcor": 20})
         set_flat(best["x"])

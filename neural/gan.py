@@ -39,7 +39,6 @@ import time
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.optimize import linear_sum_assignment
 
 from energy import autodiff as ad
 from energy.autodiff import Tensor, no_grad
@@ -152,6 +151,8 @@ def match_codes(codes, labels, n_codes=None, n_labels=None):
     kl = int(labels.max()) + 1 if n_labels is None else int(n_labels)
     counts = np.zeros((kc, kl), np.int64)
     np.add.at(counts, (codes, labels), 1)
+    # lazy: scipy.optimize adds ~0.1 s to `import neural`; only the evaluation needs it
+    from scipy.optimize import linear_sum_assignment
     rows, cols = linear_sum_assignment(-counts)
     mapping = np.full(kc, -1, np.int64)
     mapping[rows] = cols
