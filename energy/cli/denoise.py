@@ -1,4 +1,4 @@
-"""Command line: ``pgm-energy denoise IN.png -o OUT.png --method icm|graphcut|gibbs|anneal|meanfield``.
+"""``pgm-energy denoise IN.png -o OUT.png --method icm|graphcut|gibbs|anneal|meanfield``.
 
 Progress (energy per sweep) goes to stderr; a summary line goes to stdout. The input file
 is never overwritten.
@@ -6,43 +6,17 @@ is never overwritten.
 
 from __future__ import annotations
 
-import argparse
 import sys
 
 import numpy as np
 
+from energy.cli._common import positive_int, threshold
 from energy.images import add_flip_noise, binarize, error_rate, read_image, write_png
 from energy.models.ising import METHODS, IsingModel, auto_parameters
 
 
-def _positive_int(text):
-    """argparse type: an int >= 1 (argparse names the option in its error)."""
-    try:
-        n = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
-    if n < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {n}")
-    return n
-
-
-def _threshold(text):
-    """argparse type: 'otsu' or a grey level in [0, 1]."""
-    if text == "otsu":
-        return text
-    try:
-        t = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected 'otsu' or a number in [0, 1], got {text!r}") \
-            from None
-    if not 0 <= t <= 1:
-        raise argparse.ArgumentTypeError(f"expected 'otsu' or a number in [0, 1], got {t}")
-    return t
-
-
-def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="pgm-energy", description=__doc__.splitlines()[0])
-    sub = p.add_subparsers(dest="command", required=True)
+def add_parser(sub) -> None:
+    """Register ``denoise`` on the subparsers ``sub`` of the ``pgm-energy`` parser."""
     d = sub.add_parser("denoise", help="restore a binary image with the Ising model (PRML 8.3.3)")
     d.add_argument("input", help="input image (PNG, JPEG, ...); binarised by --threshold")
     d.add_argument("-o", "--output", required=True, help="output PNG (must differ from the input)")
@@ -54,16 +28,16 @@ def _parser() -> argparse.ArgumentParser:
     d.add_argument("--noise", type=float, default=0.0,
                    help="first flip this fraction of the pixels (a demo of the noise model)")
     d.add_argument("--seed", type=int, default=0, help="seed for the noise and the samplers")
-    d.add_argument("--threshold", type=_threshold, default="otsu",
+    d.add_argument("--threshold", type=threshold, default="otsu",
                    help="gray threshold in [0, 1] or 'otsu'")
     d.add_argument("--auto", action="store_true",
                    help="choose beta and eta from the noise rate (--noise, else estimated)")
     d.add_argument("--temperature", type=float, default=1.0, help="for gibbs and meanfield")
-    d.add_argument("--sweeps", type=_positive_int, default=None,
+    d.add_argument("--sweeps", type=positive_int, default=None,
                    help="sweeps for gibbs/anneal (>= 1)")
     d.add_argument("--clean", help="clean reference image: report the pixel error rate")
     d.add_argument("--quiet", action="store_true", help="no per-sweep progress on stderr")
-    return p
+    d.set_defaults(func=denoise_main)
 
 
 def denoise_main(a) -> int:
@@ -102,16 +76,3 @@ def denoise_main(a) -> int:
         msg += f", error rate {100 * error_rate(res.x, clean):.3f}% (input {100 * error_rate(y, clean):.3f}%)"
     print(msg)
     return 0
-
-
-def main(argv=None) -> int:
-    args = _parser().parse_args(argv)
-    try:
-        return denoise_main(args)
-    except (ValueError, TypeError, FileNotFoundError) as exc:
-        print(f"pgm-energy: error: {exc}", file=sys.stderr)
-        return 2
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -1,0 +1,5 @@
+"""``python -m energy.cli``."""
+
+from energy.cli import main
+
+raise SystemExit(main())
