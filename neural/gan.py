@@ -45,7 +45,7 @@ from energy.autodiff import Tensor, no_grad
 from energy.optim import Adam
 from pgm.runtime import check_array, check_finite, check_rng, check_scalar
 
-from .layers import Identity, LeakyReLU, Linear, ReLU, Sequential, Sigmoid, Tanh
+from .layers import BatchNorm1d, Identity, LeakyReLU, Linear, ReLU, Sequential, Sigmoid, Tanh
 from .module import Module
 from .train import TrainingDiverged
 
@@ -161,11 +161,13 @@ def match_codes(codes, labels, n_codes=None, n_labels=None):
 
 
 # ---------------------------------------------------------------------- helpers
-def _mlp(sizes, act, gen, dtype, out=None):
+def _mlp(sizes, act, gen, dtype, out=None, batchnorm=False):
     layers = []
     for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
         layers.append(Linear(a, b, rng=gen, dtype=dtype))
         if i < len(sizes) - 2:
+            if batchnorm:
+                layers.append(BatchNorm1d(b, dtype=dtype))
             layers.append(act())
     if out is not None:
         layers.append(out())
@@ -219,6 +221,11 @@ class GAN(Module):
         G's output activation (sigmoid for data in [0, 1]).
     generator, discriminator : Module, optional
         Replace the MLPs: G maps (n, latent_dim) to (n, n_features), D (n, n_features) to (n, 1).
+    generator_batchnorm : bool, default False
+        Batch normalisation after each hidden layer of the default G (as DCGAN and InfoGAN):
+        at initialisation an MLP G's outputs hardly vary with its input (per-pixel spread
+        ~0.01 on the digits), so neither D nor InfoGAN's Q has anything to work with; BN
+        rescales that spread to unit variance per unit.
     lr, lr_d : float, default 2e-4 (lr_d defaults to lr)
         Adam step sizes of G and D; ``betas`` (0.5, 0.999) as DCGAN.
     image_shape : tuple, optional
@@ -234,14 +241,14 @@ class GAN(Module):
     """
 
     def __init__(self, n_features, latent_dim=16, *, hidden_sizes=(128, 128), output="sigmoid",
-                 generator=None, discriminator=None, lr=2e-4, lr_d=None, betas=(0.5, 0.999),
-                 image_shape=None, rng=None, dtype=np.float32):
+                 generator=None, discriminator=None, generator_batchnorm=False, lr=2e-4,
+                 lr_d=None, betas=(0.5, 0.999), image_shape=None, rng=None, dtype=np.float32):
         super().__init__()
         self._setup(n_features, latent_dim, hidden_sizes, output, image_shape, rng, dtype)
         gen = self._rng
         if generator is None:
             generator = _mlp([self.input_dim] + self.hidden_sizes + [self.n_features], ReLU,
-                             gen, self.dtype, _OUTPUTS[output])
+                             gen, self.dtype, _OUTPUTS[output], bool(generator_batchnorm))
         else:
             _probe(generator, self.input_dim, self.n_features, self.dtype, "generator",
                    "latent_dim")

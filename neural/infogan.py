@@ -55,7 +55,8 @@ class InfoGAN(GAN):
     hidden_sizes : int or sequence of int, default (256, 256)
         Widths of G's hidden layers; D's trunk uses them reversed. Q has one hidden layer of
         ``q_hidden`` units (default: hidden_sizes[0] // 2) on the trunk.
-    output, generator, lr, lr_d, betas, image_shape, rng, dtype : as :class:`GAN`
+    output, generator, generator_batchnorm, lr, lr_d, betas, image_shape, rng, dtype
+        As :class:`GAN`
         (``generator`` maps (n, noise_dim + n_categorical + n_continuous) to (n, n_features)).
 
     Attributes
@@ -70,8 +71,8 @@ class InfoGAN(GAN):
     def __init__(self, n_features, noise_dim=62, n_categorical=10, n_continuous=2, *,
                  continuous_range=(-1.0, 1.0), q_std=1.0, lambda_cat=1.0, lambda_cont=0.1,
                  hidden_sizes=(256, 256), q_hidden=None, output="sigmoid", generator=None,
-                 lr=2e-4, lr_d=None, betas=(0.5, 0.999), image_shape=None, rng=None,
-                 dtype=np.float32):
+                 generator_batchnorm=False, lr=2e-4, lr_d=None, betas=(0.5, 0.999),
+                 image_shape=None, rng=None, dtype=np.float32):
         Module.__init__(self)
         self._setup(n_features, noise_dim, hidden_sizes, output, image_shape, rng, dtype)
         if isinstance(n_categorical, bool) or not isinstance(n_categorical, (int, np.integer)) \
@@ -102,7 +103,7 @@ class InfoGAN(GAN):
         gen, dt, hs = self._rng, self.dtype, self.hidden_sizes
         if generator is None:
             generator = _mlp([self.input_dim] + hs + [self.n_features], ReLU, gen, dt,
-                             _OUTPUTS[output])
+                             _OUTPUTS[output], bool(generator_batchnorm))
         else:
             _probe(generator, self.input_dim, self.n_features, dt, "generator",
                    "noise_dim + n_categorical + n_continuous")
