@@ -34,9 +34,9 @@ def add_parser(sub) -> None:
                                    "or with --map the most probable joint assignment of the "
                                    "non-evidence variables and its probability.")
     q.add_argument("network", help=net_help)
-    q.add_argument("--evidence", nargs="+", default=[], metavar="VAR=STATE",
+    q.add_argument("--evidence", nargs="+", action="extend", default=[], metavar="VAR=STATE",
                    help="observed states, e.g. --evidence WetGrass=T Cloudy=F")
-    q.add_argument("--target", nargs="+", default=None, metavar="VAR",
+    q.add_argument("--target", nargs="+", action="extend", default=None, metavar="VAR",
                    help="the variables to report (default every non-evidence variable)")
     q.add_argument("--map", action="store_true",
                    help="the most probable joint assignment instead of the marginals")

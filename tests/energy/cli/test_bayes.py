@@ -91,6 +91,15 @@ def test_query_marginals_match_exact_enumeration(net, capsys):
         np.testing.assert_allclose([got[var, "F"], got[var, "T"]], want, atol=1e-6)
 
 
+def test_evidence_and_targets_may_be_given_option_by_option(net, capsys):
+    assert main(["query", str(net), "--evidence", "WetGrass=T", "Cloudy=F", "--target", "Rain",
+                 "Sprinkler"]) == 0
+    both = table(capsys.readouterr().out)
+    assert main(["query", str(net), "--evidence", "WetGrass=T", "--evidence", "Cloudy=F",
+                 "--target", "Rain", "--target", "Sprinkler"]) == 0
+    assert table(capsys.readouterr().out) == both and len(both) == 4
+
+
 def test_query_targets_only_and_no_evidence(net, capsys):
     assert main(["query", str(net), "--target", "WetGrass"]) == 0
     got = table(capsys.readouterr().out)
