@@ -1,4 +1,5 @@
 """A linear autoencoder finds PCA's subspace; a nonlinear and a denoising one reconstruct digits.
+==============================================================================================
 
 1. On scikit-learn's 8x8 digits (1,797 images, 64 grey levels, centred), a linear autoencoder
    with k hidden units (neural.LinearAutoencoder, MSE, float64) is trained to convergence with
@@ -14,7 +15,7 @@
     pip install -e ".[data]" && python examples/autoencoder_pca.py [--quick] [-o ae.png]
 
 About 25 s with the defaults on 2 shared cores, ``--quick`` under 10 s. Measured with the
-defaults (BLAS on one thread during L-BFGS; the iterates, so the last digits, depend on it):
+defaults (BLAS on one thread during L-BFGS; the iterates, so the last digits, depend on it)::
 
     largest principal angle to PCA (degrees), L-BFGS to its tolerance (1e-12)
       k     tied       untied

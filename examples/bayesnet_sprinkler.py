@@ -1,4 +1,5 @@
 """The classic cloudy / sprinkler / rain / wet-grass Bayesian network, end to end.
+===============================================================================
 
     python examples/bayesnet_sprinkler.py
 

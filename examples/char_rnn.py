@@ -1,4 +1,5 @@
 """Character-level language models: tanh RNN vs LSTM vs GRU, bits per character on held-out text.
+==============================================================================================
 
     python examples/char_rnn.py [--epochs 30] [--hidden 128] [--cells RNN LSTM GRU]
 

@@ -1,4 +1,5 @@
 """A small CNN (conv-pool-conv-pool-fc) on scikit-learn's 8×8 digits, with switches.
+=================================================================================
 
     conv3×3→16 [BN] ReLU maxpool2 → conv3×3→32 [BN] ReLU maxpool2 → fc 128→10
 

@@ -1,4 +1,5 @@
 """A deep belief network pretrains a 64-100-100-10 network that then learns from 50 labels.
+========================================================================================
 
 On the 8x8 digits that ship with scikit-learn (grey levels scaled to [0, 1], the fixed 25% test
 split of rbm_digits.py), a DBN of two RBMs (64-100, 100-100) is trained greedily on all 1,347
@@ -12,6 +13,7 @@ the network's initialisation per seed); test accuracy on the 450 test images.
 The recipe is fixed a priori, taken unchanged from rbm_digits.py (chosen there by
 rbm_digits_select.py on validation images split off the training set, for a 64-100-10
 network; the test images took no part, and nothing was tuned here):
+
   * each RBM: FEW_RBM (CD-5, lr 0.05, momentum 0.5, batch 10, sparsity target 0.1 with cost 0.3,
     no weight decay), ``--rbm-epochs`` (100) epochs;
   * fine-tuning, both inits, recipe A: FEW_FT_RANDOM, the random-init baseline's own best
@@ -27,13 +29,14 @@ network; the test images took no part, and nothing was tuned here):
 
 20-40 s with the defaults on 2 (shared) cores after numba's first compile; ``--quick`` (5 RBM
 epochs, 2 draws x 1 seed) under 10 s. Measured with the defaults (test accuracy over the
-15 runs, mean / min; "train" the mean accuracy on the 50 labels):
+15 runs, mean / min; "train" the mean accuracy on the 50 labels)::
 
     DBN-pretrained, A   0.826 / 0.804   train 0.919
     random init,    A   0.334 / 0.109   train 0.425   (cannot fit its labels under A)
     DBN-pretrained, B   0.848 / 0.804   train 0.993
     random init,    B   0.739 / 0.682   train 0.985   (pretrained better in 15/15 paired runs)
- Returns {"<init>, <recipe>": test accuracy array of
+
+Returns {"<init>, <recipe>": test accuracy array of
 shape (draws, seeds)} for init "DBN-pretrained" | "random init" and recipe "A" | "B".
 """
 

@@ -1,4 +1,5 @@
 """The main job: restore a noisy binary image with the Ising model (Bishop, PRML §8.3.3).
+======================================================================================
 
 Takes the horse silhouette that ships with the library (CC0, see energy/images/data/README.md),
 flips 10% of its pixels, restores it with ICM, exact graph cut, simulated annealing, Gibbs

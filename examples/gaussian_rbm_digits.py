@@ -1,4 +1,5 @@
 """A Gaussian–Bernoulli RBM on the 8x8 digits that ship with scikit-learn (real-valued pixels).
+============================================================================================
 
 The 1,797 images (64 grey levels 0..16) are split 75/25 with a fixed permutation. Each pixel
 is standardised to zero mean and unit variance with the training split's mean and standard

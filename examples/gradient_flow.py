@@ -1,4 +1,5 @@
 """Vanishing and exploding gradients: ‖∂L/∂h_k‖ over k for RNN, LSTM, GRU and residual RNN.
+========================================================================================
 
     python examples/gradient_flow.py [--steps 100] [--hidden 64]
 

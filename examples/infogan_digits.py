@@ -1,4 +1,5 @@
 """InfoGAN on scikit-learn's 8x8 digits: the categorical code as an unsupervised classifier.
+=========================================================================================
 
 An MLP InfoGAN (neural.InfoGAN: G 16 noise + 10 categorical + 2 continuous codes -> 128 -> 128
 -> 64 sigmoid; D trunk 64 -> 128 -> 128 with a real/fake head and a Q head 64 -> 10 + 2;

@@ -1,11 +1,12 @@
 """Learned Ising parameters: graph cut with (β, η, h) by pseudo-likelihood vs auto_parameters.
+===========================================================================================
 
 For each shipped image (horse, camera) and flip-noise rate (5 %, 10 %, 20 %; noise seeds 0, 1,
 ...) prints the error rate of the exact MAP (graph cut) with
 
 * auto     -- :func:`energy.models.auto_parameters` (noise rate estimated, β by discrepancy);
 * learned  -- :func:`energy.models.learn_parameters`, unsupervised: rounds of a joint
-              pseudo-likelihood fit of p(x_i | x_-i, y) on the current restoration and a graph
+              pseudo-likelihood fit of ``p(x_i | x_-i, y)`` on the current restoration and a graph
               cut with the fit, from a median filter of y (the default);
 * besag-1  -- one round of Besag's split (β, h from the prior's pseudo-likelihood on the
               median filter, η from its flip rate against y);

@@ -1,4 +1,5 @@
 """A 2-D RNN (MDRNN, Graves et al. 2007) classifying the 8×8 handwritten digits.
+=============================================================================
 
     python examples/mdrnn_digits.py [--epochs 30] [--hidden 32] [--order wavefront]
 

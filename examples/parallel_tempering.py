@@ -1,4 +1,5 @@
 """Plain Gibbs vs parallel tempering on an RBM whose distribution has well-separated modes.
+========================================================================================
 
     python examples/parallel_tempering.py [--quick] [--chains 16] [--replicas 8] [--t-max 6]
                                           [--seed 0] [-o parallel_tempering.png]
@@ -12,7 +13,7 @@ stays in the mode it first falls into (measured with 16 chains, seeds 0/1: 0 to 
 the nearest prototype per chain in 10^4 sweeps, 41 in all). Its exact p(v) over the 2^12
 visible states is enumerated (summing the hiddens out). Both samplers start from the same uniformly random states of
 ``--chains`` chains and record the T = 1 visibles after every sweep; the table gives the total
-variation distance TV = ½ Σ_v |p̂(v) − p(v)| between that histogram and p(v) after N sweeps,
+variation distance ``TV = ½ Σ_v |p̂(v) − p(v)|`` between that histogram and p(v) after N sweeps,
 for plain Gibbs (:func:`energy.sampling.block_gibbs`) and parallel tempering
 (:func:`energy.sampling.parallel_tempering`, the same number of T = 1 sweeps, ``--replicas``
 temperatures geometric from 1 to ``--t-max``, exchanges after every sweep; it costs

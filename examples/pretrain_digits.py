@@ -1,13 +1,16 @@
 """Few-label digits: RBM vs autoencoder vs denoising-autoencoder pretraining vs random init.
+=========================================================================================
 
 The protocol of dbn_digits.py, imported from it (its 64-100-100-10 sigmoid network, its
 random init, its fine-tuning recipes A and B, its 25% test split and its draws of 50 labelled
 training images, 5 per class), with the two hidden layers pretrained greedily on the 1,347
 unlabelled training images by the one helper, ``neural.pretrain(layers, X, method=...)``:
+
   * "rbm": the DBN of dbn_digits.py (FEW_RBM of rbm_digits.py, ``--rbm-epochs`` per RBM);
   * "autoencoder": each layer a 1-hidden-layer sigmoid autoencoder (Bernoulli cross-entropy,
     untied, Adam lr 0.01, batch 10) on the codes below, ``--ae-epochs`` (30) epochs;
   * "denoising_autoencoder": the same, trained on inputs with 30% of the entries masked.
+
 The autoencoder recipe was fixed before any run (a common default, not tuned on these data);
 the output layer starts from the same random draw in every arm. 5 draws x 3 seeds (one
 pretraining and one network init per seed); test accuracy on the 450 test images.
@@ -16,13 +19,14 @@ pretraining and one network init per seed); test accuracy on the 450 test images
 
 About 80 s with the defaults on 2 shared cores; ``--quick`` under 10 s. Measured with the
 defaults (test accuracy over the 15 runs, mean / min / max; the random-init and RBM rows equal
-dbn_digits.py's, the same runs):
+dbn_digits.py's, the same runs)::
 
                     recipe A                  recipe B
     random init     0.334 / 0.109 / 0.529     0.739 / 0.682 / 0.793
     RBM (DBN)       0.826 / 0.804 / 0.842     0.848 / 0.804 / 0.900
     autoencoder     0.841 / 0.804 / 0.876     0.843 / 0.818 / 0.880
     denoising AE    0.865 / 0.824 / 0.907     0.864 / 0.831 / 0.909
+
 Returns {"<arm>, <recipe>": test accuracy array of shape (draws, seeds)}.
 """
 

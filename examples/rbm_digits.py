@@ -1,4 +1,5 @@
 """RBMs on the 8x8 digits that ship with scikit-learn (binarised at 0.5, fixed 25% test split).
+============================================================================================
 
 1. Trains a 16-hidden-unit RBM with CD-1, CD-5, CD-10 and CD-20 for the same number of epochs
    and reports, for each k, the test log-likelihood per image with log Z exact (16 hidden

@@ -1,4 +1,5 @@
 """Three checks of the few-label protocol of ``rbm_digits.py`` (section 3).
+========================================================================
 
 Issue 5 asks a 64-100-10 network trained on 50 labelled digits to reach 0.85 test accuracy
 with RBM pretraining ("about 0.77 without"); ours reaches 0.830 (0.750 without). This script

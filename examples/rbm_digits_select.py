@@ -1,4 +1,5 @@
 """How the few-label recipe of ``rbm_digits.py`` (section 3) was chosen — without the test images.
+===============================================================================================
 
 The 1,347 training images of the fixed 25% split are split again: 301 labelled validation
 images (stratified, rng 1) and 1,046 others. For each candidate RBM (100 hidden units, trained

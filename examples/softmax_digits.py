@@ -1,4 +1,5 @@
 """Multinomial logistic (softmax) regression on scikit-learn's 8×8 digits.
+=======================================================================
 
 One ``Linear(64, 10)`` layer trained with softmax cross-entropy and SGD with momentum on the
 fixed split (25% test, seed 0; 20% of the training part held out for validation). Prints the

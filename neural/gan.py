@@ -229,7 +229,7 @@ class GAN(Module):
     lr, lr_d : float, default 2e-4 (lr_d defaults to lr)
         Adam step sizes of G and D; ``betas`` (0.5, 0.999) as DCGAN.
     image_shape : tuple, optional
-        Accept X of shape (n, *image_shape) too (prod(image_shape) == n_features).
+        Accept X of shape ``(n, *image_shape)`` too (prod(image_shape) == n_features).
     rng : None, int or Generator
         Initialisation, and the default stream of :meth:`fit` and :meth:`sample`.
     dtype : float dtype, default np.float32
@@ -364,7 +364,7 @@ class GAN(Module):
 
         Parameters
         ----------
-        X : ndarray of shape (n_samples, n_features) (or (n_samples, *image_shape))
+        X : ndarray of shape (n_samples, n_features) (or ``(n_samples, *image_shape)``)
         epochs, batch_size : int
         rng : None, int or Generator
             Minibatch order, z and codes; None continues the model's own stream.
@@ -440,7 +440,7 @@ class GAN(Module):
 
     def sample(self, n, rng=None):
         """n samples G(z), z ~ N(0, I) from ``rng`` (None: the model's stream):
-        ndarray of shape (n, n_features), or (n, *image_shape)."""
+        ndarray of shape (n, n_features), or ``(n, *image_shape)``."""
         check_scalar(n, "n", low=1, integer=True)
         gen = self._rng if rng is None else check_rng(rng)
         z, codes = self._draw(int(n), gen)

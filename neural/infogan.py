@@ -204,7 +204,7 @@ class InfoGAN(GAN):
     def sample(self, n, codes=None, rng=None):
         """n samples; ``codes`` (a dict with any of 'categorical' (ints, shape (n,) or one int),
         'continuous' (shape (n, n_continuous) or broadcastable) and 'noise') fixes those
-        parts, the rest is drawn from ``rng``. Returns (n, n_features) or (n, *image_shape)."""
+        parts, the rest is drawn from ``rng``. Returns (n, n_features) or ``(n, *image_shape)``."""
         check_scalar(n, "n", low=1, integer=True)
         gen = self._rng if rng is None else check_rng(rng)
         z, codes = self._check_codes(int(n), codes, gen)
@@ -240,7 +240,7 @@ class InfoGAN(GAN):
 
         Returns
         -------
-        ndarray of shape (n_rows, n_columns, n_features) (or (..., *image_shape))
+        ndarray of shape (n_rows, n_columns, n_features) (or ``(..., *image_shape)``)
         """
         gen = self._rng if rng is None else check_rng(rng)
         n_rows = self.n_categorical if n_rows is None else n_rows

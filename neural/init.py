@@ -1,6 +1,6 @@
 """Weight initialisers, in place on a Parameter (or array): Gaussian, Xavier/Glorot, He/MSRA, zeros.
 
-Fans follow PyTorch: for a weight of shape (out, in, *kernel), ``fan_in = in·prod(kernel)``
+Fans follow PyTorch: for a weight of shape ``(out, in, *kernel)``, ``fan_in = in·prod(kernel)``
 and ``fan_out = out·prod(kernel)``.
 
 * Xavier/Glorot (Glorot & Bengio 2010): Var = 2 / (fan_in + fan_out).
@@ -37,7 +37,7 @@ def _arr(t):
 
 
 def fan_in_out(shape):
-    """(fan_in, fan_out) of a weight of shape (out, in, *kernel)."""
+    """(fan_in, fan_out) of a weight of shape ``(out, in, *kernel)``."""
     shape = tuple(shape)
     if len(shape) < 2:
         raise ValueError(f"fan_in_out: needs a weight with at least 2 dimensions, got shape {shape}")

@@ -51,7 +51,7 @@ def linear(x, weight, bias=None) -> Tensor:
 
     Parameters
     ----------
-    x : Tensor of shape (*, in_features)
+    x : Tensor of shape ``(*, in_features)``
     weight : Tensor of shape (out_features, in_features)
     bias : Tensor of shape (out_features,), optional
 

@@ -56,7 +56,7 @@ class NormalizationReport:
         ``{node: max |column sum - 1|}`` (level 1).
     global_sum : float or None
         Σ_x p(x) by reverse-topological elimination (level 2); None when not run.
-    elimination : list of (node, max |Σ_{x_node} p(x_node | pa) - 1|)
+    elimination : list of (node, max ``|Σ_{x_node} p(x_node | pa) - 1|``)
         One entry per eliminated node, in elimination order (the steps of the proof).
     failures : list of str
         One message per failing node (empty when ``ok``).

@@ -57,7 +57,7 @@ class TabularCPD:
         The child variable.
     cardinality : int
         Number of states of ``variable``.
-    values : array-like of shape (cardinality, n_columns) or (cardinality, *parents_card)
+    values : array-like of shape (cardinality, n_columns) or ``(cardinality, *parents_card)``
         Column ``j`` is the distribution of ``variable`` for the ``j``-th parent configuration
         (first parent slowest). For no parents, shape ``(cardinality,)`` or
         ``(cardinality, 1)``.
@@ -75,7 +75,7 @@ class TabularCPD:
     ----------
     variable, cardinality, parents, parents_card, state_names
         As given (state names filled in).
-    table : ndarray of shape (cardinality, *parents_card), read-only
+    table : ndarray of shape ``(cardinality, *parents_card)``, read-only
     values : ndarray of shape (cardinality, prod(parents_card)), read-only
         The 2-D view of ``table``.
 

@@ -12,10 +12,10 @@ from __future__ import annotations
 import argparse
 import sys
 
-from energy.cli import denoise
+from energy.cli import bayes, denoise
 
 #: the subcommand modules, in the order ``--help`` lists them
-COMMANDS = (denoise,)
+COMMANDS = (denoise, bayes)
 
 
 def build_parser() -> argparse.ArgumentParser:

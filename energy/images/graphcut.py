@@ -8,7 +8,7 @@ with β ≥ 0 the energy is submodular: −β x_i x_j = −β + 2β [x_i ≠ x_j
 disagreeing pair costs 2β (an n-link of that capacity in both directions), and
 u_i x_i = −|u_i| + 2|u_i| [x_i is the dearer label], a single t-link of capacity 2|u_i|
 (s -> i when u_i < 0, i -> t when u_i > 0). Source side means +1. The minimum cut is then a
-global minimum of E, and for every labeling
+global minimum of E, and for every labeling::
 
     E(x) = cut(x) − Σ_i |u_i| − β m        (m = number of neighbouring pairs).
 

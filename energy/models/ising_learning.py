@@ -171,7 +171,7 @@ def fit_pseudo_likelihood(x, y, *, connectivity: int = 4, fit_h: bool = True,
     beta, eta, h : float
         Starting point (and the fixed value of a parameter that is not fitted).
     max_param : float > 0
-        Box |θ| ≤ max_param for every fitted parameter. ℓ has no maximum when the data are
+        Box ``|θ| ≤ max_param`` for every fitted parameter. ℓ has no maximum when the data are
         separable (e.g. x = y); the estimate then stops on the box and ``at_bound`` names it.
     tol : float
         L-BFGS-B tolerance on the mean negative log pseudo-likelihood.

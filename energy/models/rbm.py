@@ -299,7 +299,7 @@ class BernoulliRBM(RBMBase):
         """Pseudo-log-likelihood of each row, as scikit-learn computes it (float64, (n,)).
 
         V · log σ(F(ṽ) − F(v)) with ṽ = v with one randomly chosen unit flipped per row
-        (a stochastic estimate of Σ_i log p(v_i | v_-i)).
+        (a stochastic estimate of ``Σ_i log p(v_i | v_-i)``).
         """
         self._check_fitted()
         v = self._check_X(X).astype(np.float64)
@@ -312,7 +312,7 @@ class BernoulliRBM(RBMBase):
         return v.shape[1] * -softplus(-(fe_f - fe))
 
     def pseudo_likelihood(self, X):
-        """Exact pseudo-log-likelihood Σ_i log p(v_i | v_-i) of each row (float64, (n,))."""
+        """Exact pseudo-log-likelihood ``Σ_i log p(v_i | v_-i)`` of each row (float64, (n,))."""
         self._check_fitted()
         v = self._check_X(X).astype(np.float64)
         fe = self.free_energy(v)

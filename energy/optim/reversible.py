@@ -54,7 +54,7 @@ class ReversibleSGD:
         γ; rounded to n / 2^momentum_bits (see :attr:`gammas`); γ = 0 is not reversible.
     frac_bits : int, default 32
         Fractional bits of the fixed-point representation (resolution 2^-frac_bits);
-        |θ|, |v| must stay below 2^(62 − frac_bits − momentum_bits).
+        ``|θ|``, ``|v|`` must stay below 2^(62 − frac_bits − momentum_bits).
     momentum_bits : int in [1, 16], default 8
         k: γ = n / 2^k, and k bits per entry are stored at each step.
 

@@ -41,7 +41,7 @@ def sigmoid(x: np.ndarray) -> np.ndarray:
 
 
 def softplus(x: np.ndarray) -> np.ndarray:
-    """Stable log(1 + exp(x)) = max(x, 0) + log1p(exp(-|x|)).
+    """Stable ``log(1 + exp(x)) = max(x, 0) + log1p(exp(-|x|))``.
 
     >>> softplus(np.array([-1000.0, 0.0, 1000.0])).round(4).tolist()
     [0.0, 0.6931, 1000.0]
