@@ -218,7 +218,10 @@ def _markov(tk, cards, scopes, tables, names):
     used = {v for scope, _ in scopes for v in scope}
     factors += [DiscreteFactor([names[v]], np.ones(cards[v])) for v in range(len(cards))
                 if v not in used]
-    return MarkovNetwork(factors)
+    try:
+        return MarkovNetwork(factors)
+    except ValueError as exc:
+        raise UAIError(f"{tk.source}: {exc}") from None
 
 
 def _bayes(tk, cards, scopes, tables, names, atol):
