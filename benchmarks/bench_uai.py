@@ -125,7 +125,7 @@ def grid_exact(mn, n):
     return out
 
 
-def gum_posteriors(gum, ie_factory, model, evidence):
+def gum_posteriors(ie_factory, model, evidence):
     ie = ie_factory(model)
     ie.setNumberOfThreads(1)
     if evidence:
@@ -181,13 +181,13 @@ def main(argv=None):
         for label, e in (("all marginals, no evidence", {}), ("all marginals, 3 observed", ev)):
             t_m, ours = median_time(lambda: JunctionTree(bn).marginals(e), args.repeats)
             ge = {str(v): int(s) for v, s in e.items()}
-            g_m, theirs = median_time(lambda: gum_posteriors(gum, gum.LazyPropagation, g, ge),
+            g_m, theirs = median_time(lambda: gum_posteriors(gum.LazyPropagation, g, ge),
                                       args.repeats)
             diff = max(float(np.abs(ours[int(nm)] - p).max()) for nm, p in theirs.items())
             print(f"  {label + ' (setup incl.)':42s} {t_m * 1e3:9.2f} {g_m * 1e3:9.2f} "
                   f"{ratio(t_m, g_m)}  {diff:.2e}")
         ours = JunctionTree(bn).marginals()
-        theirs = gum_posteriors(gum, gum.LazyPropagation, gum.loadBN(path), {})
+        theirs = gum_posteriors(gum.LazyPropagation, gum.loadBN(path), {})
         diff = max(float(np.abs(ours[int(nm)] - p).max()) for nm, p in theirs.items())
         print(f"  note: pyAgrum loading the file as written (parents not reversed): "
               f"max |ours - pyAgrum| = {diff:.2e}")
@@ -202,7 +202,7 @@ def main(argv=None):
         exact = grid_exact(mn, n)
         print(f"  {'workload':42s} {'ours':>9s} {'pyAgrum':>9s} {'ratio':>9s}  max |diff|")
         print(f"  {'load .uai':42s} {t_lo * 1e3:9.2f} {g_lo * 1e3:9.2f} {ratio(t_lo, g_lo)}")
-        g_m, theirs = median_time(lambda: gum_posteriors(gum, gum.ShaferShenoyMRFInference, gm,
+        g_m, theirs = median_time(lambda: gum_posteriors(gum.ShaferShenoyMRFInference, gm,
                                                          {}), args.repeats)
         d_g = max(float(np.abs(exact[int(nm)] - p).max()) for nm, p in theirs.items())
         try:

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from pgm import BayesianNetwork, JunctionTree, TabularCPD
+from pgm import JunctionTree
 from pgm.factor import DiscreteFactor
 from pgm.io import (UAIError, dumps_evid, dumps_uai, loads_evid, loads_uai, read_evid, read_uai,
                     write_evid, write_uai)
@@ -67,7 +67,8 @@ def test_bayes_example_tables_last_variable_fastest():
     # P(D) by enumeration over the file's numbers, independent of the CPD layout
     pa, pb, pc = [0.2, 0.8], [[0.6, 0.4], [0.3, 0.7]], [[0.25, 0.75], [0.75, 0.25]]
     pd = {(0, 0): 1.0, (0, 1): 0.35, (1, 0): 0.8, (1, 1): 0.0}  # P(D=0 | B, C)
-    p0 = sum(pa[a] * pb[a][b] * pc[a][c] * pd[b, c] for a, b, c in itertools.product(range(2), repeat=3))
+    p0 = sum(pa[a] * pb[a][b] * pc[a][c] * pd[b, c]
+             for a, b, c in itertools.product(range(2), repeat=3))
     np.testing.assert_allclose(JunctionTree(bn).marginals()["D"], [p0, 1 - p0], rtol=1e-12)
 
 
@@ -106,7 +107,8 @@ def _random_markov(seed, n, m):
     for _ in range(m):
         k = int(rng.integers(0, min(3, n) + 1))
         scope = [names[i] for i in rng.choice(n, size=k, replace=False)]
-        vals = rng.exponential(size=[cards[v] for v in scope]) * (rng.random([cards[v] for v in scope]) > 0.2)
+        shape = [cards[v] for v in scope]
+        vals = rng.exponential(size=shape) * (rng.random(shape) > 0.2)  # some zeros
         factors.append(DiscreteFactor(scope, vals))
     return MarkovNetwork(factors)
 
@@ -186,7 +188,8 @@ def test_declared_sizes_are_bounded_before_any_table_is_filled():
         loads_uai(text)
     with pytest.raises(UAIError, match=r":5: function 0 declares 2 entries but its scope"):
         loads_uai(text, max_entries=2**41)
-    with pytest.raises(UAIError, match=r":1: function 1 has 6 entries, which brings the model to 12 > max_entries=9"):
+    with pytest.raises(UAIError, match=r":1: function 1 has 6 entries, which brings the model to "
+                                       r"12 > max_entries=9"):
         loads_uai(H.replace("1  2 0 1", "2  2 0 1  2 0 1"), max_entries=9)
     with pytest.raises(ValueError, match=r"names: expected 2 names \(the file declares 2 "):
         loads_uai(H + "6 1 2 3 4 5 6", names=["a"])
