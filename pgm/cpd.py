@@ -23,15 +23,18 @@ ValueError: TabularCPD 'Rain': column 0 (no parents) sums to 1.009, off by +9.00
 
 from __future__ import annotations
 
+import math
 import numbers
 
 import numpy as np
 
 from .factor import DiscreteFactor
 
-__all__ = ["TabularCPD", "LinearGaussianCPD", "DEFAULT_ATOL"]
+__all__ = ["TabularCPD", "LinearGaussianCPD", "DEFAULT_ATOL", "MAX_PARENTS"]
 
 DEFAULT_ATOL = 1e-8
+_MAX_AXES = 64 if int(np.__version__.split(".")[0]) >= 2 else 32  # numpy's ndarray limit
+MAX_PARENTS = _MAX_AXES - 1  # a CPD table has one axis per parent plus one
 
 
 def _check_card(c, what):
@@ -103,6 +106,9 @@ class TabularCPD:
         if len(parents) != len(parents_card):
             raise ValueError(f"{who}: parents has {len(parents)} entries {list(parents)} but "
                              f"parents_card has {len(parents_card)} {list(parents_card)}")
+        if len(parents) > MAX_PARENTS:
+            raise ValueError(f"{who}: at most {MAX_PARENTS} parents (one table axis each, and "
+                             f"numpy arrays have at most {_MAX_AXES} axes), got {len(parents)}")
         if variable in parents:
             raise ValueError(f"{who}: the variable cannot be its own parent")
         if len(set(parents)) != len(parents):
@@ -118,7 +124,7 @@ class TabularCPD:
             arr = np.array(values, dtype=np.float64)
         except (TypeError, ValueError) as exc:
             raise TypeError(f"{who}: values cannot be read as a float array ({exc})") from None
-        n_cols = int(np.prod(self.parents_card, dtype=np.int64)) if parents else 1
+        n_cols = math.prod(self.parents_card)  # a Python int: no int64 overflow
         full = (self.cardinality,) + self.parents_card
         if arr.shape == full:
             pass

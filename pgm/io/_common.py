@@ -8,18 +8,115 @@ entry prints ``d`` decimals may sum to 1 ± ``n · 0.5·10^-d``; the tolerance o
 sum itself). The decimals of ``"1.5e-03"`` are 1 + 3 = 4. Files written with
 the shortest round-trip ``repr`` print 15–17 significant digits, so their tolerance is 1e-8.
 Nothing is rescaled: the values are kept as written.
+
+Limits (hostile files): a reader reads at most ``max_bytes`` bytes of a file, counted after gzip
+decompression (default :data:`DEFAULT_MAX_BYTES`, 1 GiB), and refuses a network whose tables
+would hold more than ``max_entries`` numbers in all (default :data:`DEFAULT_MAX_ENTRIES`,
+2**27 float64 entries, 1 GiB), before allocating them.
 """
 
 from __future__ import annotations
 
+import gzip
+import io
+import math
+import numbers
 import os
+import re
 import tempfile
+import zlib
 
 import numpy as np
 
 from ..cpd import DEFAULT_ATOL
 
 INT_STATES = "int"  # the marker a writer records for a variable whose states are Python ints
+DEFAULT_MAX_BYTES = 2**30    # bytes a reader reads (after gzip decompression)
+DEFAULT_MAX_ENTRIES = 2**27  # numbers all the tables of one network may hold
+_CHUNK = 1 << 20
+
+
+def check_limit(value, what):
+    """A positive int limit argument (``max_bytes``, ``max_entries``)."""
+    if isinstance(value, bool) or not isinstance(value, (numbers.Integral,)) or value < 1:
+        raise ValueError(f"{what}: expected a positive int, got {value!r}")
+    return int(value)
+
+
+def _read_capped(fh, max_bytes, fail, what):
+    parts, n = [], 0
+    while True:
+        b = fh.read(min(_CHUNK, max_bytes + 1 - n))
+        if not b:
+            return b"".join(parts)
+        parts.append(b)
+        n += len(b)
+        if n > max_bytes:
+            fail(f"{what} more than max_bytes={max_bytes} bytes; pass a larger max_bytes to "
+                 "read it")
+
+
+def read_limited(path, max_bytes, error):
+    """The bytes of the file ``path``, gunzipped when they start with the gzip magic number.
+
+    Reads in chunks and stops past ``max_bytes`` (counted before and after decompression), so
+    ``/dev/zero`` or a gzip bomb raise ``error`` (an exception class) naming the file and the
+    limit instead of exhausting memory; a corrupt gzip stream raises ``error`` too.
+    """
+    path = os.fspath(path)
+    max_bytes = check_limit(max_bytes, "max_bytes")
+
+    def fail(msg):
+        raise error(f"{path}: {msg}")
+    with open(path, "rb") as fh:
+        raw = _read_capped(fh, max_bytes, fail, "the file holds")
+    if raw[:2] != b"\x1f\x8b":
+        return raw
+    try:
+        with gzip.GzipFile(fileobj=io.BytesIO(raw)) as gz:
+            return _read_capped(gz, max_bytes, fail, "the gzip data decompresses to")
+    except (OSError, EOFError, zlib.error) as exc:  # gzip.BadGzipFile is an OSError
+        raise error(f"{path}: not a valid gzip file ({type(exc).__name__}: {exc})") from None
+
+
+_OPEN = re.compile(r"//|/\*")
+
+
+def strip_comments(text, source, error):
+    """``//`` and ``/* */`` comments replaced by spaces (newlines kept, so line numbers hold), in
+    one linear pass (a regex retried at each ``/*`` of an unclosed comment is quadratic); an
+    unclosed ``/*`` raises ``error`` naming its line."""
+    parts, pos = [], 0
+    while (m := _OPEN.search(text, pos)) is not None:
+        parts.append(text[pos:m.start()])
+        if m.group() == "//":
+            end = text.find("\n", m.end())
+            end = len(text) if end < 0 else end
+        else:
+            end = text.find("*/", m.end())
+            if end < 0:
+                ln = text.count("\n", 0, m.start()) + 1
+                raise error(f"{source}:{ln}: unterminated '/*' comment (no closing '*/')")
+            end += 2
+        parts.append(re.sub(r"[^\n]", " ", text[m.start():end]))
+        pos = end
+    parts.append(text[pos:])
+    return "".join(parts)
+
+
+def unravel(j, cards):
+    """The multi-index of flat C-order position ``j`` in a table of shape ``cards`` (Python
+    ints: no axis-count or int64 limit)."""
+    out = []
+    for c in reversed(cards):
+        j, r = divmod(j, c)
+        out.append(r)
+    return tuple(reversed(out))
+
+
+def table_size(cards) -> int:
+    """Number of entries of a table of shape ``cards`` (a Python int, never overflowing)."""
+    return math.prod(cards)
 
 
 def printed_decimals(text) -> int:

@@ -53,15 +53,16 @@ True
 
 from __future__ import annotations
 
-import gzip
 import os
 import re
 
 import numpy as np
 
 from ..bayesnet import BayesianNetwork
-from ..cpd import TabularCPD
-from ._common import INT_STATES, check_column_sums, int_states, read_int_states, write_atomic
+from ..cpd import MAX_PARENTS, TabularCPD
+from ._common import (DEFAULT_MAX_BYTES, DEFAULT_MAX_ENTRIES, INT_STATES, check_column_sums,
+                      check_limit, int_states, read_int_states, read_limited, strip_comments,
+                      table_size, unravel, write_atomic)
 
 __all__ = ["read_bif", "loads_bif", "write_bif", "dumps_bif", "BIFError"]
 
@@ -97,13 +98,7 @@ class _Q(str):
 _plain = str.__str__  # a token (quoted or not) as a plain str
 
 
-_COMMENT = re.compile(r"//[^\n]*|/\*.*?\*/", re.DOTALL)
 _FAST = re.compile(r"[{}()\[\];,|]|[^\s{}()\[\];,|]+")
-
-
-def _blank(m):
-    """A comment replaced by spaces of the same length (newlines kept: line numbers hold)."""
-    return re.sub(r"[^\n]", " ", m.group())
 
 
 class _Parser:
@@ -112,10 +107,7 @@ class _Parser:
         self.source = source
         self._clean = None
         if '"' not in text:  # no quoted strings: comments go first, then one findall (fast)
-            clean = _COMMENT.sub(_blank, text) if ("//" in text or "/*" in text) else text
-            if "/*" in clean:
-                ln = text.count("\n", 0, clean.index("/*")) + 1
-                raise BIFError(f"{source}:{ln}: unterminated '/*' comment (no closing '*/')")
+            clean = strip_comments(text, source, BIFError) if "/" in text else text
             self._clean = clean
             self.toks = _FAST.findall(clean)
             self._pos = None  # token positions are found only for error messages
@@ -289,7 +281,7 @@ class _Parser:
                         self.i += 1
                         self.expect("[")
                         nt = self.next("the number of states")
-                        if not nt.isdigit() or int(nt) < 1:
+                        if not (nt.isascii() and nt.isdigit()) or len(nt) > 18 or int(nt) < 1:
                             self.fail("a positive integer number of states", self.i - 1)
                         n = int(nt)
                         self.expect("]")
@@ -356,8 +348,9 @@ class _Parser:
         return name, variables, probs
 
 
-def _build(name, variables, probs, p: _Parser, atol):
+def _build(name, variables, probs, p: _Parser, atol, max_entries):
     seen = {}
+    total = 0
     for child, parents, _t, _r, _d, pline in probs:
         for v in [child] + parents:
             if v not in variables:
@@ -369,6 +362,15 @@ def _build(name, variables, probs, p: _Parser, atol):
         if len(set(parents)) != len(parents) or child in parents:
             raise BIFError(f"{p.source}:{p.line(pline)}: parents of {child!r} must be distinct "
                            f"and exclude it, got {parents}")
+        if len(parents) > MAX_PARENTS:
+            raise BIFError(f"{p.source}:{p.line(pline)}: {child!r} has {len(parents)} parents; "
+                           f"a table holds at most {MAX_PARENTS} (one numpy axis each)")
+        size = table_size([len(variables[v][0]) for v in [child] + parents])
+        total += size
+        if total > max_entries:  # checked before any table is allocated
+            raise BIFError(f"{p.source}:{p.line(pline)}: the table of {child!r} has {size} "
+                           f"entries, which brings the network to {total} > max_entries="
+                           f"{max_entries}; pass a larger max_entries to read it")
         seen[child] = pline
     for v, (_, vline) in variables.items():
         if v not in seen:
@@ -391,7 +393,7 @@ def _cpd(child, parents, table, rows, default, pline, variables, p, atol):
     states = variables[child][0]
     card = len(states)
     pcards = [len(variables[u][0]) for u in parents]
-    ncols = int(np.prod(pcards, dtype=np.int64)) if parents else 1
+    ncols = table_size(pcards)
     if table is not None and (rows or default is not None):
         raise BIFError(f"{src}:{p.line(pline)}: block for {child!r} mixes 'table' with rows or "
                        "'default'")
@@ -410,10 +412,9 @@ def _cpd(child, parents, table, rows, default, pline, variables, p, atol):
         if not parents:
             raise BIFError(f"{src}:{p.line(pline)}: expected 'table' for {child!r}, which has no "
                            "parents")
-        arr = np.full((card, ncols), np.nan)
         col_lits = {}
         lut = [{s: i for i, s in enumerate(map(str, variables[u][0]))} for u in parents]
-        strides = np.cumprod([1] + pcards[::-1])[:-1][::-1]
+        strides = [table_size(pcards[k + 1:]) for k in range(len(pcards))]
         for cfg, (vals, lits, vi), ri in rows:
             if len(cfg) != len(parents):
                 raise BIFError(f"{src}:{p.line(ri)}: row of {child!r} gives {len(cfg)} parent "
@@ -423,39 +424,41 @@ def _cpd(child, parents, table, rows, default, pline, variables, p, atol):
                 if s not in m:
                     raise BIFError(f"{src}:{p.line(ri)}: {s!r} is not a state of parent {u!r} "
                                    f"(states {list(m)})")
-                j += m[s] * int(st)
+                j += m[s] * st
             if j in col_lits:
                 raise BIFError(f"{src}:{p.line(ri)}: parent states {tuple(cfg)} of {child!r} given "
                                f"twice (first on line {p.line(col_lits[j][1])})")
             if len(vals) != card:
                 raise BIFError(f"{src}:{p.line(vi)}: row {tuple(cfg)} of {child!r} has {len(vals)} "
                                f"probabilities, expected {card} (states {states})")
-            col_lits[j] = (lits, ri)
+            col_lits[j] = (lits, ri, vals)
+        if len(col_lits) != ncols and default is None:  # before allocating the table
+            cfg = unravel(next(j for j in range(ncols) if j not in col_lits), pcards)
+            names = tuple(variables[u][0][i] for u, i in zip(parents, cfg))
+            raise BIFError(f"{src}:{p.line(pline)}: probability block of {child!r} has "
+                           f"{len(col_lits)} of {ncols} parent configurations and no "
+                           f"'default'; missing e.g. {names}")
+        arr = np.full((card, ncols), np.nan)
+        for j, (_, _, vals) in col_lits.items():
             arr[:, j] = vals
+        dlits = None
         if len(col_lits) != ncols:
-            missing = [j for j in range(ncols) if j not in col_lits]
-            if default is None:
-                cfg = np.unravel_index(missing[0], pcards)
-                names = tuple(variables[u][0][i] for u, i in zip(parents, cfg))
-                raise BIFError(f"{src}:{p.line(pline)}: probability block of {child!r} has "
-                               f"{len(col_lits)} of {ncols} parent configurations and no "
-                               f"'default'; missing e.g. {names}")
-            vals, lits, vi = default
+            vals, dlits, vi = default
             if len(vals) != card:
                 raise BIFError(f"{src}:{p.line(vi)}: 'default' of {child!r} has {len(vals)} "
                                f"probabilities, expected {card} (states {states})")
+            missing = np.ones(ncols, dtype=bool)
+            missing[list(col_lits)] = False
             arr[:, missing] = np.asarray(vals, dtype=np.float64)[:, None]
-            for j in missing:
-                col_lits[j] = (lits, vi)
 
         def texts(j):
-            return col_lits[j][0]
+            return col_lits[j][0] if j in col_lits else dlits
     sn = {child: states, **{u: variables[u][0] for u in parents}}
 
     def describe(j):
         if not parents:
             return f"probability block of {child!r}: the column (no parents)"
-        cfg = np.unravel_index(j, pcards)
+        cfg = unravel(j, pcards)
         return (f"probability block of {child!r}: the column " + "(" +
                 ", ".join(f"{u}={variables[u][0][int(i)]}" for u, i in zip(parents, cfg)) + ")")
     try:
@@ -468,7 +471,8 @@ def _cpd(child, parents, table, rows, default, pline, variables, p, atol):
         raise BIFError(f"{src}:{p.line(pline)}: {exc}") from None
 
 
-def loads_bif(text, atol=None, source="<string>") -> BayesianNetwork:
+def loads_bif(text, atol=None, source="<string>", max_entries=DEFAULT_MAX_ENTRIES
+              ) -> BayesianNetwork:
     """Parse BIF text into a :class:`~pgm.bayesnet.BayesianNetwork`.
 
     Parameters
@@ -479,6 +483,8 @@ def loads_bif(text, atol=None, source="<string>") -> BayesianNetwork:
         prints, ``max(1e-8, n_values · 0.5·10^-decimals)``; a number fixes it for all columns.
     source : str
         The name used in error messages.
+    max_entries : int
+        Most numbers all tables may hold together (default 2**27), checked before any is built.
 
     Returns
     -------
@@ -490,16 +496,18 @@ def loads_bif(text, atol=None, source="<string>") -> BayesianNetwork:
         raise TypeError(f"text: expected str, got {type(text).__name__}")
     if atol is not None and not (np.isfinite(atol) and atol >= 0):
         raise ValueError(f"atol: expected None or a finite number >= 0, got {atol!r}")
+    max_entries = check_limit(max_entries, "max_entries")
     if text.startswith("\ufeff"):
         text = text[1:]
     p = _Parser(text, source)
     name, variables, probs = p.parse()
     if not variables:
         raise BIFError(f"{source}:1: expected at least one 'variable' block, found none")
-    return _build(name, variables, probs, p, atol)
+    return _build(name, variables, probs, p, atol, max_entries)
 
 
-def read_bif(path, atol=None) -> BayesianNetwork:
+def read_bif(path, atol=None, max_bytes=DEFAULT_MAX_BYTES, max_entries=DEFAULT_MAX_ENTRIES
+             ) -> BayesianNetwork:
     """Read a ``.bif`` (or gzip-compressed ``.bif.gz``) file; see :func:`loads_bif`.
 
     Parameters
@@ -507,21 +515,22 @@ def read_bif(path, atol=None) -> BayesianNetwork:
     path : str or os.PathLike
     atol : float or None
         None (default): the tolerance of each column follows the decimals it prints.
+    max_bytes : int
+        Most bytes read, after gzip decompression (default 2**30): more raises :class:`BIFError`.
+    max_entries : int
+        Most numbers all the tables may hold together (default 2**27); see :func:`loads_bif`.
 
     Returns
     -------
     BayesianNetwork
     """
     path = os.fspath(path)
-    with open(path, "rb") as fh:
-        raw = fh.read()
-    if raw[:2] == b"\x1f\x8b":
-        raw = gzip.decompress(raw)
+    raw = read_limited(path, max_bytes, BIFError)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise BIFError(f"{path}: not UTF-8 text ({exc})") from None
-    return loads_bif(text, atol=atol, source=path)
+    return loads_bif(text, atol=atol, source=path, max_entries=max_entries)
 
 
 def _fmt_name(x, what):

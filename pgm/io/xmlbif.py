@@ -34,7 +34,6 @@ Examples
 
 from __future__ import annotations
 
-import gzip
 import os
 import re
 import xml.etree.ElementTree as ET
@@ -44,7 +43,8 @@ import numpy as np
 
 from ..bayesnet import BayesianNetwork
 from ..cpd import TabularCPD
-from ._common import INT_STATES, check_column_sums, int_states, read_int_states, write_atomic
+from ._common import (DEFAULT_MAX_BYTES, INT_STATES, check_column_sums, int_states,
+                      read_int_states, read_limited, table_size, unravel, write_atomic)
 from .bif import BIFError
 
 __all__ = ["read_xmlbif", "loads_xmlbif", "write_xmlbif", "dumps_xmlbif", "XMLBIFError"]
@@ -191,7 +191,7 @@ class _Reader:
         lits = (tab.text or "").split()
         card = len(variables[child][0])
         pcards = [len(variables[u][0]) for u in parents]
-        ncols = int(np.prod(pcards, dtype=np.int64)) if parents else 1
+        ncols = table_size(pcards)
         if len(lits) != card * ncols:
             self.fail(tab, f"the table of {child!r} needs {card * ncols} numbers ({card} outcomes "
                            f"x {ncols} parent configurations), got {len(lits)}")
@@ -206,7 +206,7 @@ class _Reader:
         def describe(j):
             if not parents:
                 return f"the table of {child!r} (no parents)"
-            cfg = np.unravel_index(j, pcards)
+            cfg = unravel(j, pcards)
             return (f"the table of {child!r}, column (" + ", ".join(
                 f"{u}={variables[u][0][int(i)]}" for u, i in zip(parents, cfg)) + ")")
         try:
@@ -253,13 +253,14 @@ def loads_xmlbif(text, atol=None, source="<string>") -> BayesianNetwork:
     return _Reader(root, lines, source).read(atol)
 
 
-def read_xmlbif(path, atol=None) -> BayesianNetwork:
-    """Read an XMLBIF file (``.xml``, ``.xmlbif``, or gzip-compressed); see :func:`loads_xmlbif`."""
+def read_xmlbif(path, atol=None, max_bytes=DEFAULT_MAX_BYTES) -> BayesianNetwork:
+    """Read an XMLBIF file (``.xml``, ``.xmlbif``, or gzip-compressed); see :func:`loads_xmlbif`.
+
+    At most ``max_bytes`` bytes are read, counted after gzip decompression (default 2**30);
+    a larger file or a corrupt gzip stream raises :class:`XMLBIFError` naming the file.
+    """
     path = os.fspath(path)
-    with open(path, "rb") as fh:
-        raw = fh.read()
-    if raw[:2] == b"\x1f\x8b":
-        raw = gzip.decompress(raw)
+    raw = read_limited(path, max_bytes, XMLBIFError)
     return loads_xmlbif(raw, atol=atol, source=path)  # the XML declaration gives the encoding
 
 
