@@ -8,7 +8,8 @@ exact: b_p(k) - min b_p are the min-marginals min_{f: f_p = k} E(f) - min E.
 
 The minimisation over k costs O(K) per message for the Potts table and for the truncated
 linear one on sorted label values (two passes of a distance transform, Felzenszwalb &
-Huttenlocher 2006), O(K^2) for any other table (in chunks of rows, bounded memory).
+Huttenlocher 2006), O(K^2) for any other table (one label at a time, memory O(K n)).
+Arrays are held label-first, (K, H, W), so that every step works on contiguous planes.
 """
 
 from __future__ import annotations
@@ -24,7 +25,6 @@ from energy.models.potts import GridMRF, MRFResult
 __all__ = ["loopy_bp"]
 
 _HALF = ((0, 1), (1, 0), (1, 1), (1, -1))
-_CHUNK = 1 << 21           # floats per temporary of the O(K^2) path
 
 
 def _slices(H, W, h):
@@ -45,27 +45,24 @@ def _kind(model):
 
 
 def _min_convolve(hv, w, model, kind):
-    """out[..., l] = min_k hv[..., k] + w[...] V(k, l); hv (n, K), w (n,)."""
+    """out[l] = min_k hv[k] + w V(k, l); hv (K, h, w) label-first, w (h, w)."""
     V = model.V
     K = V.shape[0]
-    wk = w[:, None]
     if kind == "potts":
-        return np.minimum(hv, hv.min(axis=1, keepdims=True) + wk * V[0, 1])
+        return np.minimum(hv, hv.min(axis=0) + w * V[0, 1])
     if kind == "linear":
         out = hv.copy()
         step = np.diff(model.label_values)
         for k in range(1, K):
-            np.minimum(out[:, k], out[:, k - 1] + w * step[k - 1], out=out[:, k])
+            np.minimum(out[k], out[k - 1] + w * step[k - 1], out=out[k])
         for k in range(K - 2, -1, -1):
-            np.minimum(out[:, k], out[:, k + 1] + w * step[k], out=out[:, k])
+            np.minimum(out[k], out[k + 1] + w * step[k], out=out[k])
         if model.truncation is not None:
-            np.minimum(out, hv.min(axis=1, keepdims=True) + wk * model.truncation, out=out)
+            np.minimum(out, hv.min(axis=0) + w * model.truncation, out=out)
         return out
     out = np.empty_like(hv)
-    rows = max(1, _CHUNK // (K * K))
-    for s in range(0, hv.shape[0], rows):
-        e = slice(s, s + rows)
-        out[e] = np.min(hv[e, :, None] + w[e, None, None] * V[None], axis=1)
+    for l in range(K):
+        out[l] = np.min(hv + w * V[:, l, None, None], axis=0)
     return out
 
 
@@ -109,39 +106,41 @@ def loopy_bp(model: GridMRF, *, max_iter: int = 50, damping: float = 0.5, tol: f
     H, W, K = model.unary.shape
     kind = _kind(model)
     D = model.wdir.shape[0]
+    unary = np.ascontiguousarray(model.unary.transpose(2, 0, 1))          # (K, H, W)
     sl = [_slices(H, W, h) for h in range(D)]
-    wts = [model.wdir[h][sl[h][0]].ravel() for h in range(D)]
+    wts = [model.wdir[h][sl[h][0]] for h in range(D)]
     # fwd[h]: messages p -> q = p + (di, dj), stored at q; bwd[h]: q -> p, stored at p
-    fwd = [np.zeros((H, W, K)) for _ in range(D)]
-    bwd = [np.zeros((H, W, K)) for _ in range(D)]
+    fwd = [np.zeros((K, H, W)) for _ in range(D)]
+    bwd = [np.zeros((K, H, W)) for _ in range(D)]
     energies, converged, it = [], False, 0
     for it in range(1, n_iter + 1):
-        b = model.unary + sum(fwd) + sum(bwd)
+        b = unary + sum(fwd) + sum(bwd)
         delta = 0.0
         for h in range(D):
             ps, qs = sl[h]
             for src, dst, back, store in ((ps, qs, bwd[h], fwd[h]), (qs, ps, fwd[h], bwd[h])):
-                hv = (b[src] - back[src]).reshape(-1, K)
-                new = _min_convolve(hv, wts[h], model, kind)
-                new -= new.min(axis=1, keepdims=True)
-                new = new.reshape(b[dst].shape)
+                src, dst = (slice(None),) + src, (slice(None),) + dst
+                new = _min_convolve(b[src] - back[src], wts[h], model, kind)
+                new -= new.min(axis=0)
                 if lam > 0:
-                    new = (1.0 - lam) * new + lam * store[dst]
+                    new *= 1.0 - lam
+                    new += lam * store[dst]
                 if new.size:
                     delta = max(delta, float(np.max(np.abs(new - store[dst]))))
                 store[dst] = new
         if record_energy:
-            energies.append(model._energy(_decode(model, fwd, bwd)))
+            energies.append(model._energy(_decode(unary, fwd, bwd)))
         if delta <= tol:
             converged = True
             break
-    beliefs = model.unary + sum(fwd) + sum(bwd)
-    beliefs -= beliefs.min(axis=2, keepdims=True)
-    f = np.ascontiguousarray(np.argmin(beliefs, axis=2), dtype=np.int32)
+    beliefs = unary + sum(fwd) + sum(bwd)
+    beliefs -= beliefs.min(axis=0)
+    f = _decode(beliefs, [], [])
+    beliefs = np.ascontiguousarray(beliefs.transpose(1, 2, 0))
     return MRFResult(f, model._energy(f), "loopy_bp", np.array(energies), converged,
                      time.perf_counter() - t0, {"beliefs": beliefs, "n_iter": it})
 
 
-def _decode(model, fwd, bwd):
-    b = model.unary + sum(fwd) + sum(bwd)
-    return np.ascontiguousarray(np.argmin(b, axis=2), dtype=np.int32)
+def _decode(unary, fwd, bwd):
+    b = unary + sum(fwd) + sum(bwd)
+    return np.ascontiguousarray(np.argmin(b, axis=0), dtype=np.int32)
