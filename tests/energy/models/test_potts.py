@@ -78,12 +78,12 @@ def test_scalar_weight_and_tables():
     assert PottsModel(np.zeros((2, 2, 3))).is_metric
 
 
-def _instances(n, pairwise="potts", T=None, K=3, seed=0):
+def _instances(n, pairwise="potts", T=None, K=3, seed=0, conn=4):
     rng = np.random.default_rng(seed)
     for _ in range(n):
         unary = rng.random((3, 3, K)) * 3
-        w = random_weights(rng, 3, 3, 4)
-        yield GridMRF(unary, pairwise, weight=w, truncation=T)
+        w = random_weights(rng, 3, 3, conn)
+        yield GridMRF(unary, pairwise, weight=w, truncation=T, connectivity=conn)
 
 
 def _best_expansion(m, f, alpha):
@@ -103,9 +103,10 @@ def _best_swap(m, f, a, b):
     return brute_energy(m.unary, m.V, edge_list(m), F.reshape(-1, *f.shape)).min()
 
 
-@pytest.mark.parametrize("pairwise, T", [("potts", None), ("truncated_linear", 2.0)])
-def test_alpha_expansion_is_a_local_optimum_within_the_factor_bound(pairwise, T):
-    for m in _instances(6, pairwise, T):
+@pytest.mark.parametrize("pairwise, T, conn", [("potts", None, 4), ("truncated_linear", 2.0, 4),
+                                               ("potts", None, 8)])
+def test_alpha_expansion_is_a_local_optimum_within_the_factor_bound(pairwise, T, conn):
+    for m in _instances(6, pairwise, T, conn=conn):
         E = brute_energy(m.unary, m.V, edge_list(m), all_labelings(3, 3, 3))
         res = alpha_expansion(m)
         assert res.converged and res.energy == pytest.approx(m.energy(res.labels))
@@ -117,9 +118,11 @@ def test_alpha_expansion_is_a_local_optimum_within_the_factor_bound(pairwise, T)
         assert np.all(np.diff(res.energies) <= 0)
 
 
-@pytest.mark.parametrize("pairwise, T", [("potts", None), ("truncated_quadratic", 2.0)])
-def test_ab_swap_is_a_local_optimum(pairwise, T):
-    for m in _instances(6, pairwise, T, seed=1):
+@pytest.mark.parametrize("pairwise, T, conn", [("potts", None, 4),
+                                               ("truncated_quadratic", 2.0, 4),
+                                               ("truncated_quadratic", 2.0, 8)])
+def test_ab_swap_is_a_local_optimum(pairwise, T, conn):
+    for m in _instances(6, pairwise, T, seed=1, conn=conn):
         E = brute_energy(m.unary, m.V, edge_list(m), all_labelings(3, 3, 3))
         res = ab_swap(m)
         assert res.converged and res.energy == pytest.approx(m.energy(res.labels))

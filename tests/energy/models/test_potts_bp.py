@@ -36,6 +36,20 @@ def test_bp_on_a_chain_gives_the_exact_min_marginals(pairwise, T, shape, damping
     assert res.energy == pytest.approx(best)
 
 
+def test_bp_on_a_diagonal_forest_is_exact():
+    """8-connectivity with only the diagonal edges weighted: two trees, BP is exact."""
+    rng = np.random.default_rng(12)
+    H, W = 2, 3
+    w = (np.zeros((H, W - 1)), np.zeros((H - 1, W)), rng.random((1, 2)) + 0.5,
+         rng.random((1, 2)) + 0.5)
+    m = GridMRF(rng.random((H, W, 3)) * 2, "truncated_quadratic", weight=w, truncation=2.0,
+                connectivity=8)
+    res = loopy_bp(m, damping=0.2, tol=1e-12, max_iter=300)
+    mm, best = min_marginals(m)
+    np.testing.assert_allclose(res.extra["beliefs"], mm, atol=1e-8)
+    assert res.energy == pytest.approx(best)
+
+
 def test_bp_on_a_loopy_grid_finds_a_low_energy():
     rng = np.random.default_rng(2)
     truth = np.zeros((30, 30), int)
