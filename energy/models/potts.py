@@ -45,11 +45,15 @@ import numpy as np
 from pgm.runtime import check_array, check_finite, check_rng, check_scalar
 
 from energy.models import _potts_kernels as PK
+from energy.models import _potts_kernels_ref as PR
 from energy.sampling import block_gibbs, temperature_schedule
 
 __all__ = ["GridMRF", "PottsModel", "MRFResult", "contrast_weights", "PAIRWISE"]
 
 PAIRWISE = ("potts", "truncated_linear", "truncated_quadratic")
+#: Grids with fewer sites take the numpy references of the kernels (same results, tested),
+#: so that a small problem never waits for numba to compile.
+SMALL_GRID = 1024
 _HALF = ((0, 1), (1, 0), (1, 1), (1, -1))
 
 
@@ -329,7 +333,8 @@ class GridMRF:
         """Update one colour in place: the cheapest label at T = 0, a draw at T > 0."""
         u = rng.random(self.shape) if temperature > 0 else np.zeros((1, 1))
         cost = np.empty(self.n_labels)
-        return int(PK.sample_colour(state, self.unary, self.wdir, self.V, int(block),
+        kernels = PR if state.size < SMALL_GRID else PK
+        return int(kernels.sample_colour(state, self.unary, self.wdir, self.V, int(block),
                                     len(self.blocks), float(temperature), u, cost))
 
     def state_energy(self, state) -> float:

@@ -35,7 +35,8 @@ from pgm.runtime import check_rng, check_scalar
 from energy.images import _maxflow
 from energy.images.graphcut import grid_workspace
 from energy.models import _potts_kernels as PK
-from energy.models.potts import GridMRF, MRFResult
+from energy.models import _potts_kernels_ref as PR
+from energy.models.potts import SMALL_GRID, GridMRF, MRFResult
 
 __all__ = ["alpha_expansion", "ab_swap"]
 
@@ -56,26 +57,27 @@ class _Mover:
         self.off = _maxflow.grid_offsets(W, model.connectivity)
         self.n_terms = H * W + int(np.count_nonzero(model.wdir))
         self.bound = 0.0
+        self.k = PR if H * W < SMALL_GRID else PK      # numpy references on small grids
 
     def move(self, f, energy, alpha, beta=-1):
         """Try one move from ``f`` (energy ``energy``); returns (labels, energy, accepted)."""
-        m = self.model
+        m, k = self.model, self.k
         if beta < 0:
-            PK.expansion_terms(f, m.unary, m.wdir, m.V, alpha, self.tu, self.tp)
+            k.expansion_terms(f, m.unary, m.wdir, m.V, alpha, self.tu, self.tp)
         else:
-            PK.swap_terms(f, m.unary, m.wdir, m.V, alpha, beta, self.tu, self.tp)
+            k.swap_terms(f, m.unary, m.wdir, m.V, alpha, beta, self.tu, self.tp)
         big = max(float(np.max(np.abs(self.tu))), float(np.max(self.tp)))
         if big == 0.0:
             return f, energy, False
         scale = _TOP / big
         ws = self.ws
-        PK.quantize(self.tu, self.tp, scale, ws["rc"], ws["tr"])
+        k.quantize(self.tu, self.tp, scale, ws["rc"], ws["tr"])
         flow = _maxflow.bk_maxflow(ws["rc"], ws["tr"], ws["tree"], ws["parent"], ws["nxt"],
                                    ws["orph"], ws["ts"], ws["dist"], self.off, self.H, self.W)
         if flow < 0:
             raise RuntimeError("grid max-flow: internal error (augmenting path without capacity)")
         new = f.copy()
-        if PK.apply_move(ws["tree"], new, alpha, beta) == 0:
+        if k.apply_move(ws["tree"], new, alpha, beta) == 0:
             return f, energy, False
         e = m._energy(new)
         if e < energy:
