@@ -8,6 +8,8 @@ import numpy as np
 import pytest
 from scipy import stats
 
+import energy.models.potts as P
+import energy.models.potts_graphcut as G
 from energy.models.potts import GridMRF, PottsModel, contrast_weights
 from energy.models.potts_graphcut import ab_swap, alpha_expansion
 from energy.sampling import block_gibbs
@@ -260,3 +262,18 @@ def test_bad_labels_and_solver_arguments():
         alpha_expansion(m, order="backwards")
     with pytest.raises(TypeError, match="model: expected a GridMRF"):
         ab_swap(np.zeros((2, 2, 2)))
+
+
+@pytest.mark.parametrize("solver", [alpha_expansion, ab_swap, "icm"])
+def test_numba_and_numpy_paths_give_the_same_result(solver, monkeypatch):
+    rng = np.random.default_rng(9)
+    m = GridMRF(rng.random((36, 40, 4)) * 3, "truncated_quadratic", weight=0.6, truncation=2.0,
+                connectivity=8)
+    assert m.shape[0] * m.shape[1] >= P.SMALL_GRID           # the numba kernels
+    run = m.icm if solver == "icm" else (lambda: solver(m))
+    fast = run()
+    monkeypatch.setattr(P, "SMALL_GRID", 10**9)
+    monkeypatch.setattr(G, "SMALL_GRID", 10**9)
+    ref = run()
+    assert np.array_equal(fast.labels, ref.labels) and fast.energy == ref.energy
+    assert fast.energy < m.energy(m.initial_state())
