@@ -13,6 +13,9 @@ from .rbm import BernoulliRBM
 from .gaussian_rbm import GaussianBernoulliRBM
 from .dbn import DBN
 from .rbm_sampling import AISResult, AnnealedRBMChains, RBMChains, exact_log_partition
+from .potts import GridMRF, MRFResult, PottsModel, contrast_weights
+from .potts_graphcut import ab_swap, alpha_expansion
+from .potts_bp import loopy_bp
 
 __all__ = [
     "EnergyModel", "contrastive_divergence_loss",
@@ -20,4 +23,6 @@ __all__ = [
     "fit_pseudo_likelihood", "learn_parameters", "log_pseudo_likelihood",
     "BernoulliRBM", "GaussianBernoulliRBM", "DBN", "RBMChains", "AnnealedRBMChains",
     "AISResult", "exact_log_partition", "plot_filters", "plot_samples",
+    "GridMRF", "PottsModel", "MRFResult", "contrast_weights", "alpha_expansion", "ab_swap",
+    "loopy_bp",
 ]
