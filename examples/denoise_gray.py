@@ -1,8 +1,9 @@
-"""Grey-level image restoration with a multi-label MRF: alpha-expansion, ICM and loopy BP.
+"""Grey-level image restoration with a multi-label MRF: alpha-expansion, ICM and loopy BP
+======================================================================================
 
-The picture is scikit-image's ``data.camera()`` (the 512 x 512 "cameraman", shipped inside
-scikit-image; energy/images only has a binarised copy), averaged over 2 x 2 blocks to
-256 x 256 by default (``--full`` keeps 512 x 512). Gaussian noise of standard deviation
+The picture is the "cameraman" (scikit-image's ``data.camera()``, CC0) averaged over 2 x 2
+blocks to 256 x 256 and shipped with the project (``energy.images.load_gray_example()``);
+``--full`` uses the 512 x 512 original, which needs scikit-image. Gaussian noise of standard deviation
 sigma (0-255 scale) is added; the labels are K grey levels (the centres of K equal bins), the
 unary cost is the Gaussian negative log-likelihood (y_p - v_k)^2 / (2 sigma^2), and the prior
 a truncated linear cost w min(|a - b|, T) on the label indices (4-neighbours). The weight w
@@ -13,7 +14,8 @@ picture). Compared, by PSNR against the clean picture:
 * ICM (the block-Gibbs sampler at T = 0, from the cheapest unary label),
 * min-sum loopy BP (:func:`energy.models.loopy_bp`, damping 0.5),
 * a 3 x 3 median filter (scipy.ndimage),
-* total-variation denoising, ``skimage.restoration.denoise_tv_chambolle`` (weight sigma/255).
+* total-variation denoising, ``skimage.restoration.denoise_tv_chambolle`` (weight sigma/255),
+  when scikit-image is installed.
 
 The first row of the table is the clean picture quantised to the K levels: the best any
 labeling can do, which shows what the quantisation costs.
@@ -34,19 +36,19 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from scipy import ndimage  # noqa: E402
 
+from energy.images import load_gray_example  # noqa: E402
 from energy.models import GridMRF, alpha_expansion, loopy_bp  # noqa: E402
 
 
 def load_camera(full: bool) -> np.ndarray:
-    try:
-        from skimage import data  # optional: the picture ships with scikit-image
-    except ImportError:
-        raise SystemExit("this example needs scikit-image for its picture "
-                         "(pip install scikit-image)") from None
-    img = data.camera().astype(np.float64)
     if not full:
-        img = img.reshape(256, 2, 256, 2).mean(axis=(1, 3))
-    return img
+        return load_gray_example("camera_gray")   # shipped: 256 x 256, 8-bit
+    try:
+        from skimage import data  # optional: the 512 x 512 original ships with scikit-image
+    except ImportError:
+        raise SystemExit("--full needs scikit-image for the 512 x 512 picture "
+                         "(pip install scikit-image)") from None
+    return data.camera().astype(np.float64)
 
 
 def psnr(x, ref) -> float:
@@ -110,7 +112,7 @@ def main(argv=None):
     alpha_expansion(GridMRF(np.random.default_rng(0).random((6, 6, K)), "truncated_linear"))
     vals = (np.arange(K) + 0.5) * 256.0 / K
     quant = vals[np.argmin(np.abs(clean[..., None] - vals), axis=2)]
-    print(f"camera {clean.shape[0]}x{clean.shape[1]} (scikit-image data.camera()), K={K} "
+    print(f"camera {clean.shape[0]}x{clean.shape[1]} (the cameraman), K={K} "
           f"levels, prior w={a.weight} min(|a-b|, {a.truncation}), seed {a.seed}")
     print(f"clean picture quantised to {K} levels: PSNR {psnr(quant, clean):.2f} dB")
     rng = np.random.default_rng(a.seed)

@@ -29,7 +29,9 @@ __all__ = ["read_image", "otsu_threshold", "binarize", "to_spins", "spins_to_uin
            "example_path", "EXAMPLES"]
 
 #: Shipped example images (package data under ``energy/images/data``, see its README.md).
-EXAMPLES = {"horse": "horse.png", "camera": "camera_binary.png"}
+#: shipped images (energy/images/data/README.md): name -> file; the binary ones load as spins
+EXAMPLES = {"horse": "horse.png", "camera": "camera_binary.png", "camera_gray": "camera_gray.png"}
+_GRAY_EXAMPLES = ("camera_gray",)
 
 # ITU-R BT.601 luma weights (the ones Pillow's own "L" conversion approximates in integers).
 _LUMA = np.array([0.299, 0.587, 0.114])
@@ -477,7 +479,8 @@ def load_example(name: str = "horse") -> np.ndarray:
     Parameters
     ----------
     name : {"horse", "camera"}, default "horse"
-        "horse": 328 × 400 silhouette; "camera": 512 × 512 binarised photograph.
+        "horse": 328 × 400 silhouette; "camera": 512 × 512 binarised photograph. (The grey
+        picture "camera_gray" loads with :func:`load_gray_example`.)
 
     Returns
     -------
@@ -491,9 +494,43 @@ def load_example(name: str = "horse") -> np.ndarray:
     """
     from PIL import Image  # lazy: Pillow (~45 ms) only for file I/O
 
+    if name in _GRAY_EXAMPLES:
+        raise ValueError(f"name: {name!r} is a grey-level picture; load it with "
+                         f"load_gray_example({name!r})")
     res = _example_resource(name)
     with res.open("rb") as fh:
         gray = _decode(fh, repr(str(res)), Image)
     if not np.all((gray == 0) | (gray == 1)):
         raise ValueError(f"name: the shipped example {name!r} is not a black/white image")
     return to_spins(gray)
+
+
+def load_gray_example(name: str = "camera_gray") -> np.ndarray:
+    """A shipped grey-level picture as grey levels 0-255.
+
+    Parameters
+    ----------
+    name : {"camera_gray"}, default "camera_gray"
+        "camera_gray": scikit-image's 512 × 512 ``camera`` photograph (CC0) averaged over
+        2 × 2 blocks to 256 × 256 and rounded to 8 bits.
+
+    Returns
+    -------
+    image : ndarray of float64, shape (H, W)
+        Grey levels in [0, 255]. A new array on every call.
+
+    Examples
+    --------
+    >>> img = load_gray_example()
+    >>> img.shape, img.dtype, bool(0 <= img.min() < img.max() <= 255)
+    ((256, 256), dtype('float64'), True)
+    """
+    from PIL import Image  # lazy: Pillow (~45 ms) only for file I/O
+
+    if name not in _GRAY_EXAMPLES:
+        raise ValueError(f"name: unknown grey-level example {name!r}; known: "
+                         f"{', '.join(repr(k) for k in _GRAY_EXAMPLES)}")
+    res = _example_resource(name)
+    with res.open("rb") as fh:
+        gray = _decode(fh, repr(str(res)), Image)
+    return np.round(gray * 255.0)

@@ -3,9 +3,6 @@
 import runpy
 from pathlib import Path
 
-import pytest
-
-pytest.importorskip("skimage")
 ROOT = Path(__file__).resolve().parents[3]
 
 
