@@ -33,6 +33,7 @@ from ..errors import ImpossibleEvidenceError, TableTooLargeError
 from .junction_tree import JunctionTree
 from .orders import elimination_order, moral_adjacency
 from .ve import VariableElimination
+from .bp import BPReport, LoopyBP
 
 __all__ = ["VariableElimination", "JunctionTree", "elimination_order", "moral_adjacency",
-           "ImpossibleEvidenceError", "TableTooLargeError"]
+           "ImpossibleEvidenceError", "TableTooLargeError", "LoopyBP", "BPReport"]
