@@ -40,7 +40,7 @@ import os
 import numpy as np
 
 from ..dag import moral_adjacency
-from ..errors import TableTooLargeError
+from ..errors import ImpossibleEvidenceError, TableTooLargeError
 
 __all__: list = []
 
@@ -179,6 +179,16 @@ class _Engine:
                "(energy.sampling.gibbs_marginals)" if self._c.directed else
                "loopy belief propagation (pgm.inference.LoopyBP) or Gibbs sampling "
                "(energy.sampling.MarkovNetGibbs)"))
+
+    def _zero_z(self, ev):
+        """The error for a product of factors that is 0 everywhere with no evidence (a
+        Markov network whose Z is 0), or None when there is evidence or the model is a
+        Bayesian network (whose callers report the evidence)."""
+        if ev or self._c.directed:
+            return None
+        return ImpossibleEvidenceError(
+            "model: the factors multiply to 0 for every assignment (Z = 0); the Markov "
+            "network defines no distribution")
 
     def _compiled(self):
         if self._c.version != self.model._version:  # the model changed: re-validate

@@ -447,7 +447,7 @@ class JunctionTree(_NumpyCalibration, _Engine):
         W[:self._cpt.size] = self._cpt
         status, log_z = calibrate_flat(W, self._flat, self._offs, ev_state, needed, want)
         if status >= 0:
-            raise ImpossibleEvidenceError(
+            raise self._zero_z(ev) or ImpossibleEvidenceError(
                 f"evidence: {evidence_message(ev, c.names)} has probability zero under the model")
         return W, log_z
 

@@ -352,7 +352,7 @@ class VariableElimination(_Engine):
                              or self._constant(self._factors(list(keep), ev)) > 0):
                 z = 0.0
         if not z > 0:
-            raise ImpossibleEvidenceError(
+            raise self._zero_z(ev) or ImpossibleEvidenceError(
                 f"evidence: {evidence_message(ev, c.names)} has probability zero under the model; "
                 "P(variables | evidence) is undefined")
         return DiscreteFactor(tuple(query), vals / z, copy=False, validate=False)
@@ -522,7 +522,7 @@ class VariableElimination(_Engine):
         rest = self._eliminate(factors, order, "max", trace)
         logp = math.fsum(float(t) for _, t in rest)
         if not logp > -math.inf:
-            raise ImpossibleEvidenceError(
+            raise self._zero_z(ev) or ImpossibleEvidenceError(
                 f"evidence: {evidence_message(ev, c.names)} has probability zero under the model")
         assign = {}
         for v, scope, full in reversed(trace):

@@ -251,6 +251,16 @@ def test_zero_probability_evidence_and_zero_Z():
     assert JunctionTree(mn).log_partition_function({"C": 0, "D": 1}) == -math.inf
 
 
+def test_zero_partition_function_is_named():
+    mn = MarkovNetwork([DiscreteFactor(["A"], [1.0, 0.0]), DiscreteFactor(["A", "B"],
+                                                                         [[0.0, 0.0], [1.0, 1.0]])])
+    for call in (lambda: JunctionTree(mn).marginals(), lambda: VariableElimination(mn).query("B"),
+                 lambda: VariableElimination(mn).map_query()):
+        with pytest.raises(ImpossibleEvidenceError, match=r"Z = 0"):
+            call()
+    assert mn.log_partition_function() == -math.inf
+
+
 def test_table_guard_points_to_loopy_bp():
     mn = MarkovNetwork([DiscreteFactor([i, (i + 1) % 12, (i + 5) % 12], np.ones((3, 3, 3)))
                         for i in range(12)])
