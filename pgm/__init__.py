@@ -18,7 +18,8 @@ from .cpd import LinearGaussianCPD, TabularCPD
 from .dag import DAG
 from .factor import DiscreteFactor, factor_product
 from .errors import ImpossibleEvidenceError, TableTooLargeError
-from .inference import JunctionTree, VariableElimination, elimination_order
+from .inference import JunctionTree, LoopyBP, VariableElimination, elimination_order
+from .markov import MarkovNetwork
 from .learning import fit_mle
 from .sampling import (forward_sample, likelihood_weighted_marginals, likelihood_weighting,
                        rejection_sample)
@@ -28,7 +29,7 @@ __all__ = [
     "check_rng", "DAG", "DiscreteFactor", "factor_product", "TabularCPD", "LinearGaussianCPD",
     "BayesianNetwork", "LinearGaussianBayesianNetwork", "NormalizationReport",
     "VariableElimination", "JunctionTree", "elimination_order", "ImpossibleEvidenceError",
-    "TableTooLargeError",
+    "TableTooLargeError", "MarkovNetwork", "LoopyBP",
     "forward_sample", "rejection_sample", "likelihood_weighting", "likelihood_weighted_marginals",
     "fit_mle", "read_bif", "write_bif", "loads_bif",
     "dumps_bif", "BIFError", "read_xmlbif", "write_xmlbif",

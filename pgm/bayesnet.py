@@ -38,6 +38,7 @@ from ._frames import first_row_not_in, frame_columns, is_frame, row_label
 from .cpd import DEFAULT_ATOL, LinearGaussianCPD, TabularCPD
 from .dag import DAG
 from .factor import DiscreteFactor, factor_product
+from .markov import MarkovNetwork
 from .runtime import check_rng, check_scalar
 from .sampling import forward_sample
 
@@ -90,6 +91,8 @@ class BayesianNetwork(DAG):
     >>> bn.joint_factor().values.round(2).tolist()
     [[0.3, 0.0], [0.35, 0.35]]
     """
+
+    _inference_kind = "directed"  # how the exact engines read it (pgm.inference._engine)
 
     def __init__(self, edges=(), nodes=()):
         super().__init__(edges, nodes)
@@ -381,6 +384,25 @@ class BayesianNetwork(DAG):
     def sample(self, n_samples, rng=None):
         """Ancestral samples, see :func:`pgm.sampling.forward_sample`."""
         return forward_sample(self, n_samples, rng=rng)
+
+    def to_markov_network(self) -> MarkovNetwork:
+        """Moralisation: a :class:`~pgm.markov.MarkovNetwork` with one factor per CPD (over
+        the node's family), the same state names, Z = 1 and the same distribution; its
+        Markov graph is :meth:`moral_graph`.
+
+        Examples
+        --------
+        >>> from pgm.cpd import TabularCPD
+        >>> bn = BayesianNetwork([("A", "C"), ("B", "C")])
+        >>> bn.add_cpds(TabularCPD("A", 2, [0.5, 0.5]), TabularCPD("B", 2, [0.5, 0.5]),
+        ...             TabularCPD("C", 2, [[1, 0.5, 0.5, 0], [0, 0.5, 0.5, 1]], ["A", "B"], [2, 2]))
+        >>> mn = bn.to_markov_network()
+        >>> sorted(mn.to_networkx().edges()) == sorted(bn.moral_graph().edges())
+        True
+        """
+        self.check_model()
+        return MarkovNetwork([self._cpds[v].to_factor() for v in self.nodes],
+                             state_names={v: list(s) for v, s in self.state_names.items()})
 
     def copy(self) -> "BayesianNetwork":
         bn = BayesianNetwork(self.edges, self.nodes)

@@ -33,6 +33,7 @@ import networkx as nx
 import numba
 import numpy as np
 
+from pgm import DiscreteFactor, MarkovNetwork
 from pgm.runtime import check_rng, check_scalar, check_spins
 
 from energy.models import _ising_kernels as K
@@ -359,6 +360,50 @@ class IsingModel:
                                "y")
         nx.set_edge_attributes(g, self.beta, "beta")
         return g
+
+    def to_markov_network(self, temperature: float = 1.0, *, max_pixels: int = 400):
+        """p(x | y) ∝ exp(−E(x, y) / T) as a :class:`pgm.MarkovNetwork`, for the exact and
+        approximate engines of :mod:`pgm.inference` (small images only).
+
+        Variables are the pixels ``(i, j)`` with states ``[-1, 1]`` (state names); factors
+        are one unary per pixel, exp((−h x_i + η y_i x_i) / T), then one pairwise per edge
+        of :meth:`to_networkx` (4- or 8-neighbour), exp(β x_i x_j / T).
+
+        Parameters
+        ----------
+        temperature : float > 0
+        max_pixels : int
+            Refuse larger images (default 400): exact inference on an H × W grid builds
+            tables of about 2^min(H, W) entries, and a factor per pixel and per edge is the
+            wrong representation for a real image — use :meth:`gibbs`, :meth:`graphcut` or
+            :meth:`mean_field` there.
+
+        Examples
+        --------
+        >>> from pgm import JunctionTree
+        >>> m = IsingModel(np.array([[1, -1], [1, 1]]), beta=1.0, eta=0.5)
+        >>> mn = m.to_markov_network()
+        >>> len(mn.variables), len(mn.factors), mn.state_names[(0, 1)]
+        (4, 8, [-1, 1])
+        >>> JunctionTree(mn).marginals()[(0, 1)].round(3)   # the neighbours outvote y_01 = -1
+        array([0.191, 0.809])
+        """
+        T = check_scalar(temperature, "temperature", low=0, low_inclusive=False)
+        cap = check_scalar(max_pixels, "max_pixels", low=1, integer=True)
+        H, W = self.shape
+        if H * W > cap:
+            raise ValueError(
+                f"to_markov_network: the image has {H}x{W} = {H * W} pixels, more than "
+                f"max_pixels={cap}; a factor per pixel and per edge is meant for small grids "
+                "(exact inference on them builds tables of about 2^min(H, W) entries); use "
+                "gibbs, graphcut or mean_field on this model, or pass a larger max_pixels=")
+        s = np.array([-1.0, 1.0])
+        fs = [DiscreteFactor([(i, j)], np.exp((-self.h + self.eta * float(self.y[i, j])) * s / T))
+              for i in range(H) for j in range(W)]
+        pair = np.exp(self.beta * np.outer(s, s) / T)
+        fs += [DiscreteFactor([u, v], pair) for u, v in self.to_networkx().edges]
+        return MarkovNetwork(fs, state_names={(i, j): [-1, 1] for i in range(H)
+                                              for j in range(W)})
 
 
 def estimate_noise_rate(y) -> float:

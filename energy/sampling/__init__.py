@@ -10,9 +10,10 @@ model (:class:`BayesNetGibbs`, :func:`gibbs_marginals`); annealed importance sam
 
 from .gibbs import SamplerResult, block_gibbs, temperature_schedule
 from .bayesnet import BayesNetGibbs, gibbs_marginals
+from .markov import MarkovNetGibbs
 from .ais import AISResult, ais_schedule, annealed_importance_sampling
 from .tempering import TemperingResult, parallel_tempering, swap_rows
 
-__all__ = ["SamplerResult", "block_gibbs", "temperature_schedule", "BayesNetGibbs",
+__all__ = ["SamplerResult", "block_gibbs", "temperature_schedule", "BayesNetGibbs", "MarkovNetGibbs",
            "gibbs_marginals", "AISResult", "ais_schedule", "annealed_importance_sampling",
            "TemperingResult", "parallel_tempering", "swap_rows"]

@@ -3,7 +3,8 @@
 :class:`BayesNetGibbs` is a network with evidence as a model of
 :func:`energy.sampling.block_gibbs`: one block per unobserved node, many chains in parallel,
 p(x_v | Markov blanket) computed from the node's CPD and its children's CPDs.
-:func:`gibbs_marginals` runs it and returns posterior single-node marginals.
+:func:`gibbs_marginals` runs it (or :class:`energy.sampling.MarkovNetGibbs` for a Markov
+network) and returns posterior single-node marginals.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from pgm import ImpossibleEvidenceError, likelihood_weighting
 from pgm.runtime import check_rng, check_scalar
 
 from energy.sampling.gibbs import block_gibbs
+from energy.sampling.markov import MarkovNetGibbs, _FactorGibbs
 
 __all__ = ["BayesNetGibbs", "gibbs_marginals"]
 
@@ -30,7 +32,7 @@ class _Plan:
         self.parent_cols = [[self.col[p] for p in cpd.parents] for cpd in self.cpds]
 
 
-class BayesNetGibbs:
+class BayesNetGibbs(_FactorGibbs):
     """A Bayesian network with evidence, as a model for ``energy.sampling.block_gibbs``.
 
     The state is an int array of shape ``(n_chains, n_nodes)`` (columns in ``model.nodes``
@@ -111,57 +113,9 @@ class BayesNetGibbs:
                 need = 0
         self._init = np.concatenate(rows).astype(np.int64)
 
-    def initial_state(self) -> np.ndarray:
-        """A fresh copy of the starting states, shape (n_chains, n_nodes)."""
-        return self._init.copy()
-
-    def conditional_logits(self, state, block) -> np.ndarray:
-        """log p(x_block = k | rest) + const for every chain, shape (n_chains, card)."""
-        k0 = self._plan.col[block]
-        card = int(self._plan.cards[k0])
-        ks = np.arange(card)[None, :]
-        out = np.zeros((state.shape[0], card))
-        for h, srcs in self._terms[block]:
-            idx = tuple(ks if s == k0 else state[:, s][:, None] for s in srcs)
-            out += self._logt[h][idx]
-        return out
-
-    def sample_block(self, state, block, temperature, rng) -> int:
-        """Redraw node ``block`` in every chain from p(x | rest)^(1/T); return the number changed."""
-        k0 = self._plan.col[block]
-        lg = self.conditional_logits(state, block)
-        cur = state[:, k0].copy()
-        if temperature == 0:
-            best = lg.max(axis=1)
-            keep = lg[np.arange(lg.shape[0]), cur] >= best
-            new = np.where(keep, cur, np.argmax(lg, axis=1))
-        else:
-            z = lg / temperature
-            z -= z.max(axis=1, keepdims=True)
-            p = np.exp(z)
-            c = np.cumsum(p, axis=1)
-            u = rng.random(lg.shape[0]) * c[:, -1]
-            new = (u[:, None] >= c[:, :-1]).sum(axis=1)
-            # guard the edge u == total (zero-mass last states): never draw a zero-mass state
-            new = np.where(p[np.arange(p.shape[0]), new] > 0, new, np.argmax(p, axis=1))
-        state[:, k0] = new
-        return int(np.count_nonzero(new != cur))
-
     def state_energy(self, state) -> float:
         """−Σ_chains log p(x) (finite for states of positive probability)."""
         return float(-self.model.log_prob(state).sum())
-
-    def observe(self, state) -> np.ndarray:
-        """Frequencies of each state of each unobserved node, shape (n_blocks, max_card)."""
-        out = np.zeros((len(self.blocks), self.max_card))
-        for i, k in enumerate(self.free_cols):
-            out[i, : self._plan.cards[k]] = np.bincount(state[:, k], minlength=self._plan.cards[k])
-        return out / state.shape[0]
-
-    def marginals_from(self, mean) -> dict:
-        """``{node: marginal}`` from an average of :meth:`observe`."""
-        return {v: np.asarray(mean[i, : self._plan.cards[self._plan.col[v]]])
-                for i, v in enumerate(self.blocks)}
 
 
 def gibbs_marginals(model, evidence, n_sweeps=500, burn_in=100, n_chains=100, rng=None):
@@ -170,7 +124,7 @@ def gibbs_marginals(model, evidence, n_sweeps=500, burn_in=100, n_chains=100, rn
 
     Parameters
     ----------
-    model : BayesianNetwork
+    model : BayesianNetwork or MarkovNetwork
     evidence : dict or None
     n_sweeps, burn_in, n_chains : int
     rng : None, int or numpy.random.Generator
@@ -181,7 +135,9 @@ def gibbs_marginals(model, evidence, n_sweeps=500, burn_in=100, n_chains=100, rn
         ``{node: ndarray of shape (cardinality,)}`` for every unobserved node.
     """
     gen = check_rng(rng)
-    g = BayesNetGibbs(model, evidence, n_chains=n_chains, rng=gen)
+    kind = getattr(type(model), "_inference_kind", None)
+    g = (MarkovNetGibbs if kind == "undirected" else BayesNetGibbs)(
+        model, evidence, n_chains=n_chains, rng=gen)
     res = block_gibbs(g, g.initial_state(), temperature=1.0, max_sweeps=n_sweeps, burn_in=burn_in,
                   average=True, rng=gen, record_energy=False)
     return g.marginals_from(res.mean)

@@ -1,10 +1,12 @@
-"""Exact inference on discrete Bayesian networks.
+"""Inference on discrete Bayesian networks and Markov networks (the same engines take both).
 
 * :class:`VariableElimination` (:mod:`pgm.inference.ve`) — P(Q | e) for any set of query
   variables and MAP (max-product) assignments, on the network pruned to what the query needs.
 * :class:`JunctionTree` (:mod:`pgm.inference.junction_tree`) — compiled once; every
   single-node posterior marginal from one calibration (a numba kernel,
   :mod:`pgm.inference._jt_kernels`).
+* :class:`LoopyBP` (:mod:`pgm.inference.bp`) — approximate marginals and MAP by loopy belief
+  propagation on the factor graph (exact on trees).
 * :func:`elimination_order` (:mod:`pgm.inference.orders`) — the greedy heuristics (min-fill,
   min-degree, min-weight) on any undirected graph, e.g. the moral graph of
   :func:`moral_adjacency`.
@@ -33,6 +35,7 @@ from ..errors import ImpossibleEvidenceError, TableTooLargeError
 from .junction_tree import JunctionTree
 from .orders import elimination_order, moral_adjacency
 from .ve import VariableElimination
+from .bp import BPReport, LoopyBP
 
 __all__ = ["VariableElimination", "JunctionTree", "elimination_order", "moral_adjacency",
-           "ImpossibleEvidenceError", "TableTooLargeError"]
+           "ImpossibleEvidenceError", "TableTooLargeError", "LoopyBP", "BPReport"]

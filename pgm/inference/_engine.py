@@ -1,7 +1,13 @@
 """The base shared by the exact-inference engines: a validated, plain-dict snapshot of the
-network (:class:`_Compiled`, rebuilt whenever the network changes), the checks of query
-variables (:class:`_Engine`) and the bound on the size of the tables they build
-(:func:`default_max_table_entries`, :meth:`_Engine._check_table`).
+model as a list of factors (:class:`_Compiled`, rebuilt whenever the model changes), the
+checks of query variables (:class:`_Engine`) and the bound on the size of the tables they
+build (:func:`default_max_table_entries`, :meth:`_Engine._check_table`).
+
+Both model kinds feed the same snapshot: a :class:`~pgm.bayesnet.BayesianNetwork` gives one
+factor per node (its CPD, scope ``(node, *parents)``, keyed by the node; ``parents`` kept for
+the pruning that only a directed model allows), a :class:`~pgm.markov.MarkovNetwork` its
+factors (keyed by their index; ``parents`` is None). A model says which it is by the class
+attribute ``_inference_kind`` ("directed" or "undirected"), so this module imports neither.
 
 Examples
 --------
@@ -11,14 +17,14 @@ Examples
 >>> bn.add_cpds(TabularCPD("Rain", 2, [0.8, 0.2]),
 ...             TabularCPD("Wet", 2, [[0.9, 0.1], [0.1, 0.9]], ["Rain"], [2]))
 >>> c = _Compiled(bn)
->>> c.order, c.parents["Wet"], c.children["Rain"]
-(['Rain', 'Wet'], ('Rain',), ['Wet'])
+>>> c.order, c.parents["Wet"], c.children["Rain"], c.scopes["Wet"]
+(['Rain', 'Wet'], ('Rain',), ['Wet'], ('Wet', 'Rain'))
 >>> _Engine(bn)._variables("Wet")
 ['Wet']
 >>> _Engine("not a network")
 Traceback (most recent call last):
 ...
-TypeError: model: expected a BayesianNetwork, got str
+TypeError: model: expected a BayesianNetwork or a MarkovNetwork, got str
 >>> _Engine(bn, max_table_entries=2)._check_table("JunctionTree", ["Rain", "Wet"])
 Traceback (most recent call last):
 ...
@@ -33,8 +39,8 @@ import os
 
 import numpy as np
 
-from ..bayesnet import BayesianNetwork
-from ..errors import TableTooLargeError
+from ..dag import moral_adjacency
+from ..errors import ImpossibleEvidenceError, TableTooLargeError
 
 __all__: list = []
 
@@ -86,24 +92,60 @@ def _bytes(n):
 
 
 class _Compiled:
-    """Plain-dict snapshot of a validated network (rebuilt when the network changes)."""
+    """Plain-dict snapshot of a validated model (rebuilt when the model changes).
+
+    ``scopes`` and ``tables``: ``{key: scope}`` and ``{key: table}`` of every factor (keys:
+    the nodes of a Bayesian network, the factor indices of a Markov network); ``nodes`` the
+    variables; ``order`` a topological order (directed) or the variables' order."""
 
     def __init__(self, model):
         model.check_model()
         self.version = model._version
-        self.nodes = model.nodes
-        self.parents = {v: model.get_cpd(v).parents for v in self.nodes}
-        self.tables = {v: model.get_cpd(v).table for v in self.nodes}
-        self.cards = {v: model.get_cpd(v).cardinality for v in self.nodes}
-        self.names = {v: model.get_cpd(v).state_names[v] for v in self.nodes}
-        self.children = {v: [] for v in self.nodes}
-        for v in self.nodes:
-            for p in self.parents[v]:
-                self.children[p].append(v)
-        self.order = model.topological_order()
         self.global_rank = None
         self.global_width = 0.0
+        self._adj = None
+        if model._inference_kind == "directed":
+            self.directed = True
+            self.nodes = model.nodes
+            cpds = {v: model.get_cpd(v) for v in self.nodes}
+            self.parents = {v: cpds[v].parents for v in self.nodes}
+            self.tables = {v: cpds[v].table for v in self.nodes}
+            self.scopes = {v: (v,) + self.parents[v] for v in self.nodes}
+            self.cards = {v: cpds[v].cardinality for v in self.nodes}
+            self.names = {v: cpds[v].state_names[v] for v in self.nodes}
+            self.children = {v: [] for v in self.nodes}
+            for v in self.nodes:
+                for p in self.parents[v]:
+                    self.children[p].append(v)
+            self.order = model.topological_order()
+        else:
+            self.directed = False
+            self.nodes = tuple(model.variables)
+            self.parents = self.children = None
+            fs = model.factors
+            self.tables = {i: f.values for i, f in enumerate(fs)}
+            self.scopes = {i: f.variables for i, f in enumerate(fs)}
+            self.cards = dict(model.cardinality)
+            self.names = {v: tuple(s) for v, s in model.state_names.items()}
+            self.order = list(self.nodes)
         self.topo_rank = {v: i for i, v in enumerate(self.order)}
+
+    @property
+    def adjacency(self) -> dict:
+        """The interaction graph ``{variable: set of neighbours}``: the moral graph of a
+        Bayesian network, the Markov graph of a Markov network (built once)."""
+        if self._adj is None:
+            if self.directed:
+                self._adj = moral_adjacency(self.parents)
+            else:
+                adj = {v: set() for v in self.nodes}
+                for s in self.scopes.values():
+                    for u in s:
+                        adj[u].update(s)
+                for v, nb in adj.items():
+                    nb.discard(v)
+                self._adj = adj
+        return self._adj
 
 
 class _Engine:
@@ -111,8 +153,9 @@ class _Engine:
     the validation of query variables."""
 
     def __init__(self, model, max_table_entries=None):
-        if not isinstance(model, BayesianNetwork):
-            raise TypeError(f"model: expected a BayesianNetwork, got {type(model).__name__}")
+        if getattr(type(model), "_inference_kind", None) not in ("directed", "undirected"):
+            raise TypeError("model: expected a BayesianNetwork or a MarkovNetwork, got "
+                            f"{type(model).__name__}")
         self.max_table_entries = _check_limit(max_table_entries)
         self.model = model
         self._c = _Compiled(model)
@@ -132,11 +175,23 @@ class _Engine:
             f"({_bytes(8 * size)} as float64), more than max_table_entries={limit:,}; exact "
             f"inference is out of reach on this network (pass a larger max_table_entries= to "
             f"{type(self).__name__}(...) if the memory is there), or use an approximate method: "
-            "likelihood weighting (pgm.likelihood_weighted_marginals) or Gibbs sampling "
-            "(energy.sampling.gibbs_marginals)")
+            + ("likelihood weighting (pgm.likelihood_weighted_marginals) or Gibbs sampling "
+               "(energy.sampling.gibbs_marginals)" if self._c.directed else
+               "loopy belief propagation (pgm.inference.LoopyBP) or Gibbs sampling "
+               "(energy.sampling.MarkovNetGibbs)"))
+
+    def _zero_z(self, ev):
+        """The error for a product of factors that is 0 everywhere with no evidence (a
+        Markov network whose Z is 0), or None when there is evidence or the model is a
+        Bayesian network (whose callers report the evidence)."""
+        if ev or self._c.directed:
+            return None
+        return ImpossibleEvidenceError(
+            "model: the factors multiply to 0 for every assignment (Z = 0); the Markov "
+            "network defines no distribution")
 
     def _compiled(self):
-        if self._c.version != self.model._version:  # the network changed: re-validate
+        if self._c.version != self.model._version:  # the model changed: re-validate
             self._c = _Compiled(self.model)
             self._recompile()
         return self._c

@@ -80,7 +80,7 @@ class _NumpyCalibration:
                 shape = tuple(c.cards[u] for u in cl)
                 t = None
                 for v in vs:
-                    ax = [loc[u] for u in (v,) + c.parents[v]]
+                    ax = [loc[u] for u in c.scopes[v]]
                     perm = sorted(range(len(ax)), key=ax.__getitem__)
                     x = c.tables[v].transpose(perm)
                     if len(ax) != len(cl):

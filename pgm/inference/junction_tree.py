@@ -27,7 +27,6 @@ import math
 import networkx as nx
 import numpy as np
 
-from ..dag import moral_adjacency
 from ..errors import ImpossibleEvidenceError, evidence_message
 from ..factor import EINSUM_MAX
 from ._engine import _Engine
@@ -46,7 +45,10 @@ class JunctionTree(_NumpyCalibration, _Engine):
 
     Parameters
     ----------
-    model : BayesianNetwork
+    model : BayesianNetwork or MarkovNetwork
+        A Markov network's factors are assigned to the cliques as a Bayesian network's
+        CPDs are (the calibration is the same); only the skipping of barren subtrees is
+        directed-only.
     elimination_order : {"auto", "min_fill", "min_degree", "min_weight"} or list
         Triangulation of the moral graph. ``"auto"`` (default) takes min-fill and, when its
         cliques hold more than 2^17 entries in all, also min-weight, keeping the order whose
@@ -89,7 +91,7 @@ class JunctionTree(_NumpyCalibration, _Engine):
     def _recompile(self):
         c = self._c
         rank = c.topo_rank
-        moral = moral_adjacency(c.parents)
+        moral = c.adjacency  # the moral graph, or a Markov network's own graph
         elim_sets = []
         if self._heuristic == "auto":
             # min-fill; when its cliques are large, min-weight as well, keeping the smaller tree
@@ -156,10 +158,10 @@ class JunctionTree(_NumpyCalibration, _Engine):
         self.parent = parent
         self._seps = seps
         self._order = order
-        # clique potentials: each CPD goes to the clique of its family's first-eliminated member
+        # clique potentials: each factor (a CPD: its family) goes to the clique of its
+        # scope's first-eliminated member
         assigned = [[] for _ in cliques]
-        for v in c.nodes:
-            fam = (v,) + c.parents[v]
+        for v, fam in c.scopes.items():
             assigned[home_of_elim[min(pos[u] for u in fam)]].append(v)
         # Kernel axis order of each clique: the fused pass (_jt_kernels.clique_pass) runs
         # its inner loop over a block of trailing axes, and a table that holds none of the
@@ -189,7 +191,7 @@ class JunctionTree(_NumpyCalibration, _Engine):
                 blk.append(len(cl))
                 continue
             own = set(seps[i])
-            fams = [{v, *c.parents[v]} for v in assigned[i]]
+            fams = [set(c.scopes[v]) for v in assigned[i]]
             use = {u: 3 * sum(u in ks for ks in kid_seps[i]) + 2 * (u in own)
                    + 2 * sum(u in f for f in fams) + (home_i[u] == i) for u in cl}
             ranked = sorted(cl, key=lambda u: (use[u], -c.cards[u], rank[u]))
@@ -236,7 +238,8 @@ class JunctionTree(_NumpyCalibration, _Engine):
             if p >= 0:
                 sub_top[p] += sub_top[i]
                 sub_cpd[p] += sub_cpd[i]
-        self._barren = [a == b for a, b in zip(sub_top, sub_cpd)]
+        # (a Markov network's factors are no conditional distributions: nothing is barren)
+        self._barren = [a == b and c.directed for a, b in zip(sub_top, sub_cpd)]
         self._build_flat()
 
     def _build_flat(self):
@@ -244,7 +247,7 @@ class JunctionTree(_NumpyCalibration, _Engine):
         field), packed into one flat int64 array for :func:`calibrate_flat`."""
         c = self._c
         cards = c.cards
-        parents = c.parents
+        scopes = c.scopes
         cliques, parent, korder, seps = self.cliques, self.parent, self._korder, self._seps
         count, home_i = self._count, self._home_i
         n = len(cliques)
@@ -263,7 +266,7 @@ class JunctionTree(_NumpyCalibration, _Engine):
         # cliques without a CPD: the front of the workspace
         cpt_off, acc = {}, 0
         tabs = []
-        for v in nodes:
+        for v in scopes:
             cpt_off[v] = acc
             t = c.tables[v]
             acc += t.size
@@ -303,9 +306,9 @@ class JunctionTree(_NumpyCalibration, _Engine):
             vs = self._assigned[i]
             if vs:
                 pot_base.append(cpt_off[vs[0]])
-                pst = c_strides((vs[0],) + parents[vs[0]])[0]
+                pst = c_strides(scopes[vs[0]])[0]
                 for v in vs[1:]:
-                    st = c_strides((v,) + parents[v])[0]
+                    st = c_strides(scopes[v])[0]
                     xc_base.append(cpt_off[v])
                     xc_sbase.append(len(xc_str))
                     xc_str.extend([st.get(u, 0) for u in ko])
@@ -444,11 +447,31 @@ class JunctionTree(_NumpyCalibration, _Engine):
         W[:self._cpt.size] = self._cpt
         status, log_z = calibrate_flat(W, self._flat, self._offs, ev_state, needed, want)
         if status >= 0:
-            raise ImpossibleEvidenceError(
+            raise self._zero_z(ev) or ImpossibleEvidenceError(
                 f"evidence: {evidence_message(ev, c.names)} has probability zero under the model")
         return W, log_z
 
     def log_evidence(self, evidence=None) -> float:
-        """log P(evidence) (0 without evidence)."""
+        """log P(evidence) (0 without evidence); on a Markov network log Z(evidence)."""
         self._compiled()
         return self._run(self.model.encode_evidence(evidence), [])[1]
+
+    def log_partition_function(self, evidence=None) -> float:
+        """log Z(e): the log of the sum of the product of the factors over all non-evidence
+        variables, from one calibration (log P(evidence) on a Bayesian network).
+
+        Examples
+        --------
+        >>> from pgm.factor import DiscreteFactor
+        >>> from pgm.markov import MarkovNetwork
+        >>> mn = MarkovNetwork([DiscreteFactor(["A", "B"], [[1.0, 2.0], [3.0, 4.0]]),
+        ...                     DiscreteFactor(["B", "C"], [[1.0, 1.0], [0.5, 2.0]])])
+        >>> round(math.exp(JunctionTree(mn).log_partition_function()), 10)   # 4*2 + 6*2.5
+        23.0
+        """
+        self._compiled()
+        ev = self.model.encode_evidence(evidence)
+        try:
+            return self._run(ev, [])[1]
+        except ImpossibleEvidenceError:  # Z(e) = 0
+            return -math.inf

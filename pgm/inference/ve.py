@@ -1,9 +1,12 @@
-"""Exact P(Q | e) and MAP assignments by variable elimination.
+"""Exact P(Q | e), MAP assignments and log partition functions by variable elimination, on
+Bayesian networks and Markov networks alike.
 
-Before eliminating, the network is pruned to what the query needs: nodes that are not
-ancestors of Q ∪ E (barren nodes) are dropped, then every factor that the evidence
-d-separates from Q (outside Q's connected component of the moral graph of the ancestral set
-with the evidence removed) is dropped too. Elimination orders: min-fill (default), min-degree,
+Before eliminating, the model is pruned to what the query needs. On a Bayesian network,
+nodes that are not ancestors of Q ∪ E (barren nodes) are dropped, then every factor that the
+evidence d-separates from Q (outside Q's connected component of the moral graph of the
+ancestral set with the evidence removed) is dropped too. On a Markov network, the factors
+outside Q's connected component of the Markov graph with the evidence removed are set aside
+(they only scale the answer). Elimination orders: min-fill (default), min-degree,
 min-weight, or an explicit list (:mod:`pgm.inference.orders`).
 
 Impossible evidence (probability zero) raises :class:`pgm.errors.ImpossibleEvidenceError`.
@@ -61,6 +64,17 @@ def _contract(fs, out_scope):
     return np.einsum(*args, [loc[u] for u in out_scope])
 
 
+def _rescale(t, logs):
+    """``t`` divided by its largest entry, whose log is appended to ``logs`` (an all-zero
+    table is returned as is and -inf appended)."""
+    m = t.max() if t.ndim else float(t)
+    if m > 0:
+        logs.append(math.log(m))
+        return t / m
+    logs.append(-math.inf)
+    return t
+
+
 def _log_product(fs, scope, shape):
     """The sum of the log tables ``fs`` (a list of (scope, table)) broadcast over ``scope``
     (axes in that order, sizes ``shape``)."""
@@ -82,7 +96,7 @@ class VariableElimination(_Engine):
 
     Parameters
     ----------
-    model : BayesianNetwork
+    model : BayesianNetwork or MarkovNetwork
         Validated on construction and again whenever it has changed since.
     max_table_entries : int, optional
         Largest factor (number of entries) an elimination may build: a query whose
@@ -115,8 +129,22 @@ class VariableElimination(_Engine):
         self._order([], [], "auto")
 
     def _relevant(self, query, ev):
-        """Families needed for P(query | ev): ancestral set, then d-separation pruning."""
+        """Factors needed for P(query | ev): ancestral set, then d-separation pruning (a
+        Markov network: the factors that touch the query's component without the evidence)."""
         c = self._c
+        if not c.directed:
+            adj = c.adjacency
+            comp = set()
+            stack = list(query)
+            while stack:
+                n = stack.pop()
+                if n not in comp:
+                    comp.add(n)
+                    stack.extend(u for u in adj[n] if u not in ev)
+            fams, other = [], []
+            for k, sc in c.scopes.items():
+                (fams if any(u in comp for u in sc) else other).append(k)
+            return fams, comp, other
         pa = c.parents
         seen = set()
         stack = list(query) + list(ev)
@@ -146,8 +174,9 @@ class VariableElimination(_Engine):
     def _factors(self, fams, ev):
         c = self._c
         out = []
+        scopes = c.scopes
         for v in fams:
-            scope = (v,) + c.parents[v]
+            scope = scopes[v]
             t = c.tables[v]
             if any(u in ev for u in scope):
                 idx = tuple(ev[u] if u in ev else slice(None) for u in scope)
@@ -194,9 +223,11 @@ class VariableElimination(_Engine):
             self._check_table(who, sorted(best, key=rank.__getitem__), "an intermediate factor")
 
     @staticmethod
-    def _eliminate(factors, order, mode="sum", trace=None):
+    def _eliminate(factors, order, mode="sum", trace=None, logs=None):
         """Eliminate ``order`` from a list of (scope, table); return the remaining factors.
-        ``mode="max"``: the tables are log tables, max-sum (the product never underflows)."""
+        ``mode="max"``: the tables are log tables, max-sum (the product never underflows).
+        ``logs`` (a list, sum mode): each new table is divided by its largest entry and the
+        log of that entry appended, so no product underflows (an all-zero table stays)."""
         by_var: dict = {}
         live = {}
         for i, (s, t) in enumerate(factors):
@@ -214,6 +245,8 @@ class VariableElimination(_Engine):
                 k = s.index(v)
                 out_scope = s[:k] + s[k + 1:]
                 t = _add(t, k)
+                if logs is not None:
+                    t = _rescale(t, logs)
                 for u in out_scope:
                     bu = by_var[u]
                     bu.discard(i)
@@ -228,6 +261,8 @@ class VariableElimination(_Engine):
                 by_var[u] -= ids
             if mode == "sum":
                 t = _contract(fs, out_scope)
+                if logs is not None:
+                    t = _rescale(t, logs)
             else:
                 shape = [0] * len(scope)
                 for s, x in fs:
@@ -292,7 +327,8 @@ class VariableElimination(_Engine):
         order = self._order(factors, hidden, elimination_order)
         self._guard("VariableElimination.query", factors, order, elimination_order)
         self._check_table("VariableElimination.query", query, "the joint posterior")
-        rest = self._eliminate(factors, order, "sum")
+        # a Markov network's products can overflow or underflow: rescaled at every step
+        rest = self._eliminate(factors, order, "sum", logs=None if c.directed else [])
         if rest:
             vals = _contract(rest, query)
         else:
@@ -300,7 +336,11 @@ class VariableElimination(_Engine):
         if vals.shape != tuple(c.cards[q] for q in query):  # a query var in no factor
             vals = np.broadcast_to(vals, [c.cards[q] for q in query]).copy()
         z = vals.sum()
-        if z > 0 and check_evidence and other:
+        if z > 0 and check_evidence and other and not c.directed:
+            # a Markov network: the factors set aside only scale, but their sum can vanish
+            if not self._constant(self._factors(other, ev)) > 0:
+                z = 0.0
+        elif z > 0 and check_evidence and other:
             # The set-aside families multiply to sum_h prod_u p(u | pa_u) prod_v p(e_v | pa_v)
             # (u unobserved, v observed). A term is > 0 when all its factors are; rows
             # p(e_v | .) > 0 for every parent state never vanish, and the unobserved CPDs that
@@ -312,7 +352,7 @@ class VariableElimination(_Engine):
                              or self._constant(self._factors(list(keep), ev)) > 0):
                 z = 0.0
         if not z > 0:
-            raise ImpossibleEvidenceError(
+            raise self._zero_z(ev) or ImpossibleEvidenceError(
                 f"evidence: {evidence_message(ev, c.names)} has probability zero under the model; "
                 "P(variables | evidence) is undefined")
         return DiscreteFactor(tuple(query), vals / z, copy=False, validate=False)
@@ -369,7 +409,7 @@ class VariableElimination(_Engine):
         hidden = list({u for sc, _ in factors for u in sc})
         order = self._order(factors, hidden, "auto")
         self._guard("VariableElimination.query (evidence check)", factors, order, "auto")
-        rest = self._eliminate(factors, order, "sum")
+        rest = self._eliminate(factors, order, "sum", logs=[])
         tot = 1.0
         for _, t in rest:
             t = float(np.sum(t))
@@ -382,7 +422,7 @@ class VariableElimination(_Engine):
         if heuristic == "auto":
             c = self._c
             if getattr(c, "global_rank", None) is None:
-                moral = moral_adjacency(c.parents)
+                moral = c.adjacency
                 sets = []
                 glob = elimination_order(moral, None, "min_fill", c.cards, _cliques=sets)
                 c.global_rank = {v: i for i, v in enumerate(glob)}
@@ -443,7 +483,8 @@ class VariableElimination(_Engine):
         elimination_order : str or list
         return_probability : bool
             Also return P(x_map, evidence) (a float: 0.0 when it underflows, e.g. below
-            1e-308 for more than about 1,020 independent fair coins).
+            1e-308 for more than about 1,020 independent fair coins). On a Markov network
+            the product of the factors divided by the partition function.
         return_log_probability : bool
             Also return log P(x_map, evidence) (after the probability when both are asked).
 
@@ -470,7 +511,7 @@ class VariableElimination(_Engine):
         """
         c = self._compiled()
         ev = self.model.encode_evidence(evidence)
-        fams = list(c.nodes)
+        fams = list(c.scopes)
         factors = self._factors(fams, ev)
         hidden = [v for v in c.nodes if v not in ev]
         order = self._order(factors, hidden, elimination_order)
@@ -481,13 +522,51 @@ class VariableElimination(_Engine):
         rest = self._eliminate(factors, order, "max", trace)
         logp = math.fsum(float(t) for _, t in rest)
         if not logp > -math.inf:
-            raise ImpossibleEvidenceError(
+            raise self._zero_z(ev) or ImpossibleEvidenceError(
                 f"evidence: {evidence_message(ev, c.names)} has probability zero under the model")
         assign = {}
         for v, scope, full in reversed(trace):
             idx = tuple(assign[u] if u != v else slice(None) for u in scope)
             assign[v] = int(np.argmax(full[idx]))
         out = {v: c.names[v][assign[v]] for v in c.nodes if v in assign}
+        if not c.directed and (return_probability or return_log_probability):
+            logp -= self.log_partition_function()  # a Markov network: normalise by Z
         extra = (((math.exp(logp),) if return_probability else ())
                  + ((logp,) if return_log_probability else ()))
         return (out,) + extra if extra else out
+
+    def log_partition_function(self, evidence=None) -> float:
+        """log Z(e): the log of the sum over all non-evidence variables of the product of
+        the factors with the evidence fixed (log P(evidence) on a Bayesian network, 0
+        without evidence). Every elimination step is rescaled: no overflow or underflow.
+
+        Parameters
+        ----------
+        evidence : dict, optional
+
+        Returns
+        -------
+        float
+            ``-inf`` when the evidence (or, on a Markov network, every state) has
+            probability zero.
+
+        Examples
+        --------
+        >>> from pgm.markov import MarkovNetwork
+        >>> mn = MarkovNetwork([DiscreteFactor(["A", "B"], [[1.0, 2.0], [3.0, 4.0]])])
+        >>> ve = VariableElimination(mn)
+        >>> round(math.exp(ve.log_partition_function()), 10), round(math.exp(
+        ...     ve.log_partition_function({"A": 1})), 10)
+        (10.0, 7.0)
+        """
+        c = self._compiled()
+        ev = self.model.encode_evidence(evidence)
+        factors = self._factors(list(c.scopes), ev)
+        hidden = [v for v in c.nodes if v not in ev]
+        order = self._order(factors, hidden, "auto")
+        self._guard("VariableElimination.log_partition_function", factors, order, "auto")
+        logs = []
+        rest = self._eliminate(factors, order, "sum", logs=logs)
+        for _, t in rest:
+            _rescale(np.asarray(_add(t, None)), logs)
+        return math.fsum(logs) if -math.inf not in logs else -math.inf
