@@ -28,7 +28,7 @@ Examples
 >>> bp = LoopyBP(mn)
 >>> bp.run().converged
 True
->>> bp.marginals(["B"])["B"].round(4).tolist()     # exact: (1*4 + 3*1, 1*1 + 3*4) / 20
+>>> bp.marginals(variables=["B"])["B"].round(4).tolist()     # exact: (1*4 + 3*1, 1*1 + 3*4) / 20
 [0.35, 0.65]
 >>> bp.map_query()
 {'A': 1, 'B': 1}
@@ -334,14 +334,14 @@ class LoopyBP:
                           RuntimeWarning, stacklevel=3)
         return mn, g, nu, ev
 
-    def marginals(self, variables=None, evidence=None) -> dict:
+    def marginals(self, evidence=None, variables=None) -> dict:
         """Approximate P(X | evidence) of single variables (sum-product beliefs).
 
         Parameters
         ----------
-        variables : list, optional
-            Default every non-evidence variable.
         evidence : dict, optional
+        variables : list, optional
+            Default every non-evidence variable (the order of :meth:`JunctionTree.marginals`).
 
         Returns
         -------

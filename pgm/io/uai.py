@@ -44,8 +44,8 @@ count of 1 (``1 n v1 s1 ...``).
 Examples
 --------
 >>> mn = loads_uai("MARKOV 2  2 3  1  2 0 1   6  1 2 3 4 5 6")
->>> mn.variables, mn.factors[0].values.tolist()
-((0, 1), [[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
+>>> list(mn.variables), mn.factors[0].values.tolist()
+([0, 1], [[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
 >>> bn = loads_uai("BAYES 2 2 2 2 1 0 2 0 1  2 0.4 0.6  4 0.9 0.1 0.2 0.8", names=["A", "B"])
 >>> bn.get_cpd("B").values.tolist()      # rows: B's states, columns: A's states
 [[0.9, 0.2], [0.1, 0.8]]

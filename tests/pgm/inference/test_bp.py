@@ -71,14 +71,14 @@ def test_bayesian_network_polytree():
                            state_names={"D": ["no", "yes"]}))
     bp = LoopyBP(bn, tol=1e-13)
     exact = JunctionTree(bn).marginals({"D": "yes"})
-    got = bp.marginals(["A", "B", "C"], {"D": "yes"})
+    got = bp.marginals({"D": "yes"}, ["A", "B", "C"])
     for v in exact:
         np.testing.assert_allclose(got[v], exact[v], atol=1e-10)
     assert bp.log_partition_function({"D": "yes"}) == pytest.approx(
         JunctionTree(bn).log_evidence({"D": "yes"}), abs=1e-10)
     # the model changed: noticed
     bn.add_cpds(TabularCPD("A", 2, [0.9, 0.1]))
-    np.testing.assert_allclose(bp.marginals(["A"], {"D": "yes"})["A"],
+    np.testing.assert_allclose(bp.marginals({"D": "yes"}, ["A"])["A"],
                                JunctionTree(bn).marginals({"D": "yes"})["A"], atol=1e-10)
 
 
@@ -119,12 +119,12 @@ def test_evidence_and_errors():
     mn = MarkovNetwork([DiscreteFactor(["A", "B"], [[1.0, 0.0], [0.0, 1.0]]),
                         DiscreteFactor(["C"], [1.0, 1.0])], state_names={"C": ["c0", "c1"]})
     bp = LoopyBP(mn)
-    assert bp.marginals(["B"], {"A": 1})["B"].tolist() == [0.0, 1.0]
+    assert bp.marginals({"A": 1}, ["B"])["B"].tolist() == [0.0, 1.0]
     assert bp.map_query({"A": 1}) == {"B": 1, "C": "c0"}
     with pytest.raises(ValueError, match="'A' is also an evidence variable"):
-        bp.marginals(["A"], {"A": 1})
+        bp.marginals({"A": 1}, ["A"])
     with pytest.raises(ValueError, match="not a variable"):
-        bp.marginals(["Z"])
+        bp.marginals(variables=["Z"])
     with pytest.raises(ImpossibleEvidenceError):
         LoopyBP(MarkovNetwork([DiscreteFactor(["A", "B"], [[1.0, 0.0], [0.0, 1.0]])])).run(
             {"A": 0, "B": 1})

@@ -75,7 +75,7 @@ def test_bayes_example_tables_last_variable_fastest():
 def test_markov_example_is_a_markov_network_of_factors():
     mn = loads_uai(MARKOV3)
     assert isinstance(mn, MarkovNetwork)
-    assert mn.variables == (0, 1, 2) and mn.cardinality == {0: 2, 1: 2, 2: 3}
+    assert list(mn.variables) == [0, 1, 2] and mn.cardinality == {0: 2, 1: 2, 2: 3}
     f0, f1 = mn.factors
     assert f0.variables == (0, 1) and f0.values.tolist() == [[4.0, 2.4], [1.0, 0.0]]
     assert f1.variables == (0, 1, 2) and f1.values[1, 0].tolist() == [1.875, 4.0, 3.333]
@@ -105,10 +105,11 @@ def _random_markov(seed, n, m):
     cards = {v: int(rng.integers(1, 4)) for v in names}
     factors = []
     for _ in range(m):
-        k = int(rng.integers(0, min(3, n) + 1))
+        k = int(rng.integers(1, min(3, n) + 1))    # MarkovNetwork refuses constant factors
         scope = [names[i] for i in rng.choice(n, size=k, replace=False)]
         shape = [cards[v] for v in scope]
         vals = rng.exponential(size=shape) * (rng.random(shape) > 0.2)  # some zeros
+        vals.flat[int(rng.integers(vals.size))] = 1.0               # but never all zero
         factors.append(DiscreteFactor(scope, vals))
     return MarkovNetwork(factors)
 
