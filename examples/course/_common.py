@@ -27,8 +27,9 @@ def parser(doc, with_data=False):
     return ap
 
 
-def synthetic_images(n, side=8, seed=0):
-    """n binary side×side images: a random horizontal or vertical bar, flipped pixels 5%."""
+def synthetic_images(n, side=8, seed=0, labels=False):
+    """n binary side×side images: a random horizontal or vertical bar, flipped pixels 5%
+    (and, with ``labels``, the class: the bar's position, + side for vertical bars)."""
     rng = np.random.default_rng(seed)
     X = np.zeros((n, side, side))
     pos = rng.integers(0, side, n)
@@ -37,18 +38,23 @@ def synthetic_images(n, side=8, seed=0):
     X[~vert, pos[~vert], :] = 1.0
     flip = rng.random(X.shape) < 0.05
     X[flip] = 1.0 - X[flip]
-    return X.reshape(n, side * side)
+    X = X.reshape(n, side * side)
+    return (X, pos + side * vert) if labels else X
 
 
-def load_data(kind, n, seed=0):
-    """(X in [0, 1] of shape (n, 64), name): the digits (first n) or synthetic images."""
+def load_data(kind, n, seed=0, labels=False):
+    """(X in [0, 1] of shape (n, 64), name), or (X, y, name) with ``labels``: the digits
+    (first n) or synthetic images."""
     if kind == "digits":
         try:
             from neural.data import load_digits
-            X, _ = load_digits(as_images=False, dtype=np.float64)
-            return X[:n], "digits"
+            X, y = load_digits(as_images=False, dtype=np.float64)
+            return (X[:n], y[:n], "digits") if labels else (X[:n], "digits")
         except ImportError:
             print("scikit-learn not installed: using synthetic images")
+    if labels:
+        X, y = synthetic_images(n, seed=seed, labels=True)
+        return X, y, "synthetic"
     return synthetic_images(n, seed=seed), "synthetic"
 
 
