@@ -13,6 +13,8 @@ momentum). The script prints the final errors and whether they decrease with the
 Right: the rows of W (one 8×8 tile per hidden unit) of the RBM with the largest momentum,
 of an :class:`neural.Autoencoder` and of a :class:`neural.DenoisingAutoencoder` (masking
 noise 0.3) with the same number of hidden units, sigmoid units, trained with Adam.
+``--quick`` trains the RBM with the generic epoch (the sampler and the engine) instead of the
+fused numba kernel, so that it does not wait for the kernel's first compilation.
 """
 
 from __future__ import annotations
@@ -40,7 +42,7 @@ def main(argv=None):
     rbm = None
     for mom in momenta:
         rbm = BernoulliRBM(H, learning_rate=0.05, batch_size=20, n_iter=epochs, momentum=mom,
-                           visible="probability",
+                           visible="probability", fused=False if args.quick else "auto",
                            random_state=args.seed).fit(X)
         curves[mom] = np.array([h["reconstruction"] for h in rbm.history_])
     print(f"{name}: {X.shape[0]} images, {H} hidden units, {epochs} epochs, learning rate 0.05")
