@@ -127,3 +127,27 @@ def test_counter_is_off_outside_the_block_and_nests():
     assert (outer.forward, inner.forward) == (6, 24)
     assert outer.backward == inner.backward == 0
     assert inner.by_op == {("matmul", "forward"): 24}
+
+
+def test_composite_models_are_counted():
+    from neural import Autoencoder
+    from neural.recurrent import RecurrentLM
+    ae = Autoencoder(6, [4, 2], tied=True, rng=0)
+    assert count_macs(ae, (1, 6)) == 2 * (6 * 4 + 4 * 2)
+    lm = RecurrentLM(5, 8, cell="GRU", rng=0)
+    assert count_macs(lm, (3, 2), dtype=np.int64) == 3 * 2 * (3 * 8 * (5 + 8) + 8 * 5)
+
+
+def test_a_custom_layer_with_an_engine_matmul_is_named():
+    from energy.autodiff import Module, Parameter, matmul
+
+    class Bilinear(Module):
+        def __init__(self):
+            super().__init__()
+            self.weight = Parameter(np.ones((3, 3)))
+
+        def forward(self, x):
+            return matmul(x, self.weight)
+
+    with pytest.raises(TypeError, match=r"'<model>' \(Bilinear\).*'weight'"):
+        count_macs(Bilinear(), (2, 3))
