@@ -17,6 +17,13 @@ The course's statement: ReLU units die (a large learning rate or a negative bias
 them into the flat region, and they never recover); LeakyReLU and swish keep them alive.
 The script prints the dead fraction at the start and end, whether ReLU's never decreases,
 and whether LeakyReLU and swish end with fewer dead units than ReLU.
+
+Measured with the defaults (digits, 40 epochs): 73% of the units start dead; ReLU ends with
+81% dead (the fraction never decreases: dead units stay dead, and more die), LeakyReLU with
+slope 0.01 also ends with 81% (its gradient through negative pre-activations is 100 times
+smaller, too small to bring a unit back within 40 epochs here), swish ends with 67% (some
+units revived) and fits the training set (99% accuracy against 54% for ReLU and 49% for
+LeakyReLU). So the statement holds for swish and not, on this run, for LeakyReLU(0.01).
 """
 
 from __future__ import annotations
