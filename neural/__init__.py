@@ -28,7 +28,8 @@ from .conv import AvgPool2d, Conv2d, MaxPool2d, avg_pool2d, conv2d, conv_output_
 from .layers import (BatchNorm1d, BatchNorm2d, BCEWithLogitsLoss, CrossEntropyLoss, Dropout,
                      Flatten, Identity, LeakyReLU, Linear, LogSoftmax, MSELoss, ReLU, Sequential,
                      Sigmoid, Softplus, Swish, Tanh, batch_norm, linear)
-from .module import Module, count_macs, count_params
+from .module import (Module, count_backward_macs, count_macs, count_params, mdrnn_backward_cost,
+                     mlp_backward_cost)
 from .pretrain import PRETRAINERS, mlp_from_dbn, pretrain, register_pretrainer
 from .autoencoder import Autoencoder, DenoisingAutoencoder, LinearAutoencoder
 from .gan import GAN, GANHistory, match_codes
@@ -38,7 +39,8 @@ from .recurrent import (GRU, LSTM, MDRNN, RNN, RecurrentLM, ResidualRNN, TimeDel
 
 __all__ = [
     "Tensor", "Parameter", "no_grad", "gradcheck", "SGD", "Adam", "StepLR", "CosineLR",
-    "clip_grad_norm", "init", "functional", "Module", "count_params", "count_macs", "Linear", "Sequential", "Identity",
+    "clip_grad_norm", "init", "functional", "Module", "count_params", "count_macs", "count_backward_macs",
+    "mlp_backward_cost", "mdrnn_backward_cost", "Linear", "Sequential", "Identity",
     "ReLU", "LeakyReLU", "Sigmoid", "Tanh", "Softplus", "Swish", "LogSoftmax", "Flatten",
     "Dropout", "BatchNorm1d", "BatchNorm2d", "CrossEntropyLoss", "MSELoss", "BCEWithLogitsLoss",
     "Conv2d", "MaxPool2d", "AvgPool2d", "conv2d", "max_pool2d", "avg_pool2d", "conv_output_size",

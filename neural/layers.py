@@ -24,7 +24,9 @@ from energy import autodiff as ad
 from energy.autodiff import Parameter, Tensor
 from pgm.runtime import check_rng
 
-from .module import Module, _MacCounter
+from energy.autodiff.counting import mm as _mm
+
+from .module import Module, _count_activation, _count_product
 
 __all__ = [
     "linear", "batch_norm", "Linear", "Sequential", "Identity", "ReLU", "LeakyReLU", "Sigmoid",
@@ -43,6 +45,12 @@ def as_input(x, layer: str, dtype) -> Tensor:
         raise TypeError(f"{layer}: input dtype {t.dtype} differs from the layer's {dtype}; "
                         f"convert the input (x.astype(np.{dtype})) or the model (model.to(np.{t.dtype}))")
     return t
+
+
+def _act(out):
+    """An activation's output, reported to :func:`~neural.count_backward_macs`."""
+    _count_activation(out.size)
+    return out
 
 
 # ----------------------------------------------------------------------------- functional
@@ -64,17 +72,16 @@ def linear(x, weight, bias=None) -> Tensor:
     X, W = x.data, weight.data
     lead = X.shape[:-1]
     X2 = X.reshape(-1, X.shape[-1])
-    if _MacCounter.total is not None:
-        _MacCounter.total += X2.shape[0] * W.shape[0] * W.shape[1]
-    out = X2 @ W.T
+    _count_product(X2.shape[0] * W.shape[0] * W.shape[1], weight)
+    out = _mm(X2, W.T, "linear")
     if bias is not None:
         out += bias.data
     parents = (x, weight) if bias is None else (x, weight, bias)
 
     def backward(g):
         g2 = g.reshape(-1, g.shape[-1])
-        gx = (g2 @ W).reshape(X.shape) if x.requires_grad else None
-        gw = g2.T @ X2 if weight.requires_grad else None
+        gx = _mm(g2, W, "linear").reshape(X.shape) if x.requires_grad else None
+        gw = _mm(g2.T, X2, "linear") if weight.requires_grad else None
         if bias is None:
             return gx, gw
         return gx, gw, (g2.sum(axis=0) if bias.requires_grad else None)
@@ -237,7 +244,7 @@ class ReLU(Module):
     """max(x, 0)."""
 
     def forward(self, x):
-        return ad.relu(x)
+        return _act(ad.relu(x))
 
 
 class LeakyReLU(Module):
@@ -248,7 +255,7 @@ class LeakyReLU(Module):
         self.negative_slope = float(negative_slope)
 
     def forward(self, x):
-        return ad.leaky_relu(x, self.negative_slope)
+        return _act(ad.leaky_relu(x, self.negative_slope))
 
     def extra_repr(self):
         return f"negative_slope={self.negative_slope}"
@@ -258,19 +265,19 @@ class Sigmoid(Module):
     """Stable logistic function."""
 
     def forward(self, x):
-        return ad.sigmoid(x)
+        return _act(ad.sigmoid(x))
 
 
 class Tanh(Module):
     def forward(self, x):
-        return ad.tanh(x)
+        return _act(ad.tanh(x))
 
 
 class Softplus(Module):
     """Stable log(1 + exp(x))."""
 
     def forward(self, x):
-        return ad.softplus(x)
+        return _act(ad.softplus(x))
 
 
 class Swish(Module):
@@ -297,7 +304,7 @@ class Swish(Module):
         if self.num_features is not None and x.ndim > 2:   # per-channel on NCHW
             beta = beta.reshape((-1,) + (1,) * (x.ndim - 2)) if isinstance(beta, Tensor) \
                 else beta.reshape((-1,) + (1,) * (x.ndim - 2))
-        return ad.swish(x, beta)
+        return _act(ad.swish(x, beta))
 
 
 class LogSoftmax(Module):

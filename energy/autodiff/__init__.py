@@ -21,6 +21,7 @@ from .ops import (add, astype, concat, div, exp, getitem, leaky_relu, log, matmu
 from .losses import (binary_cross_entropy_with_logits, cross_entropy, dropout, log_softmax,
                      mse_loss, softmax)
 from .gradcheck import GradcheckResult, gradcheck
+from .counting import count_multiplications, record_multiplications
 from .module import Module
 
 __all__ = [
@@ -29,5 +30,5 @@ __all__ = [
     "reshape", "transpose", "getitem", "concat", "stack", "where", "exp", "log", "sqrt",
     "sigmoid", "tanh", "relu", "leaky_relu", "swish", "softplus", "log_softmax", "softmax",
     "cross_entropy", "mse_loss", "binary_cross_entropy_with_logits", "dropout", "to_networkx",
-    "gradcheck", "GradcheckResult", "Module",
+    "gradcheck", "GradcheckResult", "Module", "count_multiplications", "record_multiplications",
 ]

@@ -32,6 +32,7 @@ import numpy as np
 
 from pgm.runtime.numerics import sigmoid as _sigmoid, softplus as _softplus
 
+from .counting import emul as _emul, mm as _mm
 from .tensor import Tensor, _lift, _make, _pair, _t, _unbroadcast
 
 __all__ = [
@@ -64,9 +65,9 @@ def mul(a, b) -> Tensor:
     A, B = a.data, b.data
 
     def backward(g):
-        return (_unbroadcast(g * B, A.shape) if a.requires_grad else None,
-                _unbroadcast(g * A, B.shape) if b.requires_grad else None)
-    return _make(A * B, (a, b), backward, "mul")
+        return (_unbroadcast(_emul(g, B), A.shape) if a.requires_grad else None,
+                _unbroadcast(_emul(g, A), B.shape) if b.requires_grad else None)
+    return _make(_emul(A, B), (a, b), backward, "mul")
 
 
 def div(a, b) -> Tensor:
@@ -123,10 +124,10 @@ def matmul(a, b) -> Tensor:
     A, B = a.data, b.data
 
     def backward(g):
-        ga = _unbroadcast(g @ np.swapaxes(B, -1, -2), A.shape) if a.requires_grad else None
-        gb = _unbroadcast(np.swapaxes(A, -1, -2) @ g, B.shape) if b.requires_grad else None
+        ga = _unbroadcast(_mm(g, np.swapaxes(B, -1, -2)), A.shape) if a.requires_grad else None
+        gb = _unbroadcast(_mm(np.swapaxes(A, -1, -2), g), B.shape) if b.requires_grad else None
         return ga, gb
-    return _make(A @ B, (a, b), backward, "matmul")
+    return _make(_mm(A, B), (a, b), backward, "matmul")
 
 
 # ----------------------------------------------------------------------------- reductions
@@ -256,7 +257,7 @@ def where(cond, a, b) -> Tensor:
 def exp(a) -> Tensor:
     a = _t(a)
     out = np.exp(a.data)
-    return _make(out, (a,), lambda g: (g * out,), "exp")
+    return _make(out, (a,), lambda g: (_emul(g, out, "exp"),), "exp")
 
 
 def log(a) -> Tensor:
@@ -275,21 +276,22 @@ def sigmoid(a) -> Tensor:
     """σ(a) = 1 / (1 + exp(-a)), stable at ±1000; dσ = σ(1 - σ)."""
     a = _t(a)
     out = _sigmoid(a.data)
-    return _make(out, (a,), lambda g: (g * out * (1 - out),), "sigmoid")
+    return _make(out, (a,), lambda g: (_emul(_emul(g, out, "sigmoid"), 1 - out, "sigmoid"),),
+                 "sigmoid")
 
 
 def tanh(a) -> Tensor:
     """tanh(a); d tanh = 1 - tanh²."""
     a = _t(a)
     out = np.tanh(a.data)
-    return _make(out, (a,), lambda g: (g * (1 - out * out),), "tanh")
+    return _make(out, (a,), lambda g: (_emul(g, 1 - _emul(out, out, "tanh"), "tanh"),), "tanh")
 
 
 def relu(a) -> Tensor:
     """max(a, 0); the gradient at 0 is 0 (as in PyTorch)."""
     a = _t(a)
     A = a.data
-    return _make(np.maximum(A, 0), (a,), lambda g: (g * (A > 0),), "relu")
+    return _make(np.maximum(A, 0), (a,), lambda g: (_emul(g, A > 0, "relu"),), "relu")
 
 
 def leaky_relu(a, negative_slope: float = 0.01) -> Tensor:
@@ -298,14 +300,15 @@ def leaky_relu(a, negative_slope: float = 0.01) -> Tensor:
     A = a.data
     s = np.asarray(negative_slope, dtype=A.dtype)
     pos = A > 0
-    return _make(np.where(pos, A, A * s), (a,), lambda g: (np.where(pos, g, g * s),), "leaky_relu")
+    return _make(np.where(pos, A, _emul(A, s, "leaky_relu")), (a,),
+                 lambda g: (np.where(pos, g, _emul(g, s, "leaky_relu")),), "leaky_relu")
 
 
 def softplus(a) -> Tensor:
     """log(1 + exp(a)) computed stably; its derivative is σ(a)."""
     a = _t(a)
     A = a.data
-    return _make(_softplus(A), (a,), lambda g: (g * _sigmoid(A),), "softplus")
+    return _make(_softplus(A), (a,), lambda g: (_emul(g, _sigmoid(A), "softplus"),), "softplus")
 
 
 def swish(a, beta=1.0) -> Tensor:
@@ -316,14 +319,16 @@ def swish(a, beta=1.0) -> Tensor:
     a = _t(a)
     bt = beta if isinstance(beta, Tensor) else _lift(beta, a)
     A, B = a.data, bt.data
-    s = _sigmoid(A * B)
+    s = _sigmoid(_emul(A, B, "swish"))
 
     def backward(g):
-        ds = s * (1 - s)
-        ga = g * (s + B * A * ds) if a.requires_grad else None
-        gb = _unbroadcast(g * A * A * ds, B.shape) if bt.requires_grad else None
+        ds = _emul(s, 1 - s, "swish")
+        ga = _emul(g, s + _emul(_emul(B, A, "swish"), ds, "swish"), "swish") \
+            if a.requires_grad else None
+        gb = _unbroadcast(_emul(_emul(_emul(g, A, "swish"), A, "swish"), ds, "swish"), B.shape) \
+            if bt.requires_grad else None
         return ga, gb
-    return _make(A * s, (a, bt), backward, "swish")
+    return _make(_emul(A, s, "swish"), (a, bt), backward, "swish")
 
 
 

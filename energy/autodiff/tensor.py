@@ -11,7 +11,8 @@ Layout of the engine
 --------------------
 * this module: grad mode, the helpers every op uses to record itself (``_make``, ``_lift``,
   ``_unbroadcast``, ``_t``, ``_pair``), :class:`Tensor`, :class:`Parameter`, the backward
-  pass and :func:`to_networkx`. It imports no other module of the engine.
+  pass and :func:`to_networkx`. Of the engine it imports only :mod:`~energy.autodiff.counting`
+  (the multiplication counter, whose backward phase the backward pass marks).
 * :mod:`energy.autodiff.ops`: arithmetic, reductions, shape ops and elementwise activations.
   It imports this module and, in one table at its end, attaches Tensor's operator methods
   (``__add__``, ``.sum()``, ``.exp()``, ...) to :class:`Tensor`; importing the package
@@ -43,6 +44,8 @@ array([ 2., -4.])
 from __future__ import annotations
 
 import numpy as np
+
+from .counting import _backward_phase
 
 __all__ = ["Tensor", "Parameter", "no_grad", "enable_grad", "is_grad_enabled", "tensor",
            "to_networkx"]
@@ -324,6 +327,10 @@ class Tensor:
                 order.append(node)
 
         # one reversed loop: each op's VJP maps its output gradient to its inputs' gradients
+        with _backward_phase():
+            self._run_backward(order, g)
+
+    def _run_backward(self, order, g):
         grads = {id(self): g}
         for node in reversed(order):
             g = grads.pop(id(node), None)

@@ -387,7 +387,6 @@ class GaussianBernoulliRBM(RBMBase):
         X = self._check_X_new(X)
         self._init(X)
         X = self._check_X(X)
-        self._check_batch(X)
         for _ in range(int(self.n_iter)):
             self._epoch(X)
         return self
@@ -397,7 +396,6 @@ class GaussianBernoulliRBM(RBMBase):
         if "weight" not in self._parameters:
             self._init(self._check_X_new(X))
         X = self._check_X(X)
-        self._check_batch(X)
         self._epoch(X)
         return self
 
@@ -408,7 +406,7 @@ class GaussianBernoulliRBM(RBMBase):
     def _epoch(self, X):
         """One epoch of CD-k / PCD-k on the sampler and the engine."""
         t0 = time.perf_counter()
-        B, k, gen = int(self.batch_size), int(self.k), self._rng
+        B, k, gen = self._batch_size(X.shape[0]), int(self.k), self._rng
         H = self.components_.shape[0]
         order = gen.permutation(X.shape[0])
         n_batches = X.shape[0] // B     # a last partial batch is left out of this epoch

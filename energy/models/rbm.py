@@ -76,6 +76,7 @@ class BernoulliRBM(RBMBase):
         Number of hidden units H.
     learning_rate : float, default 0.1
     batch_size : int, default 10
+        Examples per update; with fewer examples than that, the whole set is one batch.
     n_iter : int, default 10
         Epochs of :meth:`fit`.
     k : int, default 1
@@ -385,7 +386,6 @@ class BernoulliRBM(RBMBase):
         X = check_array(X, "X", ndim=2, dtype_kind="biuf")
         self._init(X.shape[1])
         X = self._check_X(X)
-        self._check_batch(X)
         self._data_marginals = X.mean(axis=0).astype(np.float64)
         for _ in range(int(self.n_iter)):
             self._epoch(X)
@@ -398,14 +398,13 @@ class BernoulliRBM(RBMBase):
             self._init(X.shape[1])
             self._data_marginals = None
         X = self._check_X(X)
-        self._check_batch(X)
         self._epoch(X)
         return self
 
     def _epoch(self, X):
         t0 = time.perf_counter()
         n, V = X.shape
-        B = int(self.batch_size)
+        B = self._batch_size(n)
         H = self.components_.shape[0]
         dt = self._dtype
         gen = self._rng

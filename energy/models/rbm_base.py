@@ -77,10 +77,10 @@ class RBMBase(EnergyModel):
                              f"Optimizer, got {self.optimizer!r}")
         return dt
 
-    def _check_batch(self, X):
-        if self.batch_size > X.shape[0]:
-            raise ValueError(f"batch_size: {self.batch_size} is larger than the number of "
-                             f"examples ({X.shape[0]})")
+    def _batch_size(self, n):
+        """The batch size an epoch on ``n`` examples uses: ``batch_size``, or the whole set as
+        one batch when it has fewer rows (as scikit-learn does)."""
+        return min(int(self.batch_size), int(n))
 
     def log_likelihood(self, X, log_z=None):
         """log p(v) = −F(v) − log Z per row (nats; a density for real-valued visibles);

@@ -86,7 +86,7 @@ def cd_epoch_fused(self, X, order, seeds, opt, nblk, parallel):
     """The epoch in one numba call (SGD's update inside); returns the summed
     reconstruction cross-entropy."""
     n, V = X.shape
-    B = int(self.batch_size)
+    B = self._batch_size(n)
     H = self.components_.shape[0]
     dt = self._dtype
     k = int(self.k)
@@ -118,7 +118,7 @@ def cd_epoch_generic(self, X, order, seeds, opt):
     in the fused kernel's order), the loss mean F(v_data) − mean F(v_k) backward, the
     sparsity term added to the gradients, ``opt.step()``. Returns the summed
     reconstruction cross-entropy."""
-    B = int(self.batch_size)
+    B = self._batch_size(X.shape[0])
     H = self.components_.shape[0]
     k = int(self.k)
     persistent = bool(self.persistent)

@@ -18,10 +18,10 @@ import numbers
 
 import numpy as np
 
-from energy.autodiff import Tensor
+from energy.autodiff import Tensor, record_multiplications
 from pgm.runtime import kernel_blas_single
 
-from ..module import _MacCounter
+from ..module import _count_product
 from . import _kernels as K
 
 __all__ = ["conv2d", "max_pool2d", "avg_pool2d", "conv_output_size"]
@@ -99,8 +99,8 @@ def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1, method=None) -
         raise ValueError(f"method: expected 'batched', 'im2col' or None, got {method!r}")
     parents = (x, weight) if bias is None else (x, weight, bias)
     W2 = Wt.reshape(O, -1)
-    if _MacCounter.total is not None:
-        _MacCounter.total += N * O * Ho * Wo * W2.shape[1]
+    _count_product(N * O * Ho * Wo * W2.shape[1], weight)
+    record_multiplications(N * O * Ho * Wo * W2.shape[1], "conv2d")   # the kernels' products
 
     if method == "batched":
         bvec = bias.data if bias is not None else np.zeros(O, X.dtype)
@@ -110,6 +110,7 @@ def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1, method=None) -
                          dh, dw, Ho, Wo)
 
         def backward(g):
+            record_multiplications(macs * (1 + bool(x.requires_grad)), "conv2d")
             with kernel_blas_single():
                 part, gx = K.call(K.conv_backward_batched, macs // 4, X, W2,
                                   np.ascontiguousarray(g), kh, kw, sh, sw, ph, pw, dh, dw,
@@ -129,6 +130,8 @@ def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1, method=None) -
     out = np.ascontiguousarray(out2.reshape(O, N, Ho, Wo).transpose(1, 0, 2, 3))
 
     def backward(g):
+        record_multiplications(N * O * Ho * Wo * W2.shape[1] * (1 + bool(x.requires_grad)),
+                               "conv2d")
         g2 = np.ascontiguousarray(g.transpose(1, 0, 2, 3)).reshape(O, -1)   # (O, N Ho Wo)
         gw = (cols @ g2.T).T.reshape(Wt.shape) if weight.requires_grad else None
         gx = None

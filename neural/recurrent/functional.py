@@ -20,9 +20,10 @@ from __future__ import annotations
 import numpy as np
 
 from energy import autodiff as ad
-from energy.autodiff import Tensor
+from energy.autodiff import Tensor, record_multiplications
 from pgm.runtime import kernel_blas_single, numba_threads
 
+from ..module import _count_activation, _count_product
 from . import _kernels as K
 
 __all__ = ["lstm_layer", "gru_layer", "rnn_layer"]
@@ -58,6 +59,20 @@ def _run_rows(serial, parallel, nchunk, work, *args):
 
 def _zeros_bias(n, dtype):
     return Tensor(np.zeros(n, dtype))
+
+
+def _count_layer(name, T, B, I, H, gates, units, weight_ih, weight_hh, x):
+    """Report a fused layer's products: to count_macs (and the activation units to
+    count_backward_macs), and to the engine's multiplication counter (its GEMMs and
+    matrix-vector products only: the numba kernels' elementwise products are not counted)."""
+    macs = T * B * gates * H * (I + H)
+    _count_product(macs, weight_ih, weight_hh)
+    _count_activation(T * B * units)
+    record_multiplications(macs, name)
+
+    def backward_count():
+        record_multiplications(T * B * gates * H * (I * (1 + bool(x.requires_grad)) + 2 * H), name)
+    return backward_count
 
 
 # ----------------------------------------------------------------------------- fused layers
@@ -109,6 +124,7 @@ def lstm_layer(x, h0, c0, weight_ih, weight_hh, bias_ih=None, bias_hh=None, reve
     bias_ih = bias_ih if bias_ih is not None else _zeros_bias(4 * H, dt)
     bias_hh = bias_hh if bias_hh is not None else _zeros_bias(4 * H, dt)
     X2 = _c(X.reshape(T * B, I))
+    count_bwd = _count_layer("lstm_layer", T, B, I, H, 4, 5 * H, weight_ih, weight_hh, x)
     nchunk = K.lstm_chunks(B)
     work = T * B * 4 * H * H
     Xp = np.empty((T, B, 4 * H), dt)
@@ -124,6 +140,7 @@ def lstm_layer(x, h0, c0, weight_ih, weight_hh, bias_ih=None, bias_hh=None, reve
               bool(reverse), nchunk, Gates, out, Hs, TCs)
 
     def backward(g):
+        count_bwd()
         dG = np.empty((T, B, 4 * H), dt)
         dHtot = np.empty((T, B, H), dt)
         dh0, dc0 = np.empty((B, H), dt), np.empty((B, H), dt)
@@ -187,6 +204,7 @@ def gru_layer(x, h0, weight_ih, weight_hh, bias_ih=None, bias_hh=None, reverse=F
     bias_ih = bias_ih if bias_ih is not None else _zeros_bias(3 * H, dt)
     bias_hh = bias_hh if bias_hh is not None else _zeros_bias(3 * H, dt)
     X2 = X.reshape(T * B, I)
+    count_bwd = _count_layer("gru_layer", T, B, I, H, 3, 3 * H, weight_ih, weight_hh, x)
     Xp = (X2 @ W_ih.T).reshape(T, B, 3 * H)
     Xp += bias_ih.data
     H0 = _c(h0.data)
@@ -197,6 +215,7 @@ def gru_layer(x, h0, weight_ih, weight_hh, bias_ih=None, bias_hh=None, reverse=F
         K.gru_forward(Xp, _c(W_hh.T), _c(bias_hh.data), H0, bool(reverse), Gates, HN, Hs)
 
     def backward(g):
+        count_bwd()
         dXp = np.empty((T, B, 3 * H), dt)
         dHP = np.empty((T, B, 3 * H), dt)
         dHtot = np.empty((T, B, H), dt)
@@ -261,6 +280,7 @@ def rnn_layer(x, h0, weight_ih, weight_hh, bias_ih=None, bias_hh=None, reverse=F
     bias_ih = bias_ih if bias_ih is not None else _zeros_bias(H, dt)
     bias_hh = bias_hh if bias_hh is not None else _zeros_bias(H, dt)
     X2 = X.reshape(T * B, I)
+    count_bwd = _count_layer("rnn_layer", T, B, I, H, 1, H, weight_ih, weight_hh, x)
     Xp = (X2 @ W_ih.T).reshape(T, B, H)
     Xp += bias_ih.data + bias_hh.data
     H0 = _c(h0.data)
@@ -270,6 +290,7 @@ def rnn_layer(x, h0, weight_ih, weight_hh, bias_ih=None, bias_hh=None, reverse=F
         K.rnn_forward(Xp, _c(W_hh.T), H0, bool(reverse), relu, bool(residual), Ys, Hs)
 
     def backward(g):
+        count_bwd()
         dA = np.empty((T, B, H), dt)
         dHtot = np.empty((T, B, H), dt)
         with kernel_blas_single():

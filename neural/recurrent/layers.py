@@ -21,7 +21,7 @@ from energy.autodiff import Parameter, Tensor
 from pgm.runtime import check_rng
 
 from ..layers import as_input, linear
-from ..module import Module
+from ..module import Module, _count_activation
 from .functional import (_gru_layer_unfused, _lstm_layer_unfused, _rnn_layer_unfused, gru_layer,
                          lstm_layer, rnn_layer)
 
@@ -375,6 +375,8 @@ class TimeDelay(Module):
             out = ad.tanh(out)
         elif self.nonlinearity == "relu":
             out = ad.relu(out)
+        if self.nonlinearity is not None:
+            _count_activation(out.size)
         return out.transpose(1, 0, 2) if self.batch_first else out
 
     def extra_repr(self):

@@ -9,10 +9,11 @@ import numpy as np
 
 from energy import autodiff as ad
 from energy.autodiff import Parameter, Tensor
+from energy.autodiff.counting import emul as _emul, mm as _mm
 from pgm.runtime import check_rng
 
 from ..layers import as_input
-from ..module import Module
+from ..module import Module, _count_activation, _count_product
 from .functional import _affine, _zeros_bias
 
 __all__ = ["mdrnn", "MDRNN"]
@@ -72,7 +73,9 @@ def mdrnn(x, weight_in, weight_w, weight_n, bias=None, order="wavefront", stats=
         bias = _zeros_bias(H, dt)
     Xc = np.ascontiguousarray(X.transpose(2, 3, 0, 1))           # (R, C, N, D)
     X2 = Xc.reshape(-1, D)
-    A = (X2 @ W_in.T).reshape(R, C, N, H)
+    _count_product(R * C * N * H * (D + 2 * H), weight_in, weight_w, weight_n)
+    _count_activation(R * C * N * H)
+    A = _mm(X2, W_in.T, "mdrnn").reshape(R, C, N, H)
     A += bias.data
     Wpair = np.ascontiguousarray(np.concatenate([W_w.T, W_n.T], axis=0))   # (2H, H)
     Hp = np.zeros((R + 1, C + 1, N, H), dt)                        # Hp[i+1, j+1] = h(i, j)
@@ -83,7 +86,7 @@ def mdrnn(x, weight_in, weight_w, weight_n, bias=None, order="wavefront", stats=
     for i, j in cells:
         n = len(i)
         P = np.concatenate([Hp[i, j + 1], Hp[i + 1, j]], axis=-1).reshape(n * N, 2 * H)
-        Hp[i + 1, j + 1] = np.tanh(A[i, j] + (P @ Wpair).reshape(n, N, H))
+        Hp[i + 1, j + 1] = np.tanh(A[i, j] + _mm(P, Wpair, "mdrnn").reshape(n, N, H))
     if stats is not None:
         stats["forward_steps"] = len(cells)
     Hgrid = Hp[1:, 1:]
@@ -97,9 +100,9 @@ def mdrnn(x, weight_in, weight_w, weight_n, bias=None, order="wavefront", stats=
         for i, j in reversed(cells):
             n = len(i)
             h = Hp[i + 1, j + 1]
-            da = dHp[i + 1, j + 1] * (1 - h * h)
+            da = _emul(dHp[i + 1, j + 1], 1 - _emul(h, h, "mdrnn"), "mdrnn")
             dA[i, j] = da
-            dP = (da.reshape(n * N, H) @ WpT).reshape(n, N, 2 * H)
+            dP = _mm(da.reshape(n * N, H), WpT, "mdrnn").reshape(n, N, 2 * H)
             dHp[i, j + 1] += dP[..., :H]
             dHp[i + 1, j] += dP[..., H:]
         if stats is not None:
@@ -107,12 +110,13 @@ def mdrnn(x, weight_in, weight_w, weight_n, bias=None, order="wavefront", stats=
         dA2 = dA.reshape(-1, H)
         gx = gwi = gww = gwn = gb = None
         if x.requires_grad:
-            gx = np.ascontiguousarray((dA2 @ W_in).reshape(R, C, N, D).transpose(2, 3, 0, 1))
+            gx = np.ascontiguousarray(_mm(dA2, W_in, "mdrnn").reshape(R, C, N, D)
+                                      .transpose(2, 3, 0, 1))
         if weight_in.requires_grad:
-            gwi = dA2.T @ X2
+            gwi = _mm(dA2.T, X2, "mdrnn")
         if weight_w.requires_grad or weight_n.requires_grad:
             P = np.concatenate([Hp[:-1, 1:], Hp[1:, :-1]], axis=-1).reshape(-1, 2 * H)
-            gp = dA2.T @ P                                         # (H, 2H)
+            gp = _mm(dA2.T, P, "mdrnn")                            # (H, 2H)
             gww, gwn = gp[:, :H], gp[:, H:]
         if bias.requires_grad:
             gb = dA2.sum(axis=0)
