@@ -57,7 +57,8 @@ def _gallery_folders():
 
 
 def _examples():
-    return [p for folder in _gallery_folders() for p in sorted(folder.glob("*.py"))]
+    return [p for folder in _gallery_folders() for p in sorted(folder.glob("*.py"))
+            if not p.name.startswith("_")]
 
 
 @pytest.mark.parametrize("folder", _gallery_folders(), ids=lambda p: p.name)

@@ -1,4 +1,5 @@
 """Autoencoder loss curves for several hidden sizes.
+=================================================
 
     python examples/course/ae_hidden_sizes.py [--quick] [--data digits|synthetic] [--out DIR]
 

@@ -1,5 +1,5 @@
-"""Backward-pass cost: the course's closed forms against the library's counters and the
-multiplications the engine actually executes.
+"""Backward-pass cost: the course's closed forms against the library's counters and the multiplications the engine actually executes.
+==================================================================================================================================
 
     python examples/course/backward_cost.py [--quick] [--out DIR]
 

@@ -1,5 +1,5 @@
-"""Dying ReLUs: the fraction of dead hidden units over training, ReLU against LeakyReLU and
-swish.
+"""Dying ReLUs: the fraction of dead hidden units over training, ReLU against LeakyReLU and swish.
+===============================================================================================
 
     python examples/course/dying_relu.py [--quick] [--data digits|synthetic] [--out DIR]
 

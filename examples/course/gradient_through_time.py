@@ -1,5 +1,5 @@
-"""Gradient through time: ‖∂L/∂h(t)‖ against t for a plain RNN, an LSTM, a GRU and a residual
-RNN.
+"""Gradient through time: ‖∂L/∂h(t)‖ against t for a plain RNN, an LSTM, a GRU and a residual RNN.
+===============================================================================================
 
     python examples/course/gradient_through_time.py [--quick] [--out DIR]
 

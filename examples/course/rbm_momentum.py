@@ -1,5 +1,5 @@
-"""RBM training with momentum, and the weights learned by an RBM, an autoencoder and a
-denoising autoencoder shown as filters.
+"""RBM training with momentum, and the weights learned by an RBM, an autoencoder and a denoising autoencoder shown as filters.
+===========================================================================================================================
 
     python examples/course/rbm_momentum.py [--quick] [--data digits|synthetic] [--out DIR]
 

@@ -1,5 +1,5 @@
-"""Reversible SGD with momentum: the reverse step, the rank of one step's Jacobian, and the
-reversal error in float64.
+"""Reversible SGD with momentum: the reverse step, the rank of one step's Jacobian, and the reversal error in float64.
+===================================================================================================================
 
     python examples/course/reversible_sgd.py [--quick] [--out DIR]
 
