@@ -42,6 +42,7 @@ from dataclasses import dataclass, field
 import networkx as nx
 import numpy as np
 
+from pgm import DiscreteFactor, MarkovNetwork
 from pgm.runtime import check_array, check_finite, check_rng, check_scalar
 
 from energy.models import _potts_kernels as PK
@@ -338,6 +339,39 @@ class GridMRF:
                 g.add_edge((int(i), int(j)), (int(i + di), int(j + dj)),
                            weight=float(self.wdir[h, i, j]))
         return g
+
+    def to_markov_network(self, temperature: float = 1.0, *, max_sites: int = 400):
+        """p(f) ∝ exp(−E(f) / T) as a :class:`pgm.MarkovNetwork` (small grids only), for the
+        exact and approximate engines of :mod:`pgm.inference`.
+
+        Variables are the sites ``(i, j)`` with states ``0..K-1``; one unary factor per site,
+        exp(−D_p / T), and one pairwise factor per edge of :meth:`to_networkx`,
+        exp(−w_pq V / T). ``max_sites`` (default 400) refuses larger grids: exact inference
+        on an H × W grid builds tables of about K^min(H, W) entries.
+
+        Examples
+        --------
+        >>> from pgm import VariableElimination
+        >>> m = PottsModel(np.array([[[0., 2.], [1., 0.], [0., 2.]]]), weight=1.0)
+        >>> mn = m.to_markov_network()
+        >>> ve = VariableElimination(mn)
+        >>> ve.map_query()                    # the exact minimiser of E: every site label 0
+        {(0, 0): 0, (0, 1): 0, (0, 2): 0}
+        """
+        T = check_scalar(temperature, "temperature", low=0, low_inclusive=False)
+        cap = check_scalar(max_sites, "max_sites", low=1, integer=True)
+        H, W = self.shape
+        if H * W > cap:
+            raise ValueError(
+                f"to_markov_network: the grid has {H}x{W} = {H * W} sites, more than "
+                f"max_sites={cap}; exact inference on it builds tables of about "
+                f"{self.n_labels}^min(H, W) entries; use alpha_expansion, loopy_bp or icm on "
+                "this model, or pass a larger max_sites=")
+        fs = [DiscreteFactor([(i, j)], np.exp(-self.unary[i, j] / T))
+              for i in range(H) for j in range(W)]
+        fs += [DiscreteFactor([u, v], np.exp(-d["weight"] * self.V / T))
+               for u, v, d in self.to_networkx().edges(data=True)]
+        return MarkovNetwork(fs)
 
     # ------------------------------------------------------------------ sampler protocol
     @property
