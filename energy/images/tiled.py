@@ -24,7 +24,8 @@ Reading and writing: :func:`open_image` opens a zarr store or a ``.npy`` file la
 and renames it on success, so the target is never half written. Nothing here loads the
 whole image into one process.
 
-This module imports dask at import time; nothing else in the library imports it.
+dask is imported when a function here first runs (an optional extra), so importing this
+module (as the command line does) costs nothing without it.
 
 Examples
 --------
@@ -47,7 +48,6 @@ import os
 import shutil
 import secrets
 
-import dask.array as da
 import numpy as np
 
 from pgm.runtime import check_rng, check_scalar, check_spins, threads_for
@@ -61,7 +61,18 @@ __all__ = ["as_tiles", "open_image", "save_image", "tiled_icm", "tiled_graphcut"
 
 
 # ----------------------------------------------------------------------------- inputs
-def as_tiles(y, tile=None, name: str = "y") -> da.Array:
+def _dask():
+    """``dask.array``, with a clear message when the optional extra is missing."""
+    try:
+        # function-level on purpose: dask is a heavy optional extra, needed only when tiling
+        import dask.array as da
+    except ImportError:
+        raise ImportError("tiled restoration needs dask and zarr: pip install "
+                          "'pgm-energy[dask]'") from None
+    return da
+
+
+def as_tiles(y, tile=None, name: str = "y") -> "dask.array.Array":
     """``y`` as a 2-D dask array of spins, chunked ``(tile, tile)`` when ``tile`` is given.
 
     Parameters
@@ -79,6 +90,7 @@ def as_tiles(y, tile=None, name: str = "y") -> da.Array:
     ValueError
         ``y`` or its chunks are not 2-D, or ``tile`` < 1.
     """
+    da = _dask()
     if not isinstance(y, da.Array):
         if not hasattr(y, "shape") or not hasattr(y, "dtype"):
             y = np.asarray(y)
@@ -143,6 +155,11 @@ def _overlap(y, fn, depth, dtype, **kw):
                          meta=np.empty((0, 0), dtype))
 
 
+def _restore_chunks(x, chunks):
+    """Back to the caller's chunks after :func:`_check_overlap` merged a thin last tile."""
+    return x if x.chunks == chunks else x.rechunk(chunks)
+
+
 def _model(beta, eta, h):
     check_scalar(beta, "beta")
     check_scalar(eta, "eta")
@@ -156,7 +173,7 @@ def _icm_tile(y, origin, beta, eta, h, max_sweeps):
 
 
 def tiled_icm(y, *, beta=1.0, eta=2.1, h=0.0, overlap: int = 16,
-              max_sweeps: int = 100) -> da.Array:
+              max_sweeps: int = 100) -> "dask.array.Array":
     """ICM (:meth:`energy.models.IsingModel.icm`) tile by tile, 4-neighbour grid.
 
     Parameters
@@ -174,16 +191,18 @@ def tiled_icm(y, *, beta=1.0, eta=2.1, h=0.0, overlap: int = 16,
     dask array of int8, shape (H, W)
     """
     y = as_tiles(y)
+    chunks = y.chunks
     y, d = _check_overlap(y, overlap)
     n = check_scalar(max_sweeps, "max_sweeps", low=1, integer=True)
-    return _overlap(y, _icm_tile, d, np.int8, max_sweeps=n, **_model(beta, eta, h))
+    x = _overlap(y, _icm_tile, d, np.int8, max_sweeps=n, **_model(beta, eta, h))
+    return _restore_chunks(x, chunks)
 
 
 def _graphcut_tile(y, origin, beta, eta, h):
     return IsingModel(y, beta=beta, eta=eta, h=h).graphcut().x
 
 
-def tiled_graphcut(y, *, beta=1.0, eta=2.1, h=0.0, overlap: int = 32) -> da.Array:
+def tiled_graphcut(y, *, beta=1.0, eta=2.1, h=0.0, overlap: int = 32) -> "dask.array.Array":
     """Exact MAP per tile by graph cut (:meth:`energy.models.IsingModel.graphcut`).
 
     Parameters
@@ -199,11 +218,12 @@ def tiled_graphcut(y, *, beta=1.0, eta=2.1, h=0.0, overlap: int = 32) -> da.Arra
     dask array of int8, shape (H, W)
     """
     y = as_tiles(y)
+    chunks = y.chunks
     y, d = _check_overlap(y, overlap)
     par = _model(beta, eta, h)
     if par["beta"] < 0:
         raise ValueError(f"beta: graph cut needs beta >= 0, got {beta}")
-    return _overlap(y, _graphcut_tile, d, np.int8, **par)
+    return _restore_chunks(_overlap(y, _graphcut_tile, d, np.int8, **par), chunks)
 
 
 # ----------------------------------------------------------------------------- sampling
@@ -247,7 +267,7 @@ def _seeds(rng, n):
 
 
 def tiled_gibbs(y, temperature: float = 1.0, *, beta=1.0, eta=2.1, h=0.0, n_sweeps: int = 200,
-                burn_in: int = 50, rng=None, overlap=None, marginals: bool = False) -> da.Array:
+                burn_in: int = 50, rng=None, overlap=None, marginals: bool = False) -> "dask.array.Array":
     """Gibbs sampling of p(x | y) tile by tile; the MPM estimate or the marginals.
 
     Same as :meth:`energy.models.IsingModel.gibbs` (4-neighbour checkerboard sweeps, x = +1
@@ -280,9 +300,10 @@ def tiled_gibbs(y, temperature: float = 1.0, *, beta=1.0, eta=2.1, h=0.0, n_swee
     if b >= n:
         raise ValueError(f"burn_in: must be < n_sweeps ({n}), got {b}")
     y, d = _check_overlap(y, exact_overlap(n) if overlap is None else overlap)
-    return _overlap(y, _gibbs_tile, d, np.float64 if marginals else np.int8,
-                    width=int(y.shape[1]), seeds=_seeds(rng, n), temps=[T] * n, burn_in=b,
-                    marginals=bool(marginals), **_model(beta, eta, h))
+    x = _overlap(y, _gibbs_tile, d, np.float64 if marginals else np.int8,
+                 width=int(y.shape[1]), seeds=_seeds(rng, n), temps=[T] * n, burn_in=b,
+                 marginals=bool(marginals), **_model(beta, eta, h))
+    return _restore_chunks(x, chunks)
 
 
 def _anneal_tile(y, origin, width, beta, eta, h, seeds, temps, final_sweeps):
@@ -294,7 +315,7 @@ def _anneal_tile(y, origin, width, beta, eta, h, seeds, temps, final_sweeps):
 
 def tiled_anneal(y, schedule=None, *, beta=1.0, eta=2.1, h=0.0, t_start: float = 4.0,
                  t_end: float = 0.05, n_sweeps: int = 100, rng=None, overlap=None,
-                 final_sweeps: int = 100) -> da.Array:
+                 final_sweeps: int = 100) -> "dask.array.Array":
     """Simulated annealing tile by tile, then ICM to a fixed point in each tile.
 
     The annealing sweeps draw exactly what :meth:`energy.models.IsingModel.anneal` draws
@@ -327,9 +348,10 @@ def tiled_anneal(y, schedule=None, *, beta=1.0, eta=2.1, h=0.0, t_start: float =
         raise ValueError(f"schedule: expected a 1-D array of temperatures > 0, got {temps!r}")
     y, d = _check_overlap(y, exact_overlap(temps.size) if overlap is None else overlap)
     m = check_scalar(final_sweeps, "final_sweeps", low=1, integer=True)
-    return _overlap(y, _anneal_tile, d, np.int8, width=int(y.shape[1]),
-                    seeds=_seeds(rng, temps.size), temps=temps.tolist(), final_sweeps=m,
-                    **_model(beta, eta, h))
+    x = _overlap(y, _anneal_tile, d, np.int8, width=int(y.shape[1]),
+                 seeds=_seeds(rng, temps.size), temps=temps.tolist(), final_sweeps=m,
+                 **_model(beta, eta, h))
+    return _restore_chunks(x, chunks)
 
 
 # ----------------------------------------------------------------------------- files
@@ -337,7 +359,7 @@ def _is_npy(path) -> bool:
     return os.fspath(path).lower().endswith(".npy")
 
 
-def open_image(path, tile=None) -> da.Array:
+def open_image(path, tile=None) -> "dask.array.Array":
     """Open a zarr store or a ``.npy`` file of shape (H, W) as a lazy dask array.
 
     A ``.npy`` file is memory-mapped read-only; a zarr store keeps its chunks unless
@@ -350,6 +372,7 @@ def open_image(path, tile=None) -> da.Array:
     ValueError
         ``path`` is neither a ``.npy`` file nor a zarr store, or not 2-D.
     """
+    da = _dask()
     p = os.fspath(path)
     if not os.path.exists(p):
         raise FileNotFoundError(f"path: {p!r} does not exist")
@@ -407,6 +430,7 @@ def save_image(x, path, *, overwrite: bool = False, compute: bool = True):
     str
         ``path``.
     """
+    da = _dask()
     p = os.fspath(path)
     if not isinstance(x, da.Array):
         raise TypeError(f"x: expected a dask array, got {type(x).__name__}")
