@@ -83,7 +83,7 @@ def _encode_partition(part, k, nodes, cards, names, name="data"):
     for i, v in enumerate(nodes):
         col = part[:, i] if isinstance(part, np.ndarray) else part[v].to_numpy()
         if v in names:
-            codes = pd.Categorical(col, categories=list(names[v])).codes.astype(np.int64)
+            codes = pd.Index(list(names[v]), dtype=object).get_indexer(col).astype(np.int64)
             bad = codes < 0
             if bad.any():
                 r = int(np.flatnonzero(bad)[0])

@@ -294,6 +294,7 @@ def tiled_gibbs(y, temperature: float = 1.0, *, beta=1.0, eta=2.1, h=0.0, n_swee
     dask array of shape (H, W)
     """
     y = as_tiles(y)
+    chunks = y.chunks
     T = check_scalar(temperature, "temperature", low=0, low_inclusive=False)
     n = check_scalar(n_sweeps, "n_sweeps", low=1, integer=True)
     b = check_scalar(burn_in, "burn_in", low=0, integer=True)
@@ -342,6 +343,7 @@ def tiled_anneal(y, schedule=None, *, beta=1.0, eta=2.1, h=0.0, t_start: float =
     dask array of int8, shape (H, W)
     """
     y = as_tiles(y)
+    chunks = y.chunks
     temps = np.asarray(temperature_schedule(t_start, t_end, n_sweeps) if schedule is None
                        else schedule, dtype=np.float64)
     if temps.ndim != 1 or temps.size < 1 or not np.all(temps > 0):
