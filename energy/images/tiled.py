@@ -409,7 +409,28 @@ class _NpyTarget:
         del mm
 
 
-def save_image(x, path, *, overwrite: bool = False, compute: bool = True):
+def _run(task, progress):
+    """Compute ``task``, with Dask's progress bar when asked (distributed's or the local one)."""
+    if not progress:
+        task.compute()
+        return
+    # function-level on purpose: distributed is part of the optional extra
+    from dask.diagnostics import ProgressBar
+    try:
+        from distributed import default_client, progress as bar
+        client = default_client()
+    except (ImportError, ValueError):
+        client = None
+    if client is None:
+        with ProgressBar():
+            task.compute()
+        return
+    fut = client.compute(task)
+    bar(fut)
+    fut.result()
+
+
+def save_image(x, path, *, overwrite: bool = False, progress: bool = False):
     """Write the dask array ``x`` to a zarr store or a ``.npy`` file, atomically.
 
     The chunks are written to a temporary name beside ``path``, which is renamed to
@@ -424,8 +445,8 @@ def save_image(x, path, *, overwrite: bool = False, compute: bool = True):
         Ending in ``.npy`` for a NumPy file, anything else for a zarr store (a folder).
     overwrite : bool
         Replace an existing ``path``.
-    compute : bool
-        Must be True (kept for symmetry with dask's ``to_zarr``).
+    progress : bool
+        Show Dask's progress bar while the tiles are computed and written.
 
     Returns
     -------
@@ -436,8 +457,6 @@ def save_image(x, path, *, overwrite: bool = False, compute: bool = True):
     p = os.fspath(path)
     if not isinstance(x, da.Array):
         raise TypeError(f"x: expected a dask array, got {type(x).__name__}")
-    if not compute:
-        raise ValueError("compute: save_image writes at once (compute=True)")
     folder = os.path.dirname(os.path.abspath(p))
     if not os.path.isdir(folder):
         raise FileNotFoundError(f"path: the folder {folder!r} does not exist (writing {p!r})")
@@ -447,9 +466,10 @@ def save_image(x, path, *, overwrite: bool = False, compute: bool = True):
     try:
         if _is_npy(p):
             np.lib.format.open_memmap(tmp, mode="w+", dtype=x.dtype, shape=x.shape).flush()
-            da.store(x, _NpyTarget(tmp), lock=False)
+            task = da.store(x, _NpyTarget(tmp), lock=False, compute=False)
         else:
-            x.to_zarr(tmp)
+            task = x.to_zarr(tmp, compute=False)
+        _run(task, progress)
         if os.path.isdir(p) and not os.path.islink(p):
             shutil.rmtree(p)
         os.replace(tmp, p)
