@@ -127,7 +127,7 @@ def big(a, folder):
         save_image(lazy_noisy(n, a.tile), src)
     print(f"  wrote the input store in {time.perf_counter() - t0:.1f} s", flush=True)
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                      dashboard_address=None, memory_limit=0) as cluster, Client(cluster) as cl:
+                      dashboard_address=":0", memory_limit=0) as cluster, Client(cluster) as cl:
         cl.run(_warm_graphcut)    # numba's cached kernels loaded in each worker, not timed
         x = tiled_graphcut(open_image(src), beta=BETA_OVER_ETA * eta, eta=eta,
                            overlap=a.big_overlap)
@@ -168,7 +168,7 @@ def tables(a, folder):
     store = os.path.join(folder, "alarm.zarr")
     print(f"\n(c) alarm ({len(bn.nodes)} nodes): {a.rows:,} rows in chunks of "
           f"{a.chunk_rows:,}, drawn by pgm.scale.forward_sample into a zarr store")
-    with LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None) as cluster, \
+    with LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=":0") as cluster, \
             Client(cluster) as cl:
         cl.run(lambda: scale.forward_sample(bn, 10, rng=0).compute(scheduler="sync"))  # warm
         t0 = time.perf_counter()
@@ -178,7 +178,7 @@ def tables(a, folder):
     res = {}
     Xw = scale.forward_sample(bn, 100, rng=2).compute(scheduler="sync")
     for w in (1, 2):
-        with LocalCluster(n_workers=w, threads_per_worker=1, dashboard_address=None) as cluster, \
+        with LocalCluster(n_workers=w, threads_per_worker=1, dashboard_address=":0") as cluster, \
                 Client(cluster) as cl:
             cl.run(lambda: fit_mle(dag, Xw, cardinality=bn.cardinality, unseen="uniform"))  # warm
             X = da.from_zarr(store)

@@ -84,7 +84,7 @@ def main(argv=None) -> int:
         client = Client(a.scheduler)
     else:
         client = Client(LocalCluster(n_workers=a.workers, threads_per_worker=1,
-                                     dashboard_address=None))
+                                     dashboard_address=":0"))
     try:
         print(f"{a.size} x {a.size} pixels, tiles {a.tile} + halo {a.overlap}, {a.method}, "
               f"folder {out}", flush=True)

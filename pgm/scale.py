@@ -76,9 +76,39 @@ def _check_table(data, nodes, name="data"):
                     f"{type(data).__name__} (use pgm.fit_mle for tables in memory)")
 
 
+def _check_partition(part, k, nodes, name="data"):
+    if not isinstance(part, np.ndarray) and set(part.columns) != set(nodes):
+        cols = list(part.columns)
+        bad = [c for c in cols if c not in nodes] + [v for v in nodes if v not in cols]
+        raise ValueError(f"{name}: partition {k} has columns {cols}, expected one per node "
+                         f"{list(nodes)} (column {bad[0]!r})")
+
+
+def _scan_partition(part, k, nodes, uniq, maxed):
+    """The distinct labels of the columns ``uniq`` and the largest index of ``maxed``."""
+    _check_partition(part, k, nodes)
+    out = {}
+    for v in uniq + maxed:
+        col = part[:, nodes.index(v)] if isinstance(part, np.ndarray) else part[v].to_numpy()
+        miss = pd.isna(col)
+        if miss.any():
+            r = int(np.flatnonzero(miss)[0])
+            at = f"row {r}" if isinstance(part, np.ndarray) else row_label(part, r)
+            raise ValueError(f"data: partition {k}, column {v!r}: missing value at {at}; "
+                             "complete data is needed (drop or fill those rows)")
+        out[v] = np.unique(col) if v in uniq else (int(col.max()) if len(col) else -1)
+    return out
+
+
+def _merge_scans(a, b):
+    return {v: (np.unique(np.concatenate([a[v], b[v]])) if isinstance(a[v], np.ndarray)
+                else max(a[v], b[v])) for v in a}
+
+
 def _encode_partition(part, k, nodes, cards, names, name="data"):
     """A partition (pandas frame or ndarray) → int64 (rows, n_nodes), checked, errors naming it."""
     n = len(part)
+    _check_partition(part, k, nodes, name)
     X = np.empty((n, len(nodes)), dtype=np.int64)
     for i, v in enumerate(nodes):
         col = part[:, i] if isinstance(part, np.ndarray) else part[v].to_numpy()
@@ -117,9 +147,10 @@ def _add(a, b):
     return a[0] + b[0], a[1] + b[1]
 
 
-def _tree_sum(parts):
+def _tree_sum(parts, add=_add):
+    """Pairwise reduction of delayed values (a tree, so no task receives every partition)."""
     while len(parts) > 1:
-        parts = [dask.delayed(_add)(parts[i], parts[i + 1]) if i + 1 < len(parts) else parts[i]
+        parts = [dask.delayed(add)(parts[i], parts[i + 1]) if i + 1 < len(parts) else parts[i]
                  for i in range(0, len(parts), 2)]
     return parts[0]
 
@@ -177,23 +208,16 @@ def fit_mle(dag, data, cardinality=None, state_names=None, pseudo_count=0.0, uns
             names[v] = tuple(own[v])
         else:
             need_unique.append(v)
+    parts = (data.to_delayed() if kind == "frame"
+             else list(data.rechunk({1: -1}).to_delayed().ravel()))
     # one pass for what the data must tell: the distinct labels and the largest indices
+    maxs = {}
     if need_unique or need_max:
-        if kind == "frame":
-            jobs = [data[v].unique() for v in need_unique] + [data[v].max() for v in need_max]
-        else:
-            idx = [nodes.index(v) for v in need_max]
-            jobs = [data[:, i].max() for i in idx]
-        got = dask.compute(*jobs)
-        for v, u in zip(need_unique, got[:len(need_unique)]):
-            arr = np.asarray(u)
-            if pd.isna(arr).any():
-                raise ValueError(f"data[{v!r}]: missing values; complete data is needed (drop "
-                                 "or fill those rows)")
-            names[v] = tuple(np.unique(arr).tolist())
-        maxs = dict(zip(need_max, got[len(need_unique):]))
-    else:
-        maxs = {}
+        scans = [dask.delayed(_scan_partition)(p, k, nodes, need_unique, need_max)
+                 for k, p in enumerate(parts)]
+        got = dask.compute(_tree_sum(scans, _merge_scans))[0]
+        names.update({v: tuple(got[v].tolist()) for v in need_unique})
+        maxs = {v: got[v] for v in need_max}
     cards = {}
     for v in nodes:
         if cardinality and v in cardinality:
@@ -208,10 +232,6 @@ def fit_mle(dag, data, cardinality=None, state_names=None, pseudo_count=0.0, uns
         if v in names and len(names[v]) != cards[v]:
             raise ValueError(f"state_names[{v!r}]: {len(names[v])} names for {cards[v]} states")
     layout = family_layout(dag, cards)
-    if kind == "frame":
-        parts = data.to_delayed()
-    else:
-        parts = list(data.rechunk({1: -1}).to_delayed().ravel())
     counted = [dask.delayed(_count)(p, k, nodes, cards, names, layout)
                for k, p in enumerate(parts)]
     flat, n_rows = dask.compute(_tree_sum(counted))[0]

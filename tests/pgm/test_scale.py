@@ -17,7 +17,7 @@ from pgm.scale import fit_mle, forward_sample, log_prob, posteriors
 @pytest.fixture(scope="module")
 def client():
     cluster = LocalCluster(processes=False, n_workers=1, threads_per_worker=2,
-                           dashboard_address=None)
+                           dashboard_address=":0")
     c = Client(cluster)
     yield c
     c.close()
@@ -150,3 +150,12 @@ def test_chunks_and_dtype_checks(client, bn):
         forward_sample(bn, 100, chunks=0)
     with pytest.raises(TypeError, match="integer state indices"):
         fit_mle(DAG(bn.edges, bn.nodes), da.zeros((10, 4), chunks=5))
+
+
+def test_a_partition_with_other_columns_is_named(client, bn):
+    import dask
+    good = pd.DataFrame({"Rain": ["no"], "Spr": [0], "Wet": [0], "Slip": [0]})
+    odd = pd.DataFrame({"Rain": ["no"], "Spr": [0], "Wet": [0], "Slide": [0]})
+    df = dd.from_delayed([dask.delayed(good), dask.delayed(odd)], meta=good, verify_meta=False)
+    with pytest.raises(ValueError, match=r"partition 1 has columns .* \(column 'Slide'\)"):
+        fit_mle(bn, df)

@@ -21,7 +21,7 @@ from energy.models import _ising_kernels_ref as R
 @pytest.fixture(scope="module")
 def client():
     cluster = LocalCluster(processes=False, n_workers=1, threads_per_worker=2,
-                           dashboard_address=None)
+                           dashboard_address=":0")
     c = Client(cluster)
     yield c
     c.close()
