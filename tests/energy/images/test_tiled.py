@@ -161,3 +161,14 @@ def test_cli_tile(client, noisy, tmp_path, capsys):
                  "--overlap", "8"]) == 2
     assert "overlap: 8 pixels is more than the tile" in capsys.readouterr().err
     assert not (tmp_path / "x.npy").exists()
+
+
+def test_the_library_and_its_command_line_import_no_dask():
+    import subprocess
+    import sys
+    code = ("import sys, pgm, energy, neural, energy.cli, energy.images.tiled; "
+            "print(sorted(m for m in ('dask', 'zarr', 'distributed') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         cwd=os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(
+                             os.path.abspath(__file__))))))
+    assert out.stdout.strip() == "[]"
