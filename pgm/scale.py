@@ -107,20 +107,27 @@ def _merge_scans(a, b):
 
 def _encode_partition(part, k, nodes, cards, names, name="data"):
     """A partition (pandas frame or ndarray) → int64 (rows, n_nodes), checked, errors naming it."""
-    n = len(part)
     _check_partition(part, k, nodes, name)
-    X = np.empty((n, len(nodes)), dtype=np.int64)
+    if isinstance(part, np.ndarray) and not names:     # indices only: checked per column
+        X = np.ascontiguousarray(part)                   # in its own dtype, as in memory
+        hi = np.array([cards[v] for v in nodes], dtype=np.int64)
+        if len(X) and ((X.min(axis=0) < 0).any() or (X.max(axis=0) >= hi).any()):
+            r, i = (int(t) for t in np.argwhere((X < 0) | (X >= hi))[0])
+            raise ValueError(f"{name}: partition {k}, column {nodes[i]!r}: state index {X[r, i]} "
+                             f"at row {r}, expected 0..{hi[i] - 1}")
+        return X
+    X = np.empty((len(part), len(nodes)), dtype=np.int64, order="F")    # columns contiguous
     for i, v in enumerate(nodes):
         col = part[:, i] if isinstance(part, np.ndarray) else part[v].to_numpy()
+        at_row = (lambda r: f"row {r}") if isinstance(part, np.ndarray) else (
+            lambda r: row_label(part, r))
         if v in names:
-            codes = pd.Index(list(names[v]), dtype=object).get_indexer(col).astype(np.int64)
-            bad = codes < 0
+            X[:, i] = pd.Index(list(names[v]), dtype=object).get_indexer(col)
+            bad = X[:, i] < 0
             if bad.any():
                 r = int(np.flatnonzero(bad)[0])
-                at = row_label(part, r) if not isinstance(part, np.ndarray) else f"row {r}"
-                raise ValueError(f"{name}: partition {k}, column {v!r}: value {col[r]!r} at {at} "
-                                 f"is not one of the states {list(names[v])}")
-            X[:, i] = codes
+                raise ValueError(f"{name}: partition {k}, column {v!r}: value {col[r]!r} at "
+                                 f"{at_row(r)} is not one of the states {list(names[v])}")
         else:
             if col.dtype.kind not in "iu":
                 raise TypeError(f"{name}: partition {k}, column {v!r}: expected integer state "
@@ -129,10 +136,9 @@ def _encode_partition(part, k, nodes, cards, names, name="data"):
             bad = (X[:, i] < 0) | (X[:, i] >= cards[v])
             if bad.any():
                 r = int(np.flatnonzero(bad)[0])
-                at = row_label(part, r) if not isinstance(part, np.ndarray) else f"row {r}"
                 raise ValueError(f"{name}: partition {k}, column {v!r}: state index {X[r, i]} at "
-                                 f"{at}, expected 0..{cards[v] - 1}")
-    return X
+                                 f"{at_row(r)}, expected 0..{cards[v] - 1}")
+    return np.ascontiguousarray(X)
 
 
 def _count(part, k, nodes, cards, names, layout):
