@@ -16,8 +16,13 @@ image), and only the tile's interior is kept.
   untiled sampler draws. A checkerboard sweep carries information two pixels (one per
   colour), so after ``n`` sweeps a wrong value outside the halo has reached at most ``2 n``
   pixels into it: with ``overlap >= 2 * n_sweeps`` (the default) the tiled result equals
-  :meth:`energy.models.IsingModel.gibbs` with the same ``rng`` exactly (a halo of ``n_sweeps``
-  pixels is *not* enough).
+  :meth:`energy.models.IsingModel.gibbs` with the same ``rng`` exactly. A halo of
+  ``n_sweeps`` pixels is no guarantee: a difference moves on only when it changes a draw's
+  outcome, so in practice it travels slower (10 sweeps on the horse image at 20 % noise,
+  64-pixel tiles: a halo of 5 changed 9 and 78 marginals in two settings, a halo of 10
+  none), but the worst case is two pixels per sweep.
+  The draws are :func:`energy.models._ising_kernels.gibbs_checkerboard4_at`'s: the
+  untiled kernels' numbers at the tile's global offset.
 
 Reading and writing: :func:`open_image` opens a zarr store or a ``.npy`` file lazily;
 :func:`save_image` writes a dask array chunk by chunk to a temporary name beside the target
