@@ -85,8 +85,8 @@ def as_tiles(y, tile=None, name: str = "y") -> "dask.array.Array":
     y : dask array, zarr array, numpy array or memory map of shape (H, W)
         Spins -1/+1 of a signed integer dtype (checked per tile when computed).
     tile : int, optional
-        Rechunk to square tiles of this many pixels; default: keep ``y``'s chunks (a numpy
-        array becomes one chunk).
+        Rechunk to square tiles of this many pixels; default: keep ``y``'s chunks (a zarr
+        array's chunks, 1024 x 1024 for a memory map, one chunk for a numpy array).
 
     Raises
     ------
@@ -99,7 +99,15 @@ def as_tiles(y, tile=None, name: str = "y") -> "dask.array.Array":
     if not isinstance(y, da.Array):
         if not hasattr(y, "shape") or not hasattr(y, "dtype"):
             y = np.asarray(y)
-        y = da.from_array(y, chunks=y.shape if tile is None else (tile, tile))
+        if tile is not None:
+            chunks = (tile, tile)
+        elif isinstance(getattr(y, "chunks", None), tuple):     # a zarr array: its own chunks
+            chunks = y.chunks
+        elif isinstance(y, np.memmap):
+            chunks = tuple(min(s, 1024) for s in y.shape)
+        else:
+            chunks = y.shape
+        y = da.from_array(y, chunks=chunks)
     if y.ndim != 2 or len(y.chunks) != 2:
         raise ValueError(f"{name}: expected a 2-D image with 2-D chunks, got {y.ndim}-D with "
                          f"chunks {y.chunks}")

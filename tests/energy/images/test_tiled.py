@@ -172,3 +172,14 @@ def test_the_library_and_its_command_line_import_no_dask():
                          cwd=os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(
                              os.path.abspath(__file__))))))
     assert out.stdout.strip() == "[]"
+
+
+def test_as_tiles_keeps_a_zarr_arrays_chunks_and_tiles_a_memory_map(noisy, tmp_path):
+    z = zarr.open_array(str(tmp_path / "a.zarr"), mode="w", shape=noisy.shape, chunks=(32, 40),
+                        dtype="i1")
+    z[:] = noisy
+    assert tiled.as_tiles(z).chunks == ((32, 32, 32), (40, 40, 40))
+    np.save(tmp_path / "b.npy", noisy)
+    mm = np.load(tmp_path / "b.npy", mmap_mode="r")
+    assert tiled.as_tiles(mm).chunks == ((96,), (120,))
+    assert tiled.as_tiles(mm, tile=50).chunks == ((50, 46), (50, 50, 20))
