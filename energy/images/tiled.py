@@ -52,6 +52,7 @@ from __future__ import annotations
 import os
 import shutil
 import secrets
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -60,6 +61,9 @@ from pgm.runtime import check_rng, check_scalar, check_spins, threads_for
 from energy.models import _ising_kernels as K
 from energy.models.ising import IsingModel
 from energy.sampling import temperature_schedule
+
+if TYPE_CHECKING:      # annotations only: dask is imported when a function runs
+    import dask.array
 
 __all__ = ["as_tiles", "open_image", "save_image", "tiled_icm", "tiled_graphcut",
            "tiled_gibbs", "tiled_anneal", "exact_overlap"]
