@@ -43,12 +43,11 @@ import numpy as np
 import pandas as pd
 
 from ._frames import row_label
-from ._sampling_kernels import family_counts
+from ._sampling_kernels import draw_node_counter, family_counts
 from .bayesnet import BayesianNetwork
 from .inference import JunctionTree
 from .learning import check_fit_options, cpds_from_counts, family_layout
 from .runtime import check_rng, check_scalar
-from .runtime.counter_rng import splitmix64
 from .sampling import _Plan, _labels
 
 __all__ = ["fit_mle", "forward_sample", "log_prob", "posteriors"]
@@ -260,13 +259,11 @@ def _chunk_sizes(n, chunks):
 
 def _sample_block(plan, seed, start, m):
     """Rows ``start .. start + m`` of the table: node k of row r uses counter r * n_nodes + k."""
-    n_nodes = len(plan.nodes)
-    rows = np.arange(start, start + m, dtype=np.uint64) * np.uint64(n_nodes)
-    X = np.empty((m, n_nodes), dtype=plan.dtype, order="F")
+    X = np.empty((m, len(plan.nodes)), dtype=plan.dtype)
     for k in plan.order:
-        u = (splitmix64(seed, rows + np.uint64(k)) >> np.uint64(11)).astype(np.float64) * 2.0**-53
-        plan.draw(X, k, u)
-    return np.ascontiguousarray(X)
+        draw_node_counter(X, k, plan.cols_arr[k], plan.strides[k], plan.thresholds[k], seed,
+                          start, len(plan.nodes))
+    return X
 
 
 def _frame_block(plan, names, seed, start, m):

@@ -159,3 +159,27 @@ def test_a_partition_with_other_columns_is_named(client, bn):
     df = dd.from_delayed([dask.delayed(good), dask.delayed(odd)], meta=good, verify_meta=False)
     with pytest.raises(ValueError, match=r"partition 1 has columns .* \(column 'Slide'\)"):
         fit_mle(bn, df)
+
+
+def test_counter_draw_kernel_matches_numpy(bn):
+    from pgm._sampling_kernels import draw_node_counter, draw_node_counter_ref
+    from pgm.sampling import _Plan
+    plan = _Plan(bn)
+    n_nodes = len(plan.nodes)
+    for start in (0, 12345, 2**40 + 7):
+        X = np.empty((500, n_nodes), dtype=plan.dtype)
+        Y = np.empty_like(X)
+        for k in plan.order:
+            args = (plan.cols_arr[k], plan.strides[k], plan.thresholds[k], 2**62 + 99, start,
+                    n_nodes)
+            draw_node_counter(X, k, *args)
+            draw_node_counter_ref(Y, k, *args)
+        np.testing.assert_array_equal(X, Y)
+    # a chunk starting at row 100 holds rows 100.. of the chunk starting at row 0
+    A = np.empty((300, n_nodes), dtype=plan.dtype)
+    B = np.empty((200, n_nodes), dtype=plan.dtype)
+    for k in plan.order:
+        a = (plan.cols_arr[k], plan.strides[k], plan.thresholds[k], 5)
+        draw_node_counter(A, k, *a, 0, n_nodes)
+        draw_node_counter(B, k, *a, 100, n_nodes)
+    np.testing.assert_array_equal(A[100:], B)
