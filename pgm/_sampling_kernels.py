@@ -24,7 +24,10 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-__all__ = ["family_counts", "family_counts_ref", "draw_node", "draw_node_ref"]
+from .runtime.counter_rng import splitmix64, uniform53
+
+__all__ = ["family_counts", "family_counts_ref", "draw_node", "draw_node_ref",
+           "draw_node_counter", "draw_node_counter_ref"]
 
 
 @njit(cache=True)
@@ -93,3 +96,32 @@ def draw_node_ref(X, k, cols, strides, thresholds, u):
     for c, s in zip(cols, strides):
         col += X[:, c].astype(np.int64) * s
     X[:, k] = (u[:, None] >= thresholds[col]).sum(axis=1)
+
+
+@njit(cache=True)
+def draw_node_counter(X, k, cols, strides, thresholds, seed, start, n_nodes):
+    """:func:`draw_node` with counter-based uniforms: row i uses the uniform number
+    ``(start + i) * n_nodes + k`` of ``seed`` (:func:`pgm.runtime.counter_rng.uniform53`), so
+    a row's draws depend on its global index only, never on the chunk that holds it."""
+    n = X.shape[0]
+    c = thresholds.shape[1]
+    useed = np.uint64(seed)
+    nn = np.uint64(n_nodes)
+    kk = np.uint64(k)
+    s0 = np.uint64(start)
+    for i in range(n):
+        col = 0
+        for j in range(cols.shape[0]):
+            col += np.int64(X[i, cols[j]]) * strides[j]
+        ui = uniform53(useed, (s0 + np.uint64(i)) * nn + kk)
+        s = 0
+        while s < c and ui >= thresholds[col, s]:
+            s += 1
+        X[i, k] = s
+
+
+def draw_node_counter_ref(X, k, cols, strides, thresholds, seed, start, n_nodes):
+    """numpy reference of :func:`draw_node_counter`."""
+    rows = np.arange(start, start + X.shape[0], dtype=np.uint64) * np.uint64(n_nodes)
+    u = (splitmix64(seed, rows + np.uint64(k)) >> np.uint64(11)).astype(np.float64) * 2.0**-53
+    draw_node_ref(X, k, cols, strides, thresholds, u)

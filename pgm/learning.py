@@ -152,6 +152,16 @@ def fit_mle(dag, data, cardinality=None, state_names=None, pseudo_count=0.0, uns
     BayesianNetwork
         The DAG with the fitted CPDs.
     """
+    check_fit_options(dag, pseudo_count, unseen)
+    X, cards, names = _columns(dag, data, cardinality, state_names)
+    layout = family_layout(dag, cards)
+    flat = np.zeros(layout[-1], dtype=np.int64)
+    family_counts(np.ascontiguousarray(X), *layout[:-1], flat)
+    return cpds_from_counts(dag, flat, layout[3], cards, names, pseudo_count, unseen)
+
+
+def check_fit_options(dag, pseudo_count, unseen):
+    """The checks of :func:`fit_mle`'s ``dag``, ``pseudo_count`` and ``unseen``."""
     if not isinstance(dag, DAG):
         raise TypeError(f"dag: expected a DAG or BayesianNetwork, got {type(dag).__name__}")
     if isinstance(pseudo_count, bool) or not isinstance(pseudo_count, numbers.Real) \
@@ -159,11 +169,16 @@ def fit_mle(dag, data, cardinality=None, state_names=None, pseudo_count=0.0, uns
         raise ValueError(f"pseudo_count: expected a finite number >= 0, got {pseudo_count!r}")
     if unseen not in ("error", "uniform"):
         raise ValueError(f"unseen: expected 'error' or 'uniform', got {unseen!r}")
-    X, cards, names = _columns(dag, data, cardinality, state_names)
+
+
+def family_layout(dag, cards):
+    """Where each node's family counts go in one flat table (shared with :mod:`pgm.scale`).
+
+    Returns ``(fam_cols, fam_strides, fam_ptr, offsets, size)`` for
+    :func:`pgm._sampling_kernels.family_counts`, node v's table laid out as
+    (card_v, *parents_card) in C order, columns in ``dag.nodes`` order.
+    """
     col = {v: i for i, v in enumerate(dag.nodes)}
-    bn = BayesianNetwork(dag.edges, dag.nodes)
-    # all family counts in one pass over the rows (numba), node v's table laid out as
-    # (card_v, *parents_card) in C order
     fam_cols, fam_strides, fam_ptr, offsets = [], [], [0], []
     size = 0
     for v in dag.nodes:
@@ -177,10 +192,13 @@ def fit_mle(dag, data, cardinality=None, state_names=None, pseudo_count=0.0, uns
         fam_ptr.append(len(fam_cols))
         offsets.append(size)
         size += int(np.prod(fc, dtype=np.int64))
-    flat = np.zeros(size, dtype=np.int64)
-    family_counts(np.ascontiguousarray(X), np.array(fam_cols, dtype=np.int64),
-                  np.array(fam_strides, dtype=np.int64), np.array(fam_ptr, dtype=np.int64),
-                  np.array(offsets, dtype=np.int64), flat)
+    return (np.array(fam_cols, dtype=np.int64), np.array(fam_strides, dtype=np.int64),
+            np.array(fam_ptr, dtype=np.int64), np.array(offsets, dtype=np.int64), size)
+
+
+def cpds_from_counts(dag, flat, offsets, cards, names, pseudo_count=0.0, unseen="error"):
+    """The fitted network from the flat family counts of :func:`family_layout`."""
+    bn = BayesianNetwork(dag.edges, dag.nodes)
     cpds = []
     for k, v in enumerate(dag.nodes):
         pa = dag.parents(v)

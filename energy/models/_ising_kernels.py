@@ -416,6 +416,33 @@ def gibbs_sweep4(xp, y, thr, seed, n_chunks):
 
 
 @njit(cache=True, parallel=True)
+def gibbs_checkerboard4_at(xp, y, colour, thr, seed, r0, c0, width):
+    """:func:`gibbs_checkerboard4` on a tile of a larger grid, with the larger grid's draws.
+
+    The tile's site (i, j) is site (r0 + i, c0 + j) of a grid ``width`` sites wide: it has
+    that site's colour ``(r0 + i + c0 + j) % 2`` and uses that site's draw
+    ``splitmix64(seed + ((r0 + i + 1) * (width + 2) + c0 + j + 1) * GOLDEN)``, so sweeping
+    overlapping tiles reproduces the untiled sweep site for site (``r0 = c0 = 0``,
+    ``width = W``: exactly :func:`gibbs_checkerboard4`). Returns the number of changed spins.
+    """
+    H, W = y.shape
+    useed = np.uint64(seed)
+    masks = _parity_masks(W)
+    local = (colour + r0 + c0) & 1
+    changed = 0
+    for i in prange(H):
+        u = np.empty(W, np.uint32)
+        idx = np.empty(W, np.uint8)
+        t = np.zeros(W, np.uint32)
+        b, b64 = _row_buffer(W)
+        base = np.uint64((r0 + i + 1) * (width + 2) + c0 + 1)
+        for j in range(W):
+            u[j] = draw31(useed, base + np.uint64(j))
+        changed += _gibbs_row4(xp, y, i, local, masks, thr, u, idx, t, b, b64)
+    return changed
+
+
+@njit(cache=True, parallel=True)
 def gibbs_colour8(xp, y, colour, thr, seed):
     """Draw every site of ``colour`` (0..3, 8-neighbour grid) from its conditional."""
     H, W = y.shape

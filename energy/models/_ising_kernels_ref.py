@@ -54,16 +54,22 @@ def draws31(seed: int, r, c, Wp: int) -> np.ndarray:
     return draw31_ref(seed, site)
 
 
-def gibbs_colour_ref(xp, y, colour, K, beta, eta, h, temperature, seed) -> int:
-    """numpy Gibbs update of one colour at temperature T > 0 (in place); returns #changed."""
+def gibbs_colour_ref(xp, y, colour, K, beta, eta, h, temperature, seed, origin=(0, 0),
+                     width=None) -> int:
+    """numpy Gibbs update of one colour at temperature T > 0 (in place); returns #changed.
+
+    ``origin`` (r0, c0) and ``width``: the array is a tile of a grid ``width`` wide whose site
+    (r0, c0) is the tile's (0, 0); colours and draws are the grid's (4-grid only).
+    """
     H, W = y.shape
+    r0, c0 = origin
     inner = xp[1:-1, 1:-1]
     a = local_field(neighbour_sum_padded(xp, K), y, beta, eta, h)
     thr = probability_threshold(stable_sigmoid(2.0 * a / temperature))
     i, j = np.indices((H, W))
-    u = draws31(seed, i + 1, j + 1, W + 2)
+    u = draws31(seed, i + r0 + 1, j + c0 + 1, (W if width is None else width) + 2)
     new = np.where(u < thr, 1, -1).astype(np.int8)
-    m = colour_mask(H, W, K, colour)
+    m = colour_mask(H, W, K, (colour + r0 + c0) % 2 if K == 4 else colour)
     changed = int(np.count_nonzero(new[m] != inner[m]))
     inner[m] = new[m]
     return changed
