@@ -1,4 +1,5 @@
 """Denoise a binary image larger than memory, tile by tile, on a Dask cluster.
+===========================================================================
 
     python examples/denoise_large.py                    # 3072 x 3072, under a minute
     python examples/denoise_large.py --size 20000       # 400 megapixels (a few minutes)
