@@ -472,7 +472,9 @@ class BernoulliRBM(RBMBase):
     def load(cls, path, **params):
         """A fitted model from :meth:`save`'s file; a missing, corrupt or inconsistent file
         is an error that names it."""
-        arr = load_npz_checked(path, cls._SAVED)
+        arr = load_npz_checked(path, cls._SAVED, expected={
+            "components_": (None, "f"), "intercept_hidden_": (None, "f"),
+            "intercept_visible_": (None, "f")})
         C, a, b = (arr[n] for n in cls._SAVED)
         if C.ndim != 2 or a.shape != (C.shape[0],) or b.shape != (C.shape[1],):
             raise ValueError(f"path: {path}: inconsistent shapes components_ {C.shape}, "

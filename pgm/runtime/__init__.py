@@ -22,12 +22,12 @@ ValueError: beta: must be >= 0, got -1
 """
 
 from .checks import check_array, check_finite, check_rng, check_scalar, check_spins
-from .io import atomic_write, load_npz_checked, save_npz_atomic
+from .io import atomic_write, load_npz_checked, npz_names, save_npz_atomic
 from .numerics import sigmoid, softplus
 from .threads import PARALLEL_MIN_WORK, call, kernel_blas_single, numba_threads, threads_for
 
 __all__ = [
     "check_rng", "check_array", "check_finite", "check_spins", "check_scalar",
-    "atomic_write", "save_npz_atomic", "load_npz_checked", "sigmoid", "softplus",
+    "atomic_write", "save_npz_atomic", "load_npz_checked", "npz_names", "sigmoid", "softplus",
     "PARALLEL_MIN_WORK", "threads_for", "numba_threads", "call", "kernel_blas_single",
 ]
