@@ -43,7 +43,7 @@ import networkx as nx
 import numba
 import numpy as np
 
-from pgm.runtime import (check_array, check_rng, check_scalar, load_npz_checked,
+from pgm.runtime import (check_alloc, check_array, check_rng, check_scalar, load_npz_checked,
                          save_npz_atomic, softplus, threads_for)
 
 from energy import autodiff as ad
@@ -386,6 +386,7 @@ class BernoulliRBM(RBMBase):
         self._init(X.shape[1])
         X = self._check_X(X)
         self._check_batch(X)
+        self._check_seed_table(X)
         self._data_marginals = X.mean(axis=0).astype(np.float64)
         for _ in range(int(self.n_iter)):
             self._epoch(X)
@@ -399,8 +400,17 @@ class BernoulliRBM(RBMBase):
             self._data_marginals = None
         X = self._check_X(X)
         self._check_batch(X)
+        self._check_seed_table(X)
         self._epoch(X)
         return self
+
+    #: largest per-epoch table of seeds (n_batches, 2k + 1) an epoch draws (bytes)
+    _MAX_SEED_BYTES = 256 << 20
+
+    def _check_seed_table(self, X):
+        # an epoch draws 2k + 1 seeds per batch up front: an absurd k is refused, naming k
+        check_alloc((X.shape[0] // int(self.batch_size), 2 * int(self.k) + 1), np.uint64, "k",
+                    self.k, limit=self._MAX_SEED_BYTES)
 
     def _epoch(self, X):
         t0 = time.perf_counter()
