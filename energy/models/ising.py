@@ -111,6 +111,12 @@ class IsingModel:
         if connectivity not in (4, 8) or isinstance(connectivity, bool):
             raise ValueError(f"connectivity: expected 4 or 8, got {connectivity!r}")
         self.connectivity = int(connectivity)
+        H, W = self.y.shape
+        m = H * (W - 1) + (H - 1) * W + (2 * (H - 1) * (W - 1) if connectivity == 8 else 0)
+        if not np.isfinite((abs(self.h) + abs(self.eta)) * H * W + abs(self.beta) * m):
+            raise ValueError(f"beta, eta, h: the energies of a {W}x{H} image reach "
+                             f"(|h| + |eta|) n + |beta| m = inf (beyond float64) with beta="
+                             f"{self.beta:g}, eta={self.eta:g}, h={self.h:g}; use smaller values")
         if order not in ("checkerboard", "raster"):
             raise ValueError(f"order: expected 'checkerboard' or 'raster', got {order!r}")
         self.order = order

@@ -76,3 +76,12 @@ def test_a_full_disk_is_exit_2_naming_the_output(small, tmp_path, capsys, monkey
     assert err.count("\n") == 1 and "No space left" in err
     assert "out.png'" in err and ".tmp" not in err
     assert _listing(tmp_path) == ["in.png"]
+
+
+def test_an_eta_whose_energies_overflow_is_exit_2(small, tmp_path, capsys):
+    out = tmp_path / "out.png"
+    assert main(["denoise", str(small), "-o", str(out), "--eta", "1e308", "--method",
+                 "graphcut", "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "eta=1e+308" in err
+    assert not out.exists()

@@ -31,3 +31,12 @@ def test_mean_field_checks_its_start(m0, match):
         model.mean_field(m0=m0)
     r = model.mean_field(m0=np.zeros((4, 5)))
     assert np.all(np.isfinite(r.marginals))
+
+
+def test_parameters_whose_energies_overflow_are_refused():
+    y = np.ones((4, 5), int)
+    with pytest.raises(ValueError, match=r"beta, eta, h: the energies of a 5x4 image .*eta=1e\+308"):
+        IsingModel(y, beta=1.0, eta=1e308)
+    with pytest.raises(ValueError, match="beta=1e\\+307"):
+        IsingModel(y, beta=1e307, eta=1.0)
+    assert np.isfinite(IsingModel(y, beta=1.0, eta=1e300).graphcut().energy)
