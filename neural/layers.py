@@ -377,7 +377,7 @@ class _BatchNorm(Module):
         return batch_norm(x, self.weight, self.bias, self.running_mean, self.running_var,
                           self.training or self.running_mean is None, self.momentum, self.eps)
 
-    def _check_state(self, name, value):
+    def _check_loaded(self, name, value):
         if name == "running_var" and value.size and float(np.min(value)) < 0:
             return f"negative variances (min {float(np.min(value)):.3g})"
         return None

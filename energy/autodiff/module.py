@@ -123,6 +123,7 @@ class Module:
             if p.data.dtype.kind == "f":
                 p.data = p.data.astype(dtype)
                 p.grad = None
+                p.bump_version()
         for m in self.modules():
             for n, b in list(m._buffers.items()):
                 if b.dtype.kind == "f":
@@ -185,7 +186,7 @@ class Module:
                 t[f"{mname}.{bn}" if mname else bn] = (m, bn, b)
         return t
 
-    def _check_state(self, name, value):
+    def _check_loaded(self, name, value):
         """A problem with ``value`` (already cast to the array's dtype) for this module's
         parameter or buffer ``name``, or None. Subclasses with invariants (a batch norm's
         variances are >= 0) override it."""
@@ -198,7 +199,7 @@ class Module:
         ``strict``), shape mismatches, a dtype of another kind (a bool or object array into
         a float parameter, a float into an integer buffer) and, after the cast to the
         parameter's dtype, NaN, inf or overflow (1e300 into float32) and the modules' own
-        invariants (:meth:`_check_state`) are one clear error listing all the problems, and
+        invariants (:meth:`_check_loaded`) are one clear error listing all the problems, and
         the module is left untouched.
         """
         targets = self._state_targets()
@@ -226,15 +227,18 @@ class Module:
                 elif cur.dtype.kind in "iu" and not np.array_equal(c, v):
                     problem = f"values out of the range of {cur.dtype}"
                 else:
-                    problem = owner._check_state(local, c)
+                    problem = owner._check_loaded(local, c)
                 cast[k] = c
             if problem is not None:
                 problems.append(f"{k}: {problem}")
         if problems:
             raise ValueError(f"load_state_dict into {type(self).__name__}: " + "; ".join(problems))
+        params = {id(p.data): p for p in self.parameters()}
         for k, (_, _, cur) in targets.items():
             if k in cast:
                 np.copyto(cur, cast[k])   # in place: optimisers keep working
+                if id(cur) in params:
+                    params[id(cur)].bump_version()
         return self
 
     def save(self, path, overwrite: bool = False):

@@ -434,6 +434,8 @@ class BernoulliRBM(RBMBase):
         if self._use_fused(opt):
             total_ce = cd_epoch_fused(self, X, order, seeds, opt, nblk, parallel)
             opt.steps += n_batches      # the kernel made the optimiser's steps
+            for p in self.parameters():  # ... in place: graphs made before are stale
+                p.bump_version()
         else:
             total_ce = cd_epoch_generic(self, X, order, seeds, opt)
         rec = total_ce / (n_batches * B)

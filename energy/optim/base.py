@@ -97,6 +97,10 @@ class Optimizer:
                 p.grad = None
 
     def _grads(self, grads):
+        # every step updates the parameters in place: graphs made before it are stale
+        for p in self.params:
+            if isinstance(p, Tensor):
+                p.bump_version()
         if grads is None and self._all_tensors:
             return [p.grad for p in self.params]
         if grads is None:
