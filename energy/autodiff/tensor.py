@@ -52,6 +52,7 @@ array([ 2., -4.])
 
 from __future__ import annotations
 
+import weakref
 import zlib
 
 import numpy as np
@@ -111,8 +112,22 @@ class enable_grad(no_grad):
 
 # ----------------------------------------------------------------------------- versions
 class _Clock:
-    """The global version counter: in-place updates tick it, recorded ops note it."""
+    """The global version counter: in-place updates tick it, recorded ops note it. ``watched``
+    counts the live non-Parameter leaves that require grad (0 in training: ops skip the
+    CRC-32 then)."""
     now = 0
+    watched = 0
+
+
+def _unwatch():
+    _Clock.watched -= 1
+
+
+def _watch(t):
+    if type(t) is Tensor and t._backward is None and not getattr(t, "_watching", False):
+        t._watching = True
+        _Clock.watched += 1
+        weakref.finalize(t, _unwatch)
 
 
 def _fingerprint(arr) -> int:
@@ -167,7 +182,7 @@ def _make(data, parents: tuple, backward, op: str) -> "Tensor":
                 out._parents = parents
                 out._backward = backward
                 out._stamp = _Clock.now
-                out._seen = _watched(parents)
+                out._seen = _watched(parents) if _Clock.watched else None
                 return out
     out.requires_grad = False
     out._parents = ()
@@ -220,7 +235,7 @@ class Tensor:
     """
 
     __slots__ = ("data", "grad", "requires_grad", "_parents", "_backward", "op", "_retain",
-                 "_version", "_stamp", "_seen", "__weakref__")
+                 "_version", "_stamp", "_seen", "_watching", "__weakref__")
     __array_priority__ = 1000.0  # ndarray (op) Tensor -> Tensor's reflected op
 
     def __init__(self, data, requires_grad: bool = False, dtype=None):
@@ -237,6 +252,8 @@ class Tensor:
         self.op = ""
         self._retain = False
         self._version = 0
+        if requires_grad:
+            _watch(self)
 
     @staticmethod
     def from_op(data, parents, backward, op: str = "custom") -> "Tensor":
@@ -306,6 +323,7 @@ class Tensor:
     def requires_grad_(self, flag: bool = True) -> "Tensor":
         if flag:
             _check_float(self.data, "requires_grad_")
+            _watch(self)
         self.requires_grad = flag
         return self
 
@@ -394,9 +412,10 @@ class Tensor:
                 node.grad = np.array(g, copy=True) if node.grad is None else node.grad + g
                 if backward is None:
                     continue
-            for p in node._parents:
-                if p._version > node._stamp:
-                    _modified(node, p)
+            if node._stamp != _Clock.now:      # something was updated since the op ran
+                for p in node._parents:
+                    if p._version > node._stamp:
+                        _modified(node, p)
             if node._seen is not None:
                 for q, crc in node._seen:
                     if _fingerprint(q.data) != crc:
