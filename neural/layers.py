@@ -384,6 +384,11 @@ class _BatchNorm(Module):
         return batch_norm(x, self.weight, self.bias, self.running_mean, self.running_var,
                           self.training or self.running_mean is None, self.momentum, self.eps)
 
+    def _check_loaded(self, name, value):
+        if name == "running_var" and value.size and float(np.min(value)) < 0:
+            return f"negative variances (min {float(np.min(value)):.3g})"
+        return None
+
     def extra_repr(self):
         return f"{self.num_features}, eps={self.eps}, momentum={self.momentum}"
 

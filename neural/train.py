@@ -80,7 +80,13 @@ class History:
 
 
 def predict(model, X, batch_size=512):
-    """Model outputs (logits) for X in evaluation mode, without recording gradients."""
+    """Model outputs (logits) for X in evaluation mode, without recording gradients.
+
+    ``X`` needs at least one example and ``batch_size`` is an int >= 1 (errors name them).
+    """
+    batch_size = check_scalar(batch_size, "batch_size", low=1, integer=True)
+    if np.ndim(X) == 0 or len(X) == 0:
+        raise ValueError(f"X: expected at least one example, got shape {np.shape(X)}")
     was = model.training
     model.eval()
     outs = []
@@ -93,6 +99,8 @@ def predict(model, X, batch_size=512):
 
 def evaluate(model, X, y, loss_fn=ad.cross_entropy, batch_size=512):
     """(mean loss, accuracy) of a classifier on (X, y), in evaluation mode."""
+    if np.ndim(X) > 0 and np.ndim(y) > 0 and len(X) != len(y):
+        raise ValueError(f"y: expected one label per example of X ({len(X)}), got {len(y)}")
     logits = predict(model, X, batch_size)
     loss = float(loss_fn(logits, y).data)
     acc = float((logits.argmax(axis=1) == y).mean())

@@ -80,3 +80,20 @@ def first_row_not_in(col, lut) -> int:
         except TypeError:  # unhashable
             return r
     return -1
+
+
+def refuse_bools(col, names, what, v):
+    """Refuse booleans in ``col`` where the states ``names`` are not booleans: True == 1 would
+    silently be state 1 (as for evidence, ``BayesianNetwork.state_index``)."""
+    if any(isinstance(n, (bool, np.bool_)) for n in names):
+        return
+    if col.dtype.kind == "b":
+        r = 0
+    elif col.dtype.kind == "O":
+        r = next((i for i, x in enumerate(col.tolist()) if isinstance(x, (bool, np.bool_))), -1)
+        if r < 0:
+            return
+    else:
+        return
+    raise ValueError(f"{what}: {col.tolist()[r]!r} at row {r} is a boolean, but the states of "
+                     f"{v!r} are {list(names)}: give state names or integer indices")

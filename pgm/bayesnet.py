@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ._frames import first_row_not_in, frame_columns, is_frame, row_label
+from ._frames import first_row_not_in, frame_columns, is_frame, refuse_bools, row_label
 from .cpd import DEFAULT_ATOL, LinearGaussianCPD, TabularCPD
 from .dag import DAG
 from .factor import DiscreteFactor, factor_product
@@ -251,6 +251,7 @@ class BayesianNetwork(DAG):
                 if col.ndim != 1:
                     raise ValueError(f"{name}[{v!r}]: expected a 1-D column, got shape {col.shape}")
                 names = self.get_cpd(v).state_names[v]
+                refuse_bools(col, names, f"{name}[{v!r}]", v)
                 # integers are state indices unless the states themselves are other integers
                 if col.dtype.kind in "iu" and (names == tuple(range(len(names))) or not any(
                         isinstance(x, (int, np.integer)) for x in names)):
@@ -577,3 +578,4 @@ class LinearGaussianBayesianNetwork(DAG):
         if raise_on_failure and failures:
             raise ValueError("check_normalization: " + "; ".join(failures))
         return rep
+

@@ -46,9 +46,15 @@ def _check_card(c, what):
 
 
 def _readonly(a):
+    """A read-only copy of ``a`` whose memory is an immutable ``bytes`` object: unlike a
+    flag on an owned array, ``setflags(write=True)`` on it (or on its ``.base``) fails, so a
+    built model (an elimination order, a compiled junction tree) cannot see it change."""
     a = np.ascontiguousarray(a)
-    a.setflags(write=False)
-    return a
+    out = np.frombuffer(a.tobytes(), dtype=a.dtype).reshape(a.shape)
+    if not out.flags.aligned:            # bytes are aligned in CPython; never silently slow
+        out = np.ascontiguousarray(a).copy()
+        out.setflags(write=False)
+    return out
 
 
 class TabularCPD:

@@ -20,7 +20,7 @@ import numbers
 
 import numpy as np
 
-from ._frames import first_row_not_in, frame_columns, is_frame, row_label
+from ._frames import first_row_not_in, frame_columns, is_frame, refuse_bools, row_label
 from .bayesnet import BayesianNetwork
 from .cpd import TabularCPD
 from ._sampling_kernels import family_counts
@@ -63,6 +63,7 @@ def _columns(dag, data, cardinality, state_names):
                 given = own[v]  # labels of a network's column keep its states and their order
             if given is not None:
                 nm = tuple(given)
+                refuse_bools(col, nm, f"data[{v!r}]", v)
                 lut = {s: i for i, s in enumerate(nm)}
                 try:
                     cols[v] = np.array([lut[s] for s in col.tolist()], dtype=np.int64)
@@ -136,7 +137,9 @@ def fit_mle(dag, data, cardinality=None, state_names=None, pseudo_count=0.0, uns
         Int state indices with columns in ``dag.nodes`` order, or ``{node: column}`` of
         indices or state labels (labels are sorted to give the states unless
         ``state_names`` fixes them), or a data frame (pandas, or any object with
-        ``.columns`` and column access) read as that dict; missing values are refused.
+        ``.columns`` and column access) read as that dict; missing values are refused. A
+        boolean column is a variable with the states (False, True); booleans where the
+        states are given and are not booleans are refused, as boolean evidence is.
     cardinality : dict, optional
         ``{node: n_states}``; default: 1 + the largest index seen.
     state_names : dict, optional

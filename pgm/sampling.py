@@ -33,7 +33,7 @@ import numpy as np
 
 from ._sampling_kernels import draw_node
 from .errors import ImpossibleEvidenceError
-from .runtime import check_rng, check_scalar
+from .runtime import check_alloc, check_rng, check_scalar
 
 __all__ = ["forward_sample", "rejection_sample", "likelihood_weighting",
            "likelihood_weighted_marginals"]
@@ -121,6 +121,8 @@ def forward_sample(model, n_samples, rng=None, evidence=None, as_frame=False, _p
     n = check_scalar(n_samples, "n_samples", low=1, integer=True)
     gen = check_rng(rng)
     plan = _Plan(model) if _plan is None else _plan
+    # refused up front (naming n_samples), not a MemoryError half way
+    check_alloc((n, len(plan.nodes)), plan.dtype, "n_samples", n)
     ev = model.encode_evidence(evidence)
     # column-major while drawing (each node writes one contiguous column), row-major out
     X = np.empty((n, len(plan.nodes)), dtype=plan.dtype, order="F")

@@ -29,7 +29,7 @@ from collections import OrderedDict
 
 import numpy as np
 
-from pgm.runtime import atomic_write, load_npz_checked
+from pgm.runtime import atomic_write, load_npz_checked, npz_names
 
 from .tensor import Parameter, Tensor, to_networkx
 
@@ -123,6 +123,7 @@ class Module:
             if p.data.dtype.kind == "f":
                 p.data = p.data.astype(dtype)
                 p.grad = None
+                p.bump_version()
         for m in self.modules():
             for n, b in list(m._buffers.items()):
                 if b.dtype.kind == "f":
@@ -172,21 +173,34 @@ class Module:
         return sd
 
     def _state_targets(self):
+        """dotted name -> (owner module, local name, current array), parameters first."""
         t = OrderedDict()
-        for n, p in self.named_parameters():
-            t[n] = ("param", p)
+        seen = set()
+        for mname, m in self.named_modules():
+            for n, p in m._parameters.items():
+                if id(p) not in seen:
+                    seen.add(id(p))
+                    t[f"{mname}.{n}" if mname else n] = (m, n, p.data)
         for mname, m in self.named_modules():
             for bn, b in m._buffers.items():
-                t[f"{mname}.{bn}" if mname else bn] = ("buffer", (m, bn))
+                t[f"{mname}.{bn}" if mname else bn] = (m, bn, b)
         return t
+
+    def _check_loaded(self, name, value):
+        """A problem with ``value`` (already cast to the array's dtype) for this module's
+        parameter or buffer ``name``, or None. Subclasses with invariants (a batch norm's
+        variances are >= 0) override it."""
+        return None
 
     def load_state_dict(self, state, strict: bool = True):
         """Copy arrays from ``state`` (a mapping of dotted names to arrays) into the module.
 
         Every array is checked before anything is changed: missing or unexpected names (when
-        ``strict``), shape mismatches and non-numeric arrays are one clear error listing
-        all the problems, and the module is left untouched. Values are cast to the
-        parameter's dtype.
+        ``strict``), shape mismatches, a dtype of another kind (a bool or object array into
+        a float parameter, a float into an integer buffer) and, after the cast to the
+        parameter's dtype, NaN, inf or overflow (1e300 into float32) and the modules' own
+        invariants (:meth:`_check_loaded`) are one clear error listing all the problems, and
+        the module is left untouched.
         """
         targets = self._state_targets()
         keys = set(state)
@@ -197,28 +211,34 @@ class Module:
             problems.append(f"missing: {missing}")
         if strict and extra:
             problems.append(f"unexpected: {extra}")
-        for k, (kind, obj) in targets.items():
+        cast = {}
+        for k, (owner, local, cur) in targets.items():
             if k not in keys:
                 continue
             v = np.asarray(state[k])
-            cur = obj.data if kind == "param" else getattr(obj[0], obj[1])
-            if v.shape != cur.shape:
-                problems.append(f"{k}: expected shape {cur.shape}, got {v.shape}")
-            elif v.dtype.kind not in "biuf":
-                problems.append(f"{k}: expected a numeric array, got dtype {v.dtype}")
-            elif v.dtype.kind == "f" and not np.all(np.isfinite(v)):
-                problems.append(f"{k}: holds NaN or inf")
+            problem = _cast_problem(v, cur)
+            if problem is None:
+                with np.errstate(all="ignore"):
+                    c = v.astype(cur.dtype)
+                if cur.dtype.kind in "fc" and not np.all(np.isfinite(c)):
+                    problem = ("holds NaN or inf" if not np.all(np.isfinite(v)) else
+                               f"overflows {cur.dtype} (largest |value| "
+                               f"{float(np.max(np.abs(v))):.3g})")
+                elif cur.dtype.kind in "iu" and not np.array_equal(c, v):
+                    problem = f"values out of the range of {cur.dtype}"
+                else:
+                    problem = owner._check_loaded(local, c)
+                cast[k] = c
+            if problem is not None:
+                problems.append(f"{k}: {problem}")
         if problems:
             raise ValueError(f"load_state_dict into {type(self).__name__}: " + "; ".join(problems))
-        for k, (kind, obj) in targets.items():
-            if k not in keys:
-                continue
-            v = np.asarray(state[k])
-            if kind == "param":
-                np.copyto(obj.data, v, casting="unsafe")   # in place: optimisers keep working
-            else:
-                m, bn = obj
-                np.copyto(getattr(m, bn), v, casting="unsafe")
+        params = {id(p.data): p for p in self.parameters()}
+        for k, (_, _, cur) in targets.items():
+            if k in cast:
+                np.copyto(cur, cast[k])   # in place: optimisers keep working
+                if id(cur) in params:
+                    params[id(cur)].bump_version()
         return self
 
     def save(self, path, overwrite: bool = False):
@@ -237,12 +257,40 @@ class Module:
                             suffix=".npz")
 
     def load(self, path, strict: bool = True):
-        """Load a state dict saved by :meth:`save` (checked as in :meth:`load_state_dict`)."""
+        """Load a state dict saved by :meth:`save` (checked as in :meth:`load_state_dict`).
+
+        Only the members the model needs are read, each after its header (shape, dtype kind,
+        size) is checked: other members, however large, are neither read nor decompressed.
+        """
         path = os.fspath(path)
-        state = load_npz_checked(path, required=())
-        try:
-            self.load_state_dict(state, strict=strict)
+        targets = self._state_targets()
+        names = npz_names(path)
+        need = [k for k in targets if k in names]
+        missing = [k for k in targets if k not in names]
+        extra = sorted(k for k in names if k not in targets)
+        head = f"load: {path!r} does not match the model: "
+        if strict and (missing or extra):
+            raise ValueError(head + f"load_state_dict into {type(self).__name__}: " + "; ".join(
+                [f"missing: {missing}"] * bool(missing) + [f"unexpected: {extra}"] * bool(extra)))
+        expected = {k: (targets[k][2].shape, _KINDS.get(targets[k][2].dtype.kind))
+                    for k in need}
+        try:   # headers checked before any data is read; other members are never read
+            state = load_npz_checked(path, need, expected=expected)
+            self.load_state_dict(state, strict=False)
         except ValueError as exc:
-            raise ValueError(f"load: {path!r} does not match the model: {exc}") from None
+            raise ValueError(head + str(exc)) from None
         object.__setattr__(self, "_loaded_from", os.path.realpath(path))
         return self
+
+
+#: dtype kinds accepted for an array of each kind (bool is not a number here)
+_KINDS = {"f": "iuf", "c": "iufc", "i": "iu", "u": "iu", "b": "b"}
+
+
+def _cast_problem(v, cur):
+    if v.shape != cur.shape:
+        return f"expected shape {cur.shape}, got {v.shape}"
+    kinds = _KINDS.get(cur.dtype.kind, cur.dtype.kind)
+    if v.dtype.kind not in kinds:
+        return f"expected a numeric array castable to {cur.dtype}, got dtype {v.dtype}"
+    return None

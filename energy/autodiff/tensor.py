@@ -29,6 +29,16 @@ Conventions
 * :class:`no_grad` switches recording off; :meth:`Tensor.detach` cuts a tensor from the tape.
 * Fused ops with a hand-written backward (batch norm, convolution, an RBM free energy, an LSTM
   cell) are built with :meth:`Tensor.from_op`.
+* Modified after use: backward through a tensor changed in place after an op used it is a
+  ``RuntimeError``, not a gradient at the wrong value. Every tensor has a version, the time
+  (one global counter) of its last in-place update by the library (the optimisers' steps,
+  ``load_state_dict``, :meth:`Tensor.bump_version`); every recorded op notes the time it was
+  made, and backward compares. That costs an int per op. A raw numpy edit of ``.data`` cannot
+  bump anything (``.data`` is a plain array, for speed): for leaves that require grad and are
+  not :class:`Parameter` (inputs whose gradient is wanted, e.g. in ``gradcheck``), each op
+  also keeps a CRC-32 of their values, which backward compares; a raw edit of a Parameter's
+  ``.data`` between forward and backward is, as for PyTorch's ``.data``, the caller's
+  responsibility (call ``bump_version()`` after it to be warned).
 
 Examples
 --------
@@ -42,6 +52,9 @@ array([ 2., -4.])
 """
 
 from __future__ import annotations
+
+import weakref
+import zlib
 
 import numpy as np
 
@@ -100,6 +113,40 @@ class enable_grad(no_grad):
         return self
 
 
+# ----------------------------------------------------------------------------- versions
+class _Clock:
+    """The global version counter: in-place updates tick it, recorded ops note it. ``watched``
+    counts the live non-Parameter leaves that require grad (0 in training: ops skip the
+    CRC-32 then)."""
+    now = 0
+    watched = 0
+
+
+def _unwatch():
+    _Clock.watched -= 1
+
+
+def _watch(t):
+    if type(t) is Tensor and t._backward is None and not getattr(t, "_watching", False):
+        t._watching = True
+        _Clock.watched += 1
+        weakref.finalize(t, _unwatch)
+
+
+def _fingerprint(arr) -> int:
+    return zlib.crc32(memoryview(np.ascontiguousarray(arr)).cast("B"))
+
+
+def _watched(parents):
+    """``((leaf, crc), ...)`` of the non-Parameter leaves requiring grad among ``parents``,
+    or None (the common case: parameters and intermediate results only)."""
+    out = None
+    for q in parents:
+        if q._backward is None and q.requires_grad and type(q) is Tensor:
+            out = (out or ()) + ((q, _fingerprint(q.data)),)
+    return out
+
+
 # ----------------------------------------------------------------------------- helpers
 def _unbroadcast(g: np.ndarray, shape: tuple) -> np.ndarray:
     """Sum ``g`` over the axes that broadcasting added or stretched, back to ``shape``."""
@@ -130,12 +177,15 @@ def _make(data, parents: tuple, backward, op: str) -> "Tensor":
     out.grad = None
     out.op = op
     out._retain = False
+    out._version = 0
     if _GradMode.enabled:
         for p in parents:
             if p.requires_grad:
                 out.requires_grad = True
                 out._parents = parents
                 out._backward = backward
+                out._stamp = _Clock.now
+                out._seen = _watched(parents) if _Clock.watched else None
                 return out
     out.requires_grad = False
     out._parents = ()
@@ -188,7 +238,7 @@ class Tensor:
     """
 
     __slots__ = ("data", "grad", "requires_grad", "_parents", "_backward", "op", "_retain",
-                 "__weakref__")
+                 "_version", "_stamp", "_seen", "_watching", "__weakref__")
     __array_priority__ = 1000.0  # ndarray (op) Tensor -> Tensor's reflected op
 
     def __init__(self, data, requires_grad: bool = False, dtype=None):
@@ -204,6 +254,9 @@ class Tensor:
         self._backward = None
         self.op = ""
         self._retain = False
+        self._version = 0
+        if requires_grad:
+            _watch(self)
 
     @staticmethod
     def from_op(data, parents, backward, op: str = "custom") -> "Tensor":
@@ -273,6 +326,7 @@ class Tensor:
     def requires_grad_(self, flag: bool = True) -> "Tensor":
         if flag:
             _check_float(self.data, "requires_grad_")
+            _watch(self)
         self.requires_grad = flag
         return self
 
@@ -283,6 +337,30 @@ class Tensor:
 
     def zero_grad(self):
         self.grad = None
+
+    @property
+    def version(self) -> int:
+        """The time (global counter) of the last in-place update; see the module notes."""
+        return self._version
+
+    def bump_version(self) -> "Tensor":
+        """Declare that ``.data`` was changed in place: backward through an op that used the
+        old values then raises instead of giving a gradient at the wrong point.
+
+        Examples
+        --------
+        >>> w = Parameter(np.array([2.0]))
+        >>> y = w * w
+        >>> w.data[...] = 10            # the optimisers and load_state_dict bump by themselves
+        >>> _ = w.bump_version()
+        >>> y.sum().backward()
+        Traceback (most recent call last):
+            ...
+        RuntimeError: backward: an input of op 'mul' (a leaf of shape (1,)) was modified in place after the op used it; recompute the forward pass after changing it
+        """
+        _Clock.now += 1
+        self._version = _Clock.now
+        return self
 
     # -- the backward pass
     def backward(self, grad=None):
@@ -341,6 +419,14 @@ class Tensor:
                 node.grad = np.array(g, copy=True) if node.grad is None else node.grad + g
                 if backward is None:
                     continue
+            if node._stamp != _Clock.now:      # something was updated since the op ran
+                for p in node._parents:
+                    if p._version > node._stamp:
+                        _modified(node, p)
+            if node._seen is not None:
+                for q, crc in node._seen:
+                    if _fingerprint(q.data) != crc:
+                        _modified(node, q)
             for p, pg in zip(node._parents, backward(g)):
                 if pg is None or not p.requires_grad:
                     continue
@@ -354,6 +440,13 @@ class Tensor:
                     grads[k] = grads[k] + pg
                 else:
                     grads[k] = pg
+
+
+def _modified(node, p):
+    kind = "a leaf" if p._backward is None else f"the output of op {p.op!r}"
+    raise RuntimeError(f"backward: an input of op {node.op!r} ({kind} of shape {p.shape}) was "
+                       f"modified in place after the op used it; recompute the forward pass "
+                       f"after changing it")
 
 
 class Parameter(Tensor):

@@ -4,7 +4,9 @@
 
 Each subcommand module has ``add_parser(sub)``, which registers its parser with
 ``set_defaults(func=...)``; ``func(args) -> int`` is the exit status. Expected errors (bad
-values, missing files) end in a one-line message and exit status 2, never a traceback.
+values, missing, unreadable or oversized files, a folder without write permission, a full
+disk, no memory) end in a one-line message naming the file and exit status 2, never a
+traceback.
 """
 
 from __future__ import annotations
@@ -32,6 +34,10 @@ def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except (ValueError, TypeError, FileNotFoundError) as exc:
+    except (ValueError, TypeError, OSError) as exc:    # OSError: no file, no permission, disk full
         print(f"pgm-energy: error: {exc}", file=sys.stderr)
+        return 2
+    except MemoryError as exc:
+        print(f"pgm-energy: error: out of memory ({exc or 'MemoryError'}); try a smaller image",
+              file=sys.stderr)
         return 2

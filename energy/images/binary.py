@@ -16,6 +16,7 @@ Example
 from __future__ import annotations
 
 import os
+import warnings
 from importlib import resources
 
 import numpy as np
@@ -28,10 +29,11 @@ __all__ = ["read_image", "otsu_threshold", "binarize", "to_spins", "spins_to_uin
            "add_flip_noise", "error_rate", "median_filter", "write_png", "load_example",
            "example_path", "EXAMPLES"]
 
-#: Shipped example images (package data under ``energy/images/data``, see its README.md).
 #: shipped images (energy/images/data/README.md): name -> file; the binary ones load as spins
 EXAMPLES = {"horse": "horse.png", "camera": "camera_binary.png", "camera_gray": "camera_gray.png"}
 _GRAY_EXAMPLES = ("camera_gray",)
+#: largest image :func:`read_image` decodes (pixels, 8192 x 8192; checked from the header)
+MAX_IMAGE_PIXELS = 1 << 26
 
 # ITU-R BT.601 luma weights (the ones Pillow's own "L" conversion approximates in integers).
 _LUMA = np.array([0.299, 0.587, 0.114])
@@ -95,10 +97,20 @@ def _decode(fileobj, label: str, Image) -> np.ndarray:
     from PIL import ImageOps, UnidentifiedImageError  # lazy: Pillow only for file I/O
 
     try:
-        with Image.open(fileobj) as im:
+        with warnings.catch_warnings():     # the size is checked below, with the file named
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            im = Image.open(fileobj)
+        with im:
+            w, h = im.size
+            if w * h > MAX_IMAGE_PIXELS:    # before decoding: no allocation for a bomb
+                raise ValueError(f"path: {label} is {w}x{h} pixels ({w * h}), over the limit "
+                                 f"of {MAX_IMAGE_PIXELS} pixels (energy.images.binary."
+                                 f"MAX_IMAGE_PIXELS)")
             im.load()
             im = ImageOps.exif_transpose(im)
             gray = _to_gray(im)
+    except Image.DecompressionBombError as exc:     # over Pillow's own limit, seen at open
+        raise ValueError(f"path: {label} is too large to decode ({exc})") from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError) as exc:
         if isinstance(exc, ValueError) and str(exc).startswith("path:"):
             raise ValueError(str(exc).replace("path:", f"path: {label}:", 1)) from None

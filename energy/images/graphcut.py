@@ -62,16 +62,44 @@ def _check_problem(unary, beta, connectivity):
     return u, b, int(connectivity)
 
 
+def _degrees(H: int, W: int, connectivity: int) -> np.ndarray:
+    """Number of neighbours of each site of an H × W grid, float64 (H, W)."""
+    deg = np.zeros((H, W))
+    for di, dj in _HALF_OFFSETS[connectivity]:
+        j0, j1 = max(0, -dj), W - max(0, dj)
+        deg[0:H - di, j0:j1] += 1
+        deg[di:H, j0 + dj:j1 + dj] += 1
+    return deg
+
+
+def _pin(u: np.ndarray, b: float, connectivity: int) -> np.ndarray:
+    """Unaries clipped to ±β (deg_i + 1) (±1 when β = 0): the same minimisers and max flow.
+
+    A site with |u_i| > β deg_i takes −sign(u_i) in every minimiser, whatever its neighbours
+    (giving it the other label raises E by 2 (|u_i| − β s) > 0, |s| ≤ deg_i). Clipping such a unary to a
+    value still above β deg_i keeps it pinned; for the pinned labels the energies differ by a
+    constant, so the minimisers are those of the original problem, and the max flow (the
+    excess t-link capacity is never used) is the same. Hard constraints (seeds of ±1e9 beside
+    unaries of 1e-2) then no longer dictate the integer scale that rounds the small
+    capacities to zero, and ±1e308 no longer overflows.
+    """
+    with np.errstate(over="ignore"):            # β near 1e308: inf, nothing is clipped
+        cap = b * (_degrees(*u.shape, connectivity) + 1.0) if b > 0 else 1.0
+    # not below 1e-250 (a larger cap pins as well): a subnormal β must not make the scale inf
+    return np.clip(u, -np.maximum(cap, 1e-250), np.maximum(cap, 1e-250))
+
+
 def _default_scale(u: np.ndarray, b: float, top: float) -> float:
-    biggest = max(2.0 * float(np.max(np.abs(u))), 2.0 * b)
-    return top / biggest if biggest > 0 else 1.0
+    # the largest capacity, 2 max(|u|, β), maps to top (halved first: 2 × 1e308 overflows)
+    biggest = max(float(np.max(np.abs(u))), b)
+    return min(top / 2.0 / biggest, 1e300) if biggest > 0 else 1.0
 
 
 def _check_scale(scale, u, b, top):
     if scale is None:
         return _default_scale(u, b, top)
     scale = check_scalar(scale, "scale", low=0, low_inclusive=False)
-    biggest = max(2.0 * float(np.max(np.abs(u))), 2.0 * b) * scale
+    biggest = 2.0 * (max(float(np.max(np.abs(u))), b) * scale)
     if biggest > top:
         raise ValueError(f"scale: capacities up to {biggest:.4g} after scaling exceed {top:.4g} "
                          f"and could overflow int32; use scale <= {_default_scale(u, b, top):.6g}")
@@ -95,6 +123,7 @@ def quantization_bound(unary, beta, *, connectivity: int = 4, solver: str = "gri
     is therefore within ``(n + m) / scale`` of the true optimum.
     """
     u, b, c = _check_problem(unary, beta, connectivity)
+    u = _pin(u, b, c)
     top = _GRID_TOP if solver == "grid" else _SCIPY_TOP
     s = _check_scale(scale, u, b, top)
     return (u.size + n_pairs(*u.shape, c)) / s
@@ -138,7 +167,9 @@ def _grid_solve(u: np.ndarray, b: float, connectivity: int, scale: float):
     H, W = u.shape
     ws = grid_workspace(H, W, connectivity)
     u = np.ascontiguousarray(u, dtype=np.float64)
-    _maxflow.fill_capacities(u, 2.0 * b, scale, connectivity, ws["rc"], ws["tr"])
+    # scaled first (2 u scale == 2 (u scale) exactly, without overflow for |u| near 1e308)
+    _maxflow.fill_capacities(u * scale, 2.0 * (b * scale), 1.0, connectivity, ws["rc"],
+                             ws["tr"])
     off = _maxflow.grid_offsets(W, connectivity)
     flow = _maxflow.bk_maxflow(ws["rc"], ws["tr"], ws["tree"], ws["parent"], ws["nxt"],
                                ws["orph"], ws["ts"], ws["dist"], off, H, W)
@@ -173,8 +204,12 @@ def grid_maxflow(unary, beta, *, connectivity: int = 4, scale: float | None = No
         s in the residual graph.
     """
     u, b, c = _check_problem(unary, beta, connectivity)
+    u = _pin(u, b, c)
     s = _check_scale(scale, u, b, _GRID_TOP)
     flow, x, _ = _grid_solve(u, b, c, s)
+    if not np.isfinite(flow / s):
+        raise ValueError(f"unary, beta: the maximum flow ({flow} / scale {s:.3g}) overflows "
+                         f"float64; divide the unaries and beta by a common factor")
     return flow / s, x > 0
 
 
@@ -202,11 +237,11 @@ def _scipy_solve(u: np.ndarray, b: float, connectivity: int, scale: float):
     n = H * W
     s, t = n, n + 1
     a_idx, b_idx = grid_edges(H, W, connectivity)
-    ucap = np.rint(2.0 * np.abs(u).ravel() * scale).astype(np.int64)
+    ucap = np.rint(2.0 * (np.abs(u).ravel() * scale)).astype(np.int64)
     pos = u.ravel() > 0                 # +1 costs more: pay on i -> t when i is on the source side
     rows = [np.where(pos, np.arange(n), s), a_idx, b_idx]
     cols = [np.where(pos, t, np.arange(n)), b_idx, a_idx]
-    w = int(np.rint(2.0 * b * scale))
+    w = int(np.rint(2.0 * (b * scale)))
     data = [ucap, np.full(a_idx.size, w, np.int64), np.full(a_idx.size, w, np.int64)]
     rows, cols, data = (np.concatenate(v) for v in (rows, cols, data))
     keep = data > 0
@@ -264,6 +299,7 @@ def ising_map_graphcut(unary, beta, *, connectivity: int = 4, solver: str = "gri
     [[1, 1, 1], [1, -1, 1], [1, 1, 1]]
     """
     u, b, c = _check_problem(unary, beta, connectivity)
+    u = _pin(u, b, c)
     if solver == "grid":
         s = _check_scale(scale, u, b, _GRID_TOP)
         return _grid_solve(u, b, c, s)[1]

@@ -34,7 +34,7 @@ import numba
 import numpy as np
 
 from pgm import DiscreteFactor, MarkovNetwork
-from pgm.runtime import check_rng, check_scalar, check_spins
+from pgm.runtime import check_array, check_finite, check_rng, check_scalar, check_spins
 
 from energy.models import _ising_kernels as K
 from energy.images.graphcut import ising_map_graphcut
@@ -112,6 +112,12 @@ class IsingModel:
         if connectivity not in (4, 8) or isinstance(connectivity, bool):
             raise ValueError(f"connectivity: expected 4 or 8, got {connectivity!r}")
         self.connectivity = int(connectivity)
+        H, W = self.y.shape
+        m = H * (W - 1) + (H - 1) * W + (2 * (H - 1) * (W - 1) if connectivity == 8 else 0)
+        if not np.isfinite((abs(self.h) + abs(self.eta)) * H * W + abs(self.beta) * m):
+            raise ValueError(f"beta, eta, h: the energies of a {W}x{H} image reach "
+                             f"(|h| + |eta|) n + |beta| m = inf (beyond float64) with beta="
+                             f"{self.beta:g}, eta={self.eta:g}, h={self.h:g}; use smaller values")
         if order not in ("checkerboard", "raster"):
             raise ValueError(f"order: expected 'checkerboard' or 'raster', got {order!r}")
         self.order = order
@@ -301,7 +307,8 @@ class IsingModel:
 
         Deterministic alternative to Gibbs sampling: iterates damped updates of the
         magnetisations m_i = E[x_i] until the largest change is below ``tol``. Returns the
-        marginals (1 + m) / 2 and x = sign(m) (ties go to y).
+        marginals (1 + m) / 2 and x = sign(m) (ties go to y). ``m0``, the starting
+        magnetisations (default y), is an array of the image's shape with values in [-1, 1].
         """
         T = check_scalar(temperature, "temperature", low=0, low_inclusive=False)
         lam = check_scalar(damping, "damping", low=0, high=1, low_inclusive=False)
@@ -309,7 +316,14 @@ class IsingModel:
         tol = check_scalar(tol, "tol", low=0)
         H, W = self.shape
         mp = np.zeros((H + 2, W + 2))
-        mp[1:-1, 1:-1] = self.y if m0 is None else np.asarray(m0, dtype=np.float64)
+        if m0 is not None:
+            m0 = check_finite(check_array(m0, "m0", ndim=2, dtype_kind="iuf"), "m0")
+            if m0.shape != (H, W):
+                raise ValueError(f"m0: expected shape {(H, W)} (the image's), got {m0.shape}")
+            if np.any(np.abs(m0) > 1):
+                raise ValueError(f"m0: magnetisations must lie in [-1, 1], got values in "
+                                 f"[{float(m0.min()):g}, {float(m0.max()):g}]")
+        mp[1:-1, 1:-1] = self.y if m0 is None else m0
         t0 = time.perf_counter()
         for _ in range(n_iter):
             d = 0.0

@@ -43,7 +43,7 @@ import networkx as nx
 import numba
 import numpy as np
 
-from pgm.runtime import (check_array, check_rng, check_scalar, load_npz_checked,
+from pgm.runtime import (check_alloc, check_array, check_rng, check_scalar, load_npz_checked,
                          save_npz_atomic, softplus, threads_for)
 
 from energy import autodiff as ad
@@ -386,6 +386,7 @@ class BernoulliRBM(RBMBase):
         X = check_array(X, "X", ndim=2, dtype_kind="biuf")
         self._init(X.shape[1])
         X = self._check_X(X)
+        self._check_seed_table(X)
         self._data_marginals = X.mean(axis=0).astype(np.float64)
         for _ in range(int(self.n_iter)):
             self._epoch(X)
@@ -398,8 +399,17 @@ class BernoulliRBM(RBMBase):
             self._init(X.shape[1])
             self._data_marginals = None
         X = self._check_X(X)
+        self._check_seed_table(X)
         self._epoch(X)
         return self
+
+    #: largest per-epoch table of seeds (n_batches, 2k + 1) an epoch draws (bytes)
+    _MAX_SEED_BYTES = 256 << 20
+
+    def _check_seed_table(self, X):
+        # an epoch draws 2k + 1 seeds per batch up front: an absurd k is refused, naming k
+        check_alloc((X.shape[0] // self._batch_size(X.shape[0]), 2 * int(self.k) + 1), np.uint64, "k",
+                    self.k, limit=self._MAX_SEED_BYTES)
 
     def _epoch(self, X):
         t0 = time.perf_counter()
@@ -423,6 +433,8 @@ class BernoulliRBM(RBMBase):
         if self._use_fused(opt):
             total_ce = cd_epoch_fused(self, X, order, seeds, opt, nblk, parallel)
             opt.steps += n_batches      # the kernel made the optimiser's steps
+            for p in self.parameters():  # ... in place: graphs made before are stale
+                p.bump_version()
         else:
             total_ce = cd_epoch_generic(self, X, order, seeds, opt)
         rec = total_ce / (n_batches * B)
@@ -471,7 +483,9 @@ class BernoulliRBM(RBMBase):
     def load(cls, path, **params):
         """A fitted model from :meth:`save`'s file; a missing, corrupt or inconsistent file
         is an error that names it."""
-        arr = load_npz_checked(path, cls._SAVED)
+        arr = load_npz_checked(path, cls._SAVED, expected={
+            "components_": (None, "f"), "intercept_hidden_": (None, "f"),
+            "intercept_visible_": (None, "f")})
         C, a, b = (arr[n] for n in cls._SAVED)
         if C.ndim != 2 or a.shape != (C.shape[0],) or b.shape != (C.shape[1],):
             raise ValueError(f"path: {path}: inconsistent shapes components_ {C.shape}, "

@@ -97,6 +97,14 @@ class Optimizer:
                 p.grad = None
 
     def _grads(self, grads):
+        # every step updates the parameters in place: graphs made before it are stale
+        now = None
+        for p in self.params:
+            if isinstance(p, Tensor):
+                if now is None:
+                    now = p.bump_version().version
+                else:
+                    p._version = now
         if grads is None and self._all_tensors:
             return [p.grad for p in self.params]
         if grads is None:

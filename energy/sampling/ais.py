@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import logsumexp
 
-from pgm.runtime import check_array, check_rng, check_scalar
+from pgm.runtime import check_array, check_finite, check_rng, check_scalar
 
 from energy.sampling.gibbs import block_gibbs
 
@@ -63,6 +63,7 @@ def ais_schedule(n_betas):
                                np.linspace(0.5, 0.9, n2, endpoint=False),
                                np.linspace(0.9, 1.0, n - n1 - n2)])
     betas = check_array(n_betas, "n_betas", ndim=1, dtype_kind="f").astype(np.float64)
+    check_finite(betas, "n_betas")
     if betas.size < 2 or betas[0] != 0 or betas[-1] != 1 or np.any(np.diff(betas) < 0):
         raise ValueError("n_betas: a schedule must rise from 0 to 1")
     return betas
@@ -89,7 +90,11 @@ def annealed_importance_sampling(model, state, betas, *, log_z_base, rng=None) -
     """
     gen = check_rng(rng)
     betas = ais_schedule(betas)
+    log_z_base = check_scalar(log_z_base, "log_z_base")        # a NaN base is no estimate
     prev = model.log_pstar(state, betas[0])
+    if not np.all(np.isfinite(prev)):
+        raise ValueError("state: the base model gives the runs' start a non-finite "
+                         "log-probability (check the base model's parameters)")
     logw = np.zeros(np.shape(prev)[0])
     for t in range(1, betas.size):
         cur = model.log_pstar(state, betas[t])

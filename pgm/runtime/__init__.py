@@ -21,13 +21,15 @@ Traceback (most recent call last):
 ValueError: beta: must be >= 0, got -1
 """
 
-from .checks import check_array, check_finite, check_rng, check_scalar, check_spins
-from .io import atomic_write, load_npz_checked, save_npz_atomic
+from .checks import (MAX_ALLOC_BYTES, check_alloc, check_array, check_finite, check_rng,
+                     check_scalar, check_spins)
+from .io import atomic_write, load_npz_checked, npz_names, save_npz_atomic
 from .numerics import sigmoid, softplus
 from .threads import PARALLEL_MIN_WORK, call, kernel_blas_single, numba_threads, threads_for
 
 __all__ = [
-    "check_rng", "check_array", "check_finite", "check_spins", "check_scalar",
-    "atomic_write", "save_npz_atomic", "load_npz_checked", "sigmoid", "softplus",
+    "check_rng", "check_array", "check_finite", "check_spins", "check_scalar", "check_alloc",
+    "MAX_ALLOC_BYTES",
+    "atomic_write", "save_npz_atomic", "load_npz_checked", "npz_names", "sigmoid", "softplus",
     "PARALLEL_MIN_WORK", "threads_for", "numba_threads", "call", "kernel_blas_single",
 ]

@@ -12,7 +12,11 @@ import numbers
 
 import numpy as np
 
-__all__ = ["check_rng", "check_array", "check_finite", "check_spins", "check_scalar"]
+__all__ = ["check_rng", "check_array", "check_finite", "check_spins", "check_scalar",
+           "check_alloc", "MAX_ALLOC_BYTES"]
+
+#: largest single buffer an argument may make the library allocate (bytes, 16 GiB)
+MAX_ALLOC_BYTES = 16 << 30
 
 
 def check_rng(rng) -> np.random.Generator:
@@ -117,3 +121,23 @@ def check_scalar(value, name: str, *, low=None, high=None, low_inclusive=True,
     if high is not None and (value > high or (not high_inclusive and value == high)):
         raise ValueError(f"{name}: must be {'<=' if high_inclusive else '<'} {high}, got {value}")
     return int(value) if integer else float(value)
+
+
+def check_alloc(shape, dtype, name: str, value, limit=None) -> int:
+    """Refuse, before allocating, a buffer of ``shape`` and ``dtype`` that argument ``name``
+    (given as ``value``) would make larger than ``limit`` bytes (default
+    :data:`MAX_ALLOC_BYTES`); returns the size in bytes.
+
+    >>> check_alloc((10**11, 5), np.uint8, "n_samples", 10**11)
+    Traceback (most recent call last):
+        ...
+    ValueError: n_samples: 100000000000 needs a buffer of shape (100000000000, 5) of uint8 (500.0 GB), over the limit of 17.2 GB
+    """
+    limit = MAX_ALLOC_BYTES if limit is None else limit
+    nbytes = int(np.prod([int(s) for s in shape], dtype=object)) * np.dtype(dtype).itemsize
+    if nbytes > limit:
+        shape = tuple(int(s) for s in shape)
+        raise ValueError(f"{name}: {value!r} needs a buffer of shape {shape} of "
+                         f"{np.dtype(dtype)} ({nbytes / 1e9:.1f} GB), over the limit of "
+                         f"{limit / 1e9:.1f} GB")
+    return nbytes
