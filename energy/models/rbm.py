@@ -408,8 +408,9 @@ class BernoulliRBM(RBMBase):
 
     def _check_seed_table(self, X):
         # an epoch draws 2k + 1 seeds per batch up front: an absurd k is refused, naming k
-        check_alloc((X.shape[0] // self._batch_size(X.shape[0]), 2 * int(self.k) + 1), np.uint64, "k",
-                    self.k, limit=self._MAX_SEED_BYTES)
+        n_batches = X.shape[0] // self._batch_size(X.shape[0])
+        check_alloc((n_batches, 2 * int(self.k) + 1), np.uint64, "k", self.k,
+                    limit=self._MAX_SEED_BYTES)
 
     def _epoch(self, X):
         t0 = time.perf_counter()
