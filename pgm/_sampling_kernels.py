@@ -24,6 +24,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from ._sampling_ref import draw_node_ref, family_counts_ref  # noqa: F401  (the references)
+
 __all__ = ["family_counts", "family_counts_ref", "draw_node", "draw_node_ref"]
 
 
@@ -48,16 +50,6 @@ def family_counts(X, fam_cols, fam_strides, fam_ptr, offsets, out):
             for j in range(fam_ptr[k], fam_ptr[k + 1]):
                 idx += np.int64(X[i, fam_cols[j]]) * fam_strides[j]
             out[idx] += 1
-    return out
-
-
-def family_counts_ref(X, fam_cols, fam_strides, fam_ptr, offsets, out):
-    """numpy reference of :func:`family_counts`."""
-    for k in range(len(fam_ptr) - 1):
-        idx = np.full(X.shape[0], offsets[k], dtype=np.int64)
-        for j in range(fam_ptr[k], fam_ptr[k + 1]):
-            idx += X[:, fam_cols[j]].astype(np.int64) * fam_strides[j]
-        out += np.bincount(idx, minlength=out.size)[: out.size]
     return out
 
 
@@ -87,9 +79,16 @@ def draw_node(X, k, cols, strides, thresholds, u):
         X[i, k] = s
 
 
-def draw_node_ref(X, k, cols, strides, thresholds, u):
-    """numpy reference of :func:`draw_node`."""
-    col = np.zeros(X.shape[0], dtype=np.int64)
-    for c, s in zip(cols, strides):
-        col += X[:, c].astype(np.int64) * s
-    X[:, k] = (u[:, None] >= thresholds[col]).sum(axis=1)
+def _warm_family_counts():
+    X = np.zeros((2, 2), dtype=np.int64)
+    family_counts(X, np.array([0, 1, 0]), np.array([1, 2, 1]), np.array([0, 1, 3]),
+                  np.array([0, 2]), np.zeros(6, dtype=np.int64))
+
+
+def _warm_draw_node():
+    X = np.zeros((2, 2), dtype=np.int8)      # the state dtype of cardinalities up to 127
+    draw_node(X, 1, np.array([0]), np.array([1]), np.full((2, 1), 0.5), np.zeros(2))
+
+
+#: kernel -> a call on small inputs that compiles it (``pgm-energy warmup``)
+WARM = {"family_counts": _warm_family_counts, "draw_node": _warm_draw_node}

@@ -23,8 +23,11 @@ import numpy as np
 from ._frames import first_row_not_in, frame_columns, is_frame, row_label
 from .bayesnet import BayesianNetwork
 from .cpd import TabularCPD
-from ._sampling_kernels import family_counts
+from ._sampling_ref import family_counts_ref
 from .dag import DAG
+from .runtime.jit import lazy_module, use_jit
+
+_K = lazy_module("pgm._sampling_kernels")
 
 __all__ = ["fit_mle"]
 
@@ -178,7 +181,8 @@ def fit_mle(dag, data, cardinality=None, state_names=None, pseudo_count=0.0, uns
         offsets.append(size)
         size += int(np.prod(fc, dtype=np.int64))
     flat = np.zeros(size, dtype=np.int64)
-    family_counts(np.ascontiguousarray(X), np.array(fam_cols, dtype=np.int64),
+    count = _K.family_counts if use_jit("pgm.family_counts", X.size) else family_counts_ref
+    count(np.ascontiguousarray(X), np.array(fam_cols, dtype=np.int64),
                   np.array(fam_strides, dtype=np.int64), np.array(fam_ptr, dtype=np.int64),
                   np.array(offsets, dtype=np.int64), flat)
     cpds = []

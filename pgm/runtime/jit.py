@@ -1,0 +1,135 @@
+"""When the numba kernels run, and loading them only then (the cost of the first call).
+
+numba compiles a kernel on its first call: seconds per kernel, tens of seconds for a workload,
+which a student's first small example would spend waiting. Every kernel has a plain-numpy
+reference that gives the same results, so each dispatch point asks :func:`use_jit` whether
+the problem is big enough to repay compiling: below the threshold of its name in
+:data:`JIT_MIN_WORK` it takes the reference, at or above it the kernel. The environment
+variable ``PGM_ENERGY_JIT`` overrides the policy: ``always`` (every size on the kernels),
+``never`` (every size on the references) or ``auto`` (the default, by size).
+
+Kernel modules are loaded on first use: a module that dispatches declares its kernels with
+:func:`lazy_module` at module level (``K = lazy_module("energy.models._ising_kernels")``),
+which imports nothing until an attribute is read, so ``import pgm, energy, neural`` does not
+import numba. The declarations are also the registry that ``pgm-energy warmup`` walks
+(:func:`kernel_modules`): each kernel module has ``WARM``, a dict from a kernel's name to a
+function that calls it on small inputs of the dtypes the library uses (compiling it, and
+filling numba's cache).
+
+>>> use_jit("energy.ising", 10, mode="auto")
+False
+>>> use_jit("energy.ising", 10, mode="always")
+True
+>>> use_jit("no.such.point", 1)
+Traceback (most recent call last):
+    ...
+ValueError: name: expected one of the dispatch points in JIT_MIN_WORK, got 'no.such.point'
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+
+__all__ = ["JIT_MIN_WORK", "use_jit", "jit_mode", "lazy_module", "kernel_modules",
+           "warm_entries"]
+
+#: work (of the unit named) from which each dispatch point compiles and runs its numba kernel;
+#: below it the numpy reference runs (same results). Chosen so that the reference's time on
+#: a problem just below the threshold is well under a second, and the benchmarks' problems are
+#: above it.
+JIT_MIN_WORK = {
+    # total clique-table entries of the junction tree
+    "pgm.junction_tree": 1 << 12,
+    # nodes of the graph whose elimination order is searched
+    "pgm.elimination_order": 64,
+    # samples x nodes of an ancestral draw
+    "pgm.forward_sample": 1 << 16,
+    # rows x columns counted for maximum-likelihood learning
+    "pgm.family_counts": 1 << 16,
+    # sites of an Ising grid (the 328 x 400 example pictures are below, 512 x 512 above)
+    "energy.ising": 1 << 18,
+    # pixels of a graph cut
+    "energy.graphcut": 1 << 18,
+    # multiply-adds of one RBM epoch (samples x visible x hidden)
+    "energy.rbm": 1 << 22,
+    # multiply-adds of one recurrent layer call (steps x batch x 4 hidden x (input + hidden))
+    "neural.rnn": 1 << 20,
+}
+
+_MODES = ("auto", "always", "never")
+
+
+def jit_mode() -> str:
+    """The policy in force: ``PGM_ENERGY_JIT`` (``auto``, ``always`` or ``never``), default auto."""
+    mode = os.environ.get("PGM_ENERGY_JIT", "auto").strip().lower() or "auto"
+    if mode not in _MODES:
+        raise ValueError(f"PGM_ENERGY_JIT: expected one of {_MODES}, got {mode!r}")
+    return mode
+
+
+def use_jit(name: str, work, *, mode: str | None = None) -> bool:
+    """Whether the dispatch point ``name`` runs its numba kernel for ``work`` units of work
+    (``mode``: the policy, default :func:`jit_mode`)."""
+    if name not in JIT_MIN_WORK:
+        raise ValueError(f"name: expected one of the dispatch points in JIT_MIN_WORK, "
+                         f"got {name!r}")
+    mode = jit_mode() if mode is None else mode
+    if mode == "always":
+        return True
+    if mode == "never":
+        return False
+    return work >= JIT_MIN_WORK[name]
+
+
+class LazyModule:
+    """A module imported on the first read of one of its attributes."""
+
+    __slots__ = ("_name", "_module")
+
+    def __init__(self, name: str):
+        object.__setattr__(self, "_name", name)
+        object.__setattr__(self, "_module", None)
+
+    def _load(self):
+        mod = self._module
+        if mod is None:
+            mod = importlib.import_module(self._name)
+            object.__setattr__(self, "_module", mod)
+        return mod
+
+    def __getattr__(self, attr):
+        return getattr(self._load(), attr)
+
+    def __repr__(self):
+        state = "loaded" if self._name in sys.modules else "not loaded"
+        return f"<lazy module {self._name!r} ({state})>"
+
+
+_DECLARED: dict[str, LazyModule] = {}
+
+
+def lazy_module(name: str) -> LazyModule:
+    """The module ``name`` (absolute), imported when one of its attributes is first read;
+    registered as a kernel module for :func:`kernel_modules` (declare it at module level:
+    the layout test reads these declarations as imports)."""
+    if name not in _DECLARED:
+        _DECLARED[name] = LazyModule(name)
+    return _DECLARED[name]
+
+
+def kernel_modules() -> list[str]:
+    """Names of the kernel modules declared so far with :func:`lazy_module`, in order."""
+    return list(_DECLARED)
+
+
+def warm_entries(modules=None) -> list[tuple[str, object]]:
+    """``(module.kernel, warm function)`` for every entry of every kernel module's ``WARM``
+    (imports those modules; compiles nothing)."""
+    out = []
+    for name in (kernel_modules() if modules is None else modules):
+        mod = importlib.import_module(name)
+        for kernel, fn in getattr(mod, "WARM", {}).items():
+            out.append((f"{name}.{kernel}", fn))
+    return out
