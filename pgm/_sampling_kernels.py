@@ -77,18 +77,3 @@ def draw_node(X, k, cols, strides, thresholds, u):
         while s < c and ui >= thresholds[col, s]:
             s += 1
         X[i, k] = s
-
-
-def _warm_family_counts():
-    X = np.zeros((2, 2), dtype=np.int64)
-    family_counts(X, np.array([0, 1, 0]), np.array([1, 2, 1]), np.array([0, 1, 3]),
-                  np.array([0, 2]), np.zeros(6, dtype=np.int64))
-
-
-def _warm_draw_node():
-    X = np.zeros((2, 2), dtype=np.int8)      # the state dtype of cardinalities up to 127
-    draw_node(X, 1, np.array([0]), np.array([1]), np.full((2, 1), 0.5), np.zeros(2))
-
-
-#: kernel -> a call on small inputs that compiles it (``pgm-energy warmup``)
-WARM = {"family_counts": _warm_family_counts, "draw_node": _warm_draw_node}

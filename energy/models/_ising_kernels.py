@@ -467,35 +467,3 @@ def mean_field_colour(mp, y, K, colour, beta, eta, h, temperature, damping):
                 mp[r, c] = new
             delta = max(delta, d)
     return delta
-
-
-# ----------------------------------------------------------------------------- warm-up
-def _warm_problem(K=4):
-    y = np.ones((4, 5), np.int8)
-    y[1, 2] = -1
-    xp = np.zeros((6, 7), np.int8)
-    xp[1:-1, 1:-1] = y
-    return xp, y
-
-
-def _warm_icm():
-    xp, y = _warm_problem()
-    consts = icm_row_constants(*icm_thresholds(1.0, 2.1, 0.0, 4))
-    icm_sweep4(xp, y, *consts, 1)
-    icm_checkerboard4(xp, y, 0, *consts)
-
-
-def _warm_gibbs():
-    xp, y = _warm_problem()
-    gibbs_sweep4(xp, y, gibbs_thresholds(1.0, 2.1, 0.0, 4, 1.0), 1, 1)
-
-
-def _warm_sums():
-    xp, y = _warm_problem()
-    ising_sums(xp, y, 4)
-    neighbour_sums(xp, 4, np.empty(y.shape, np.int32))
-
-
-#: kernel -> a call on small inputs that compiles it (``pgm-energy warmup``): the 4-grid's
-#: kernels; the 8-grid, raster and mean-field kernels compile on their first big problem
-WARM = {"icm_sweep4": _warm_icm, "gibbs_sweep4": _warm_gibbs, "ising_sums": _warm_sums}

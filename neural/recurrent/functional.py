@@ -22,8 +22,11 @@ import numpy as np
 from energy import autodiff as ad
 from energy.autodiff import Tensor
 from pgm.runtime import kernel_blas_single, numba_threads
+from pgm.runtime.jit import lazy_module, use_jit
 
-from . import _kernels as K
+#: the numba kernels, loaded on the first call big enough for them (pgm.runtime.jit); smaller
+#: calls compose the engine's ops (the ``_*_layer_unfused`` definitions: the same results)
+K = lazy_module("neural.recurrent._kernels")
 
 __all__ = ["lstm_layer", "gru_layer", "rnn_layer"]
 
@@ -54,6 +57,12 @@ def _run_rows(serial, parallel, nchunk, work, *args):
             parallel(*args)
         else:
             serial(*args)
+
+
+def _small(record, work):
+    """Whether a layer call takes the engine's ops in place of the kernels: too little work
+    to repay compiling them (``record`` needs the fused backward)."""
+    return record is None and not use_jit("neural.rnn", work)
 
 
 def _zeros_bias(n, dtype):
@@ -108,6 +117,8 @@ def lstm_layer(x, h0, c0, weight_ih, weight_hh, bias_ih=None, bias_hh=None, reve
             raise TypeError(f"lstm_layer: {name} dtype {a.dtype} differs from x's {dt}")
     bias_ih = bias_ih if bias_ih is not None else _zeros_bias(4 * H, dt)
     bias_hh = bias_hh if bias_hh is not None else _zeros_bias(4 * H, dt)
+    if _small(record, T * B * 4 * H * (I + H)):
+        return _lstm_layer_unfused(x, h0, c0, weight_ih, weight_hh, bias_ih, bias_hh, reverse)
     X2 = _c(X.reshape(T * B, I))
     nchunk = K.lstm_chunks(B)
     work = T * B * 4 * H * H
@@ -186,6 +197,8 @@ def gru_layer(x, h0, weight_ih, weight_hh, bias_ih=None, bias_hh=None, reverse=F
     dt = X.dtype
     bias_ih = bias_ih if bias_ih is not None else _zeros_bias(3 * H, dt)
     bias_hh = bias_hh if bias_hh is not None else _zeros_bias(3 * H, dt)
+    if _small(record, T * B * 3 * H * (I + H)):
+        return _gru_layer_unfused(x, h0, weight_ih, weight_hh, bias_ih, bias_hh, reverse)
     X2 = X.reshape(T * B, I)
     Xp = (X2 @ W_ih.T).reshape(T, B, 3 * H)
     Xp += bias_ih.data
@@ -260,6 +273,9 @@ def rnn_layer(x, h0, weight_ih, weight_hh, bias_ih=None, bias_hh=None, reverse=F
     dt = X.dtype
     bias_ih = bias_ih if bias_ih is not None else _zeros_bias(H, dt)
     bias_hh = bias_hh if bias_hh is not None else _zeros_bias(H, dt)
+    if _small(record, T * B * H * (I + H)):
+        return _rnn_layer_unfused(x, h0, weight_ih, weight_hh, bias_ih, bias_hh, reverse,
+                                  nonlinearity, residual)
     X2 = X.reshape(T * B, I)
     Xp = (X2 @ W_ih.T).reshape(T, B, H)
     Xp += bias_ih.data + bias_hh.data

@@ -11,10 +11,10 @@ variable ``PGM_ENERGY_JIT`` overrides the policy: ``always`` (every size on the 
 Kernel modules are loaded on first use: a module that dispatches declares its kernels with
 :func:`lazy_module` at module level (``K = lazy_module("energy.models._ising_kernels")``),
 which imports nothing until an attribute is read, so ``import pgm, energy, neural`` does not
-import numba. The declarations are also the registry that ``pgm-energy warmup`` walks
-(:func:`kernel_modules`): each kernel module has ``WARM``, a dict from a kernel's name to a
-function that calls it on small inputs of the dtypes the library uses (compiling it, and
-filling numba's cache).
+import numba. Each dispatching module registers, with :func:`register_warm`, a warm-up of
+each of its kernels: a small call of its public entry point under ``jit_policy("always")``,
+which compiles the kernel (and fills numba's cache) with the types the library uses; that
+registry is what ``pgm-energy warmup`` walks (:func:`warm_entries`).
 
 >>> use_jit("energy.ising", 10, mode="auto")
 False
@@ -28,12 +28,13 @@ ValueError: name: expected one of the dispatch points in JIT_MIN_WORK, got 'no.s
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import os
 import sys
 
-__all__ = ["JIT_MIN_WORK", "use_jit", "jit_mode", "lazy_module", "kernel_modules",
-           "warm_entries"]
+__all__ = ["JIT_MIN_WORK", "use_jit", "jit_mode", "jit_policy", "lazy_module",
+           "kernel_modules", "register_warm", "warm_entries"]
 
 #: work (of the unit named) from which each dispatch point compiles and runs its numba kernel;
 #: below it the numpy reference runs (same results). Chosen so that the reference's time on
@@ -61,12 +62,30 @@ JIT_MIN_WORK = {
 _MODES = ("auto", "always", "never")
 
 
+_FORCED: list = []
+
+
 def jit_mode() -> str:
-    """The policy in force: ``PGM_ENERGY_JIT`` (``auto``, ``always`` or ``never``), default auto."""
+    """The policy in force: that of an enclosing :func:`jit_policy`, else ``PGM_ENERGY_JIT``
+    (``auto``, ``always`` or ``never``), default auto."""
+    if _FORCED:
+        return _FORCED[-1]
     mode = os.environ.get("PGM_ENERGY_JIT", "auto").strip().lower() or "auto"
     if mode not in _MODES:
         raise ValueError(f"PGM_ENERGY_JIT: expected one of {_MODES}, got {mode!r}")
     return mode
+
+
+@contextlib.contextmanager
+def jit_policy(mode: str):
+    """Context in which :func:`use_jit` follows ``mode`` (``auto``, ``always``, ``never``)."""
+    if mode not in _MODES:
+        raise ValueError(f"mode: expected one of {_MODES}, got {mode!r}")
+    _FORCED.append(mode)
+    try:
+        yield
+    finally:
+        _FORCED.pop()
 
 
 def use_jit(name: str, work, *, mode: str | None = None) -> bool:
@@ -124,12 +143,17 @@ def kernel_modules() -> list[str]:
     return list(_DECLARED)
 
 
-def warm_entries(modules=None) -> list[tuple[str, object]]:
-    """``(module.kernel, warm function)`` for every entry of every kernel module's ``WARM``
-    (imports those modules; compiles nothing)."""
-    out = []
-    for name in (kernel_modules() if modules is None else modules):
-        mod = importlib.import_module(name)
-        for kernel, fn in getattr(mod, "WARM", {}).items():
-            out.append((f"{name}.{kernel}", fn))
-    return out
+_WARM: dict = {}
+
+
+def register_warm(kernel: str, fn) -> None:
+    """Register ``fn`` as the warm-up of ``kernel`` (``"module.dispatcher"``): a call of the
+    public entry point on a small problem under ``jit_policy("always")`` that compiles the
+    kernel with the argument types the library uses (``pgm-energy warmup`` runs them)."""
+    _WARM[kernel] = fn
+
+
+def warm_entries() -> list[tuple[str, object]]:
+    """``(module.kernel, warm-up)`` of every registered kernel, in registration order (import
+    the packages first: their modules register on import)."""
+    return list(_WARM.items())
