@@ -46,9 +46,9 @@ import time
 
 import networkx as nx
 import numpy as np
-from scipy.special import logsumexp
 
 from pgm.runtime import check_array, check_finite, check_rng, check_scalar, softplus, threads_for
+from pgm.runtime.numerics import logsumexp
 
 from energy import autodiff as ad
 from energy.autodiff import Parameter, Tensor

@@ -15,9 +15,9 @@ True
 from __future__ import annotations
 
 import numpy as np
-from scipy.special import logsumexp
 
 from pgm.runtime import check_rng, softplus, threads_for
+from pgm.runtime.numerics import logsumexp
 from pgm.runtime.jit import lazy_module, use_jit
 
 from energy.models import _rbm_kernels_ref as R

@@ -21,8 +21,12 @@ import numpy as np
 from energy.autodiff import Tensor
 from pgm.runtime import kernel_blas_single
 
+from pgm.runtime.jit import lazy_module
+
 from ..module import _MacCounter
-from . import _kernels as K
+
+#: the numba kernels, loaded on first use
+K = lazy_module("neural.conv._kernels")
 
 __all__ = ["conv2d", "max_pool2d", "avg_pool2d", "conv_output_size"]
 

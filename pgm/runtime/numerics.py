@@ -23,7 +23,7 @@ import numpy as np
 
 from .jit import lazy_module
 
-__all__ = ["sigmoid", "softplus", "fast_sigmoid", "fast_tanh", "exp_neg32", "exp_neg64",
+__all__ = ["sigmoid", "softplus", "logsumexp", "fast_sigmoid", "fast_tanh", "exp_neg32", "exp_neg64",
            "FASTMATH", "FAST_JIT"]
 
 
@@ -46,6 +46,17 @@ def softplus(x: np.ndarray) -> np.ndarray:
     [0.0, 0.6931, 1000.0]
     """
     return np.maximum(x, 0) + np.log1p(np.exp(-np.abs(x)))
+
+
+def logsumexp(a, axis=None, b=None, keepdims=False, return_sign=False):
+    """:func:`scipy.special.logsumexp` (the same function, imported on first use).
+
+    >>> round(float(logsumexp(np.log([1.0, 2.0, 3.0]))), 6)
+    1.791759
+    """
+    # lazy: scipy.special costs ~0.1-0.3 s of import and few callers need it
+    from scipy.special import logsumexp as scipy_logsumexp
+    return scipy_logsumexp(a, axis=axis, b=b, keepdims=keepdims, return_sign=return_sign)
 
 
 _JIT = lazy_module("pgm.runtime.jit_math")
