@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sys
 
 #: default threshold: sites, elements or multiply-adds of one call
 PARALLEL_MIN_WORK = 1 << 15
@@ -19,8 +20,12 @@ PARALLEL_MIN_WORK = 1 << 15
 def threads_for(n_work: int, min_work: int = PARALLEL_MIN_WORK):
     """Context in which numba kernels use one thread when ``n_work < min_work``
     (the thread count is restored afterwards, also on errors)."""
-    # lazy: numba costs ~0.3 s of import, paid only once a kernel is about to run
-    import numba
+    numba = sys.modules.get("numba")
+    if numba is None:
+        # no kernel loaded yet (numba is imported with the first): the block runs numpy
+        # references, or loads its kernel inside, whose first call then keeps numba's default
+        yield
+        return
     before = numba.get_num_threads()
     if n_work >= min_work or before == 1:
         yield
