@@ -6,7 +6,8 @@ reference that gives the same results, so each dispatch point asks :func:`use_ji
 the problem is big enough to repay compiling: below the threshold of its name in
 :data:`JIT_MIN_WORK` it takes the reference, at or above it the kernel. The environment
 variable ``PGM_ENERGY_JIT`` overrides the policy: ``always`` (every size on the kernels),
-``never`` (every size on the references) or ``auto`` (the default, by size).
+``never`` (every size on the references) or ``auto`` (the default, by size); it is read once,
+at the first dispatch (set it before, or use :func:`jit_policy` in a program).
 
 Kernel modules are loaded on first use: a module that dispatches declares its kernels with
 :func:`lazy_module` at module level (``K = lazy_module("energy.models._ising_kernels")``),
@@ -64,6 +65,7 @@ _MODES = ("auto", "always", "never")
 
 
 _FORCED: list = []
+_ENV: list = []         # PGM_ENERGY_JIT as read by use_jit's first call (os.environ costs µs)
 
 
 def jit_mode() -> str:
@@ -91,16 +93,24 @@ def jit_policy(mode: str):
 
 def use_jit(name: str, work, *, mode: str | None = None) -> bool:
     """Whether the dispatch point ``name`` runs its numba kernel for ``work`` units of work
-    (``mode``: the policy, default :func:`jit_mode`)."""
-    if name not in JIT_MIN_WORK:
+    (``mode``: the policy, default :func:`jit_mode`). About a microsecond: the sweeps that
+    ask it per call cost tens of microseconds and more."""
+    limit = JIT_MIN_WORK.get(name)
+    if limit is None:
         raise ValueError(f"name: expected one of the dispatch points in JIT_MIN_WORK, "
                          f"got {name!r}")
-    mode = jit_mode() if mode is None else mode
+    if mode is None:
+        if _FORCED:
+            mode = _FORCED[-1]
+        else:
+            if not _ENV:
+                _ENV.append(jit_mode())
+            mode = _ENV[0]
     if mode == "always":
         return True
     if mode == "never":
         return False
-    return work >= JIT_MIN_WORK[name]
+    return work >= limit
 
 
 class LazyModule:

@@ -30,7 +30,7 @@ def test_policy_by_size_and_forced():
 def test_bad_policy_is_named(monkeypatch):
     monkeypatch.setenv("PGM_ENERGY_JIT", "sometimes")
     with pytest.raises(ValueError, match="PGM_ENERGY_JIT"):
-        use_jit("energy.ising", 1)
+        jit.jit_mode()
     with pytest.raises(ValueError, match="mode"):
         with jit_policy("sometimes"):
             pass
