@@ -239,8 +239,10 @@ class JunctionTree(_NumpyCalibration, _Engine):
                 sub_top[p] += sub_top[i]
                 sub_cpd[p] += sub_cpd[i]
         self._barren = [a == b for a, b in zip(sub_top, sub_cpd)]
-        self._flat = None       # the fused calibration's layout, built on its first use
+        self._flat = None       # the fused calibration's layout (small trees: never built)
         self._entries = sum(math.prod(c.cards[u] for u in cl) for cl in cliques)
+        if self._fused():
+            self._build_flat()
 
     def _build_flat(self):
         """The :class:`~pgm.inference._jt_kernels.JTIndex` of the forest (built field by
