@@ -114,27 +114,28 @@ def use_jit(name: str, work, *, mode: str | None = None) -> bool:
 
 
 class LazyModule:
-    """A module imported on the first read of one of its attributes."""
-
-    __slots__ = ("_name", "_module")
+    """A module imported on the first read of one of its attributes; its names are then
+    copied here, so that later reads cost what a module attribute costs (the hot loops
+    read kernels through it)."""
 
     def __init__(self, name: str):
-        object.__setattr__(self, "_name", name)
-        object.__setattr__(self, "_module", None)
+        self._lazy_name = name
 
     def _load(self):
-        mod = self._module
-        if mod is None:
-            mod = importlib.import_module(self._name)
-            object.__setattr__(self, "_module", mod)
+        mod = importlib.import_module(self._lazy_name)
+        name = self._lazy_name
+        self.__dict__.update(vars(mod))
+        self._lazy_name = name
         return mod
 
-    def __getattr__(self, attr):
+    def __getattr__(self, attr):        # only for names not copied yet
+        if attr.startswith("__") or attr == "_lazy_name":
+            raise AttributeError(attr)
         return getattr(self._load(), attr)
 
     def __repr__(self):
-        state = "loaded" if self._name in sys.modules else "not loaded"
-        return f"<lazy module {self._name!r} ({state})>"
+        state = "loaded" if self._lazy_name in sys.modules else "not loaded"
+        return f"<lazy module {self._lazy_name!r} ({state})>"
 
 
 _DECLARED: dict[str, LazyModule] = {}
