@@ -165,6 +165,7 @@ class BernoulliRBM(RBMBase):
         X = check_array(X, name, ndim=2, dtype_kind="biuf")
         X = np.ascontiguousarray(X, dtype=getattr(self, "_dtype", np.dtype(self.dtype)))
         binary = self.visible == "binary"
+        # one read of X: the kernel from 65,536 entries (the energy.rbm threshold / 64)
         first_invalid = R.first_invalid_ref if small_rbm(X.size, 64) else K.first_invalid
         bad = first_invalid(X, binary)     # one pass; NaN and inf fail both tests
         if bad >= 0:

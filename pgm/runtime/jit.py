@@ -114,22 +114,24 @@ def use_jit(name: str, work, *, mode: str | None = None) -> bool:
 
 
 class LazyModule:
-    """A module imported on the first read of one of its attributes; its names are then
-    copied here, so that later reads cost what a module attribute costs (the hot loops
-    read kernels through it)."""
+    """A module imported on the first read of one of its attributes (each read goes to the
+    module itself, so that what is patched there is seen here)."""
+
+    __slots__ = ("_lazy_name", "_module")
 
     def __init__(self, name: str):
-        self._lazy_name = name
+        object.__setattr__(self, "_lazy_name", name)
+        object.__setattr__(self, "_module", None)
 
     def _load(self):
-        mod = importlib.import_module(self._lazy_name)
-        name = self._lazy_name
-        self.__dict__.update(vars(mod))
-        self._lazy_name = name
+        mod = self._module
+        if mod is None:
+            mod = importlib.import_module(self._lazy_name)
+            object.__setattr__(self, "_module", mod)
         return mod
 
-    def __getattr__(self, attr):        # only for names not copied yet
-        if attr.startswith("__") or attr == "_lazy_name":
+    def __getattr__(self, attr):
+        if attr.startswith("__"):      # copy, pickle, inspect: no import for them
             raise AttributeError(attr)
         return getattr(self._load(), attr)
 
