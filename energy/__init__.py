@@ -21,6 +21,7 @@ from .models import AISResult, BernoulliRBM, IsingModel, IsingResult, auto_param
 from .optim import SGD, Adam, CosineLR, ReversibleSGD, StepLR, clip_grad_norm
 from .sampling import (BayesNetGibbs, SamplerResult, block_gibbs, gibbs_marginals,
                        temperature_schedule)
+from . import _warmup  # noqa: F401  (registers the kernels' warm-ups for pgm-energy warmup)
 
 __all__ = [
     "Tensor", "Parameter", "no_grad", "gradcheck", "SGD", "Adam", "StepLR", "CosineLR",

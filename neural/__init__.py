@@ -36,6 +36,7 @@ from .gan import GAN, GANHistory, match_codes
 from .infogan import InfoGAN
 from .recurrent import (GRU, LSTM, MDRNN, RNN, RecurrentLM, ResidualRNN, TimeDelay, detach_state,
                         hidden_grad_norms, mdrnn, truncated_bptt)
+from . import _warmup  # noqa: F401  (registers the kernels' warm-ups for pgm-energy warmup)
 
 __all__ = [
     "Tensor", "Parameter", "no_grad", "gradcheck", "SGD", "Adam", "StepLR", "CosineLR",

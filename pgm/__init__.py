@@ -24,6 +24,7 @@ from .learning import fit_mle
 from .sampling import (forward_sample, likelihood_weighted_marginals, likelihood_weighting,
                        rejection_sample)
 from .runtime import check_rng
+from . import _warmup  # noqa: F401  (registers the kernels' warm-ups for pgm-energy warmup)
 
 __all__ = [
     "check_rng", "DAG", "DiscreteFactor", "factor_product", "TabularCPD", "LinearGaussianCPD",

@@ -24,6 +24,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from ._sampling_ref import draw_node_ref, family_counts_ref  # noqa: F401  (the references)
 from .runtime.counter_rng import splitmix64, uniform53
 
 __all__ = ["family_counts", "family_counts_ref", "draw_node", "draw_node_ref",
@@ -54,16 +55,6 @@ def family_counts(X, fam_cols, fam_strides, fam_ptr, offsets, out):
     return out
 
 
-def family_counts_ref(X, fam_cols, fam_strides, fam_ptr, offsets, out):
-    """numpy reference of :func:`family_counts`."""
-    for k in range(len(fam_ptr) - 1):
-        idx = np.full(X.shape[0], offsets[k], dtype=np.int64)
-        for j in range(fam_ptr[k], fam_ptr[k + 1]):
-            idx += X[:, fam_cols[j]].astype(np.int64) * fam_strides[j]
-        out += np.bincount(idx, minlength=out.size)[: out.size]
-    return out
-
-
 @njit(cache=True)
 def draw_node(X, k, cols, strides, thresholds, u):
     """Set ``X[:, k]`` by inverse-CDF lookup: the number of thresholds of the row's column <= u.
@@ -88,14 +79,6 @@ def draw_node(X, k, cols, strides, thresholds, u):
         while s < c and ui >= thresholds[col, s]:
             s += 1
         X[i, k] = s
-
-
-def draw_node_ref(X, k, cols, strides, thresholds, u):
-    """numpy reference of :func:`draw_node`."""
-    col = np.zeros(X.shape[0], dtype=np.int64)
-    for c, s in zip(cols, strides):
-        col += X[:, c].astype(np.int64) * s
-    X[:, k] = (u[:, None] >= thresholds[col]).sum(axis=1)
 
 
 @njit(cache=True)

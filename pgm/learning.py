@@ -23,8 +23,11 @@ import numpy as np
 from ._frames import first_row_not_in, frame_columns, is_frame, refuse_bools, row_label
 from .bayesnet import BayesianNetwork
 from .cpd import TabularCPD
-from ._sampling_kernels import family_counts
+from ._sampling_ref import family_counts_ref
 from .dag import DAG
+from .runtime.jit import lazy_module, use_jit
+
+_K = lazy_module("pgm._sampling_kernels")
 
 __all__ = ["fit_mle"]
 
@@ -159,7 +162,8 @@ def fit_mle(dag, data, cardinality=None, state_names=None, pseudo_count=0.0, uns
     X, cards, names = _columns(dag, data, cardinality, state_names)
     layout = family_layout(dag, cards)
     flat = np.zeros(layout[-1], dtype=np.int64)
-    family_counts(np.ascontiguousarray(X), *layout[:-1], flat)
+    count = _K.family_counts if use_jit("pgm.family_counts", X.size) else family_counts_ref
+    count(np.ascontiguousarray(X), *layout[:-1], flat)
     return cpds_from_counts(dag, flat, layout[3], cards, names, pseudo_count, unseen)
 
 

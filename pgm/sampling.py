@@ -31,9 +31,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._sampling_kernels import draw_node
+from ._sampling_ref import draw_node_ref
 from .errors import ImpossibleEvidenceError
 from .runtime import check_alloc, check_rng, check_scalar
+from .runtime.jit import lazy_module, use_jit
+
+_K = lazy_module("pgm._sampling_kernels")
 
 __all__ = ["forward_sample", "rejection_sample", "likelihood_weighting",
            "likelihood_weighted_marginals"]
@@ -84,8 +87,10 @@ class _Plan:
         return idx
 
     def draw(self, X, k, u):
-        """Draw column ``k`` of ``X`` in place (numba kernel, one pass over the rows)."""
-        draw_node(X, k, self.cols_arr[k], self.strides[k], self.thresholds[k], u)
+        """Draw column ``k`` of ``X`` in place (numba kernel, one pass over the rows; numpy
+        below the size where compiling it pays)."""
+        draw = _K.draw_node if use_jit("pgm.forward_sample", X.size) else draw_node_ref
+        draw(X, k, self.cols_arr[k], self.strides[k], self.thresholds[k], u)
 
 
 def forward_sample(model, n_samples, rng=None, evidence=None, as_frame=False, _plan=None):

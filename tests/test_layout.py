@@ -6,6 +6,8 @@
 - no package imports another package's private (``_``-prefixed) module or name;
 - an import of the library inside a function is refused (it would hide a cycle or a layer
   break); function-level imports are kept for heavy optional third-party packages only;
+- a kernel module loaded on first use (``lazy_module("a.b")`` at module level, see
+  :mod:`pgm.runtime.jit`) counts as an import of it;
 - no module over 650 lines (the design's "about 600").
 """
 
@@ -60,6 +62,11 @@ def _imports(name: str, path: pathlib.Path):
             if isinstance(child, ast.Import):
                 for alias in child.names:
                     out.append((alias.name, None, child.lineno, in_function))
+            elif (isinstance(child, ast.Call) and getattr(child.func, "id", None) == "lazy_module"
+                  and child.args and isinstance(child.args[0], ast.Constant)):
+                # pgm.runtime.jit.lazy_module("a.b"): an import deferred to first use, checked
+                # like any other (cycles, layers, private modules, not inside a function)
+                out.append((child.args[0].value, None, child.lineno, in_function))
             elif isinstance(child, ast.ImportFrom):
                 target = _resolve(name, child, is_pkg)
                 for alias in child.names:

@@ -1,6 +1,7 @@
 """Command line ``pgm-energy``: one subcommand per module of this package.
 
 ``pgm-energy denoise IN.png -o OUT.png --method icm|graphcut|gibbs|anneal|meanfield``
+``pgm-energy warmup [--list] [--only TEXT]`` (compile every numba kernel now)
 
 Each subcommand module has ``add_parser(sub)``, which registers its parser with
 ``set_defaults(func=...)``; ``func(args) -> int`` is the exit status. Expected errors (bad
@@ -14,10 +15,10 @@ from __future__ import annotations
 import argparse
 import sys
 
-from energy.cli import bayes, denoise
+from energy.cli import bayes, denoise, warmup
 
 #: the subcommand modules, in the order ``--help`` lists them
-COMMANDS = (denoise, bayes)
+COMMANDS = (denoise, bayes, warmup)
 
 
 def build_parser() -> argparse.ArgumentParser:

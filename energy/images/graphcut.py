@@ -35,8 +35,10 @@ from __future__ import annotations
 import numpy as np
 
 from pgm.runtime import check_array, check_finite, check_scalar
+from pgm.runtime.jit import lazy_module
 
-from energy.images import _maxflow
+#: the grid solver's numba kernels, loaded on its first use
+_maxflow = lazy_module("energy.images._maxflow")
 
 __all__ = ["ising_map_graphcut", "grid_maxflow", "grid_maxflow_memory_bytes", "grid_workspace",
            "quantization_bound", "grid_edges", "SOLVERS"]

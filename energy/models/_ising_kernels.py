@@ -31,80 +31,16 @@ compare it with.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange
+from numba import get_num_threads, njit, prange  # noqa: F401  (get_num_threads: K.get_num_threads)
 
 from pgm.runtime import PARALLEL_MIN_WORK, threads_for  # noqa: F401  (used as K.threads_for)
 from pgm.runtime.counter_rng import draw31
-from pgm.runtime.numerics import sigmoid as _sigmoid
+from energy.models._ising_kernels_ref import (gibbs_thresholds, icm_row_constants,  # noqa: F401
+                                              icm_thresholds, probability_threshold,
+                                              stable_sigmoid)
 
 
 
-# ----------------------------------------------------------------------------- decisions
-def icm_thresholds(beta: float, eta: float, h: float, K: int):
-    """Integer thresholds that decide the zero-temperature update of a site.
-
-    For ``s = sign * n`` (``sign`` = -1 when beta < 0, else +1) the new spin is +1 when
-    ``s >= hi[y]``, -1 when ``s <= lo[y]``, and unchanged otherwise (a tie, a_i == 0).
-    Index 0 is y = -1, index 1 is y = +1. Returns ``(sign, lo, hi)`` with lo, hi int8 (2,).
-
-    Derived by evaluating ``a = beta * n - (h - eta * y)`` at every n in [-K, K], exactly the
-    expression the references use, so ties are decided identically.
-    """
-    sign = -1 if beta < 0 else 1
-    lo = np.empty(2, np.int8)
-    hi = np.empty(2, np.int8)
-    for k, yv in enumerate((-1, 1)):
-        lo_k, hi_k = -K - 1, K + 1
-        for n in range(-K, K + 1):
-            a = beta * n - (h - eta * yv)
-            if a < 0:
-                lo_k = max(lo_k, sign * n)
-            elif a > 0:
-                hi_k = min(hi_k, sign * n)
-        lo[k], hi[k] = lo_k, hi_k
-    return sign, lo, hi
-
-
-def icm_row_constants(sign, lo, hi):
-    """Fold the y-dependent thresholds into four int8 constants for the branch-free row kernel.
-
-    With ``t = 2 * sign * n``: ``s >= hi[y]`` iff ``t - d*y >= A`` and ``s <= lo[y]`` iff
-    ``t - e*y <= B`` (y = ±1), where A = hi[1] + hi[0], d = hi[1] - hi[0], B = lo[1] + lo[0],
-    e = lo[1] - lo[0]. All values stay within int8.
-    """
-    A = int(hi[1]) + int(hi[0])
-    d = int(hi[1]) - int(hi[0])
-    B = int(lo[1]) + int(lo[0])
-    e = int(lo[1]) - int(lo[0])
-    return np.int8(2 * sign), np.int8(A), np.int8(d), np.int8(B), np.int8(e)
-
-
-def gibbs_thresholds(beta: float, eta: float, h: float, K: int, temperature: float):
-    """Lookup table ``thr[(2K + 1) * y_index + n + K] = round(P(x_i = +1 | rest) * 2**31)``.
-
-    uint32 of shape (2 * (2K + 1),), y_index 0 for y = -1 and 1 for y = +1.
-    ``P(x_i = +1 | rest) = sigmoid(2 a_i / T)`` with ``a_i = beta n_i - (h - eta y_i)``; a
-    uniform 31-bit draw ``u`` gives +1 when ``u < thr``, so the probability is exact to 2**-31
-    (P = 1 gives thr = 2**31, always +1; P = 0 gives 0, never).
-    """
-    n = np.arange(-K, K + 1, dtype=np.float64)
-    yv = np.repeat(np.array([-1.0, 1.0]), 2 * K + 1)
-    a = beta * np.tile(n, 2) - (h - eta * yv)
-    return probability_threshold(stable_sigmoid(2.0 * a / temperature))
-
-
-def stable_sigmoid(z):
-    """1 / (1 + exp(-z)) without overflow for large |z|, as a float64 array (the engine's
-    stable sigmoid, :func:`pgm.runtime.numerics.sigmoid`, on float64)."""
-    return _sigmoid(np.asarray(z, dtype=np.float64))
-
-
-def probability_threshold(p):
-    """round(p * 2**31) as uint32: the integer a 31-bit uniform is compared with."""
-    return np.round(np.asarray(p, dtype=np.float64) * 2.0**31).astype(np.uint32)
-
-
-# ----------------------------------------------------------------------------- helpers
 @njit(cache=True, inline="always")
 def _nsum(xp, r, c, K):
     """Sum of the K neighbours of padded site (r, c), as int32."""

@@ -1,6 +1,8 @@
 """Plain-numpy references for the kernels in :mod:`energy.models._ising_kernels` (private).
 
-Same padded layout and the same decisions, written with whole-array numpy operations (the
+Also the plain helpers the model and the kernels share (decision thresholds, the stable
+sigmoid): importing this module does not import numba. Same padded layout and the same
+decisions, written with whole-array numpy operations (the
 checkerboard versions) or plain Python loops (the raster versions). Tests compare every
 kernel with its reference; the benchmark uses :func:`icm_colour_ref` as the
 vectorised-numpy baseline.
@@ -10,8 +12,84 @@ from __future__ import annotations
 
 import numpy as np
 
-from energy.models._ising_kernels import probability_threshold, stable_sigmoid
-from pgm.runtime.counter_rng import draw31_ref
+from pgm.runtime.counter_ref import draw31_ref
+from pgm.runtime.numerics import sigmoid as _sigmoid
+
+
+# ----------------------------------------------------------------------------- decisions
+def icm_thresholds(beta: float, eta: float, h: float, K: int):
+    """Integer thresholds that decide the zero-temperature update of a site.
+
+    For ``s = sign * n`` (``sign`` = -1 when beta < 0, else +1) the new spin is +1 when
+    ``s >= hi[y]``, -1 when ``s <= lo[y]``, and unchanged otherwise (a tie, a_i == 0).
+    Index 0 is y = -1, index 1 is y = +1. Returns ``(sign, lo, hi)`` with lo, hi int8 (2,).
+
+    Derived by evaluating ``a = beta * n - (h - eta * y)`` at every n in [-K, K], exactly the
+    expression the references use, so ties are decided identically.
+    """
+    sign = -1 if beta < 0 else 1
+    lo = np.empty(2, np.int8)
+    hi = np.empty(2, np.int8)
+    for k, yv in enumerate((-1, 1)):
+        lo_k, hi_k = -K - 1, K + 1
+        for n in range(-K, K + 1):
+            a = beta * n - (h - eta * yv)
+            if a < 0:
+                lo_k = max(lo_k, sign * n)
+            elif a > 0:
+                hi_k = min(hi_k, sign * n)
+        lo[k], hi[k] = lo_k, hi_k
+    return sign, lo, hi
+
+
+def icm_row_constants(sign, lo, hi):
+    """Fold the y-dependent thresholds into four int8 constants for the branch-free row kernel.
+
+    With ``t = 2 * sign * n``: ``s >= hi[y]`` iff ``t - d*y >= A`` and ``s <= lo[y]`` iff
+    ``t - e*y <= B`` (y = ±1), where A = hi[1] + hi[0], d = hi[1] - hi[0], B = lo[1] + lo[0],
+    e = lo[1] - lo[0]. All values stay within int8.
+    """
+    A = int(hi[1]) + int(hi[0])
+    d = int(hi[1]) - int(hi[0])
+    B = int(lo[1]) + int(lo[0])
+    e = int(lo[1]) - int(lo[0])
+    return np.int8(2 * sign), np.int8(A), np.int8(d), np.int8(B), np.int8(e)
+
+
+def gibbs_thresholds(beta: float, eta: float, h: float, K: int, temperature: float):
+    """Lookup table ``thr[(2K + 1) * y_index + n + K] = round(P(x_i = +1 | rest) * 2**31)``.
+
+    uint32 of shape (2 * (2K + 1),), y_index 0 for y = -1 and 1 for y = +1.
+    ``P(x_i = +1 | rest) = sigmoid(2 a_i / T)`` with ``a_i = beta n_i - (h - eta y_i)``; a
+    uniform 31-bit draw ``u`` gives +1 when ``u < thr``, so the probability is exact to 2**-31
+    (P = 1 gives thr = 2**31, always +1; P = 0 gives 0, never).
+    """
+    n = np.arange(-K, K + 1, dtype=np.float64)
+    yv = np.repeat(np.array([-1.0, 1.0]), 2 * K + 1)
+    a = beta * np.tile(n, 2) - (h - eta * yv)
+    return probability_threshold(stable_sigmoid(2.0 * a / temperature))
+
+
+def stable_sigmoid(z):
+    """1 / (1 + exp(-z)) without overflow for large |z|, as a float64 array (the engine's
+    stable sigmoid, :func:`pgm.runtime.numerics.sigmoid`, on float64)."""
+    return _sigmoid(np.asarray(z, dtype=np.float64))
+
+
+def probability_threshold(p):
+    """round(p * 2**31) as uint32: the integer a 31-bit uniform is compared with."""
+    return np.round(np.asarray(p, dtype=np.float64) * 2.0**31).astype(np.uint32)
+
+
+# ----------------------------------------------------------------------------- helpers
+
+
+def ising_sums_ref(xp, y, K) -> tuple:
+    """numpy version of :func:`energy.models._ising_kernels.ising_sums`: exact integer
+    (sum x, sum x*y, sum over pairs x_i x_j) of a zero-padded state."""
+    x = xp[1:-1, 1:-1].astype(np.int64)
+    n = neighbour_sum_padded(xp, K).astype(np.int64)
+    return int(x.sum()), int((x * y).sum()), int((x * n).sum()) // 2
 
 
 def colour_mask(H: int, W: int, K: int, colour: int) -> np.ndarray:

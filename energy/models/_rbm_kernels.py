@@ -25,7 +25,7 @@ Every kernel has a plain-numpy reference there that the tests compare it with.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange
+from numba import get_num_threads, njit, prange  # noqa: F401  (get_num_threads: K.get_num_threads)
 
 from pgm.runtime.blas import mm
 from energy.optim._kernels import sgd_run

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from energy.models._ising_kernels import stable_sigmoid
-from pgm.runtime.counter_rng import uniform53_ref as uniform53
+from pgm.runtime.counter_ref import uniform53_ref as uniform53
+
+from energy.models._ising_kernels_ref import stable_sigmoid
 
 
 def bernoulli_ref(x, seed):
@@ -24,6 +25,12 @@ def sample_layer_ref(pre, bias, seed):
     p = stable_sigmoid(pre + bias)
     s = bernoulli_ref(pre + bias, seed).astype(pre.dtype)
     return p.astype(pre.dtype), s
+
+
+def draw_layer_ref(pre, bias, seed, out):
+    """:func:`energy.models._rbm_kernels.sample_layer` writing only the draws (into ``out``),
+    the path of small problems."""
+    out[...] = bernoulli_ref(pre + bias, seed)
 
 
 def cd_batch_ref(vd, C, a, b, seeds, k, persistent, chains):

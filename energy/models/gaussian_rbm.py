@@ -46,16 +46,16 @@ import time
 
 import networkx as nx
 import numpy as np
-from scipy.special import logsumexp
 
 from pgm.runtime import check_array, check_finite, check_rng, check_scalar, softplus, threads_for
+from pgm.runtime.numerics import logsumexp
 
 from energy import autodiff as ad
 from energy.autodiff import Parameter, Tensor
-from energy.models import _rbm_kernels as K
-from energy.models._ising_kernels import stable_sigmoid
+from energy.models._ising_kernels_ref import stable_sigmoid
 from energy.models.base import contrastive_divergence_loss
 from energy.models.rbm_base import RBMBase
+from energy.models.rbm_sampling import K
 from energy.models.rbm_training import finish_epoch, rbm_optimizer
 from energy.sampling import ais_schedule, annealed_importance_sampling, block_gibbs
 

@@ -30,15 +30,19 @@ import time
 from dataclasses import dataclass
 
 import networkx as nx
-import numba
 import numpy as np
 
 from pgm import DiscreteFactor, MarkovNetwork
 from pgm.runtime import check_array, check_finite, check_rng, check_scalar, check_spins
+from pgm.runtime.jit import lazy_module, use_jit
 
-from energy.models import _ising_kernels as K
+from energy.models import _ising_kernels_ref as R
 from energy.images.graphcut import ising_map_graphcut
 from energy.sampling import SamplerResult, block_gibbs, temperature_schedule
+
+#: the numba kernels, loaded on the first grid big enough for them (pgm.runtime.jit); smaller
+#: grids run the numpy references of energy.models._ising_kernels_ref (same results)
+K = lazy_module("energy.models._ising_kernels")
 
 __all__ = ["IsingModel", "IsingResult", "METHODS", "auto_parameters", "estimate_noise_rate"]
 
@@ -121,9 +125,9 @@ class IsingModel:
         if order not in ("checkerboard", "raster"):
             raise ValueError(f"order: expected 'checkerboard' or 'raster', got {order!r}")
         self.order = order
-        self._sign, self._lo, self._hi = K.icm_thresholds(self.beta, self.eta, self.h,
+        self._sign, self._lo, self._hi = R.icm_thresholds(self.beta, self.eta, self.h,
                                                           self.connectivity)
-        self._row_consts = K.icm_row_constants(self._sign, self._lo, self._hi)
+        self._row_consts = R.icm_row_constants(self._sign, self._lo, self._hi)
         self._thr_cache: dict[float, np.ndarray] = {}
 
     # ------------------------------------------------------------------ shape and state
@@ -164,13 +168,22 @@ class IsingModel:
         """E(x, y) for spins x of shape (H, W). Computed from exact integer sums."""
         return self.state_energy(self.initial_state(x))
 
+    def _jit(self) -> bool:
+        """Whether the grid is big enough to repay compiling the kernels."""
+        return use_jit("energy.ising", self.y.size)
+
     def state_energy(self, state) -> float:
+        if not self._jit():
+            s1, s2, s3 = R.ising_sums_ref(state, self.y, self.connectivity)
+            return self.h * s1 - self.eta * s2 - self.beta * s3
         with K.threads_for(self.y.size):
             s1, s2, s3 = K.ising_sums(state, self.y, self.connectivity)
         return self.h * s1 - self.eta * s2 - self.beta * s3
 
     def neighbour_sum(self, x) -> np.ndarray:
         """Σ_{j~i} x_j for every site, int32 of shape (H, W) (zero outside the grid)."""
+        if not self._jit():
+            return R.neighbour_sum_padded(self.initial_state(x), self.connectivity)
         out = np.empty(self.shape, dtype=np.int32)
         K.neighbour_sums(self.initial_state(x), self.connectivity, out)
         return out
@@ -187,7 +200,7 @@ class IsingModel:
     def conditional(self, x, temperature: float = 1.0) -> np.ndarray:
         """P(x_i = +1 | all other sites) = σ(2 a_i / T), float64 of shape (H, W)."""
         T = check_scalar(temperature, "temperature", low=0, low_inclusive=False)
-        return K.stable_sigmoid(2.0 * self.local_field(x) / T)
+        return R.stable_sigmoid(2.0 * self.local_field(x) / T)
 
     # ------------------------------------------------------------------ sampler protocol
     def _thresholds(self, temperature: float) -> np.ndarray:
@@ -195,12 +208,14 @@ class IsingModel:
         if thr is None:
             if len(self._thr_cache) > 64:
                 self._thr_cache.clear()
-            thr = K.gibbs_thresholds(self.beta, self.eta, self.h, self.connectivity, temperature)
+            thr = R.gibbs_thresholds(self.beta, self.eta, self.h, self.connectivity, temperature)
             self._thr_cache[temperature] = thr
         return thr
 
     def sample_block(self, state, block, temperature: float, rng) -> int:
         """Update one block in place: argmax at T = 0, a draw from p(block | rest) at T > 0."""
+        if not self._jit():
+            return self._sample_block_ref(state, block, temperature, rng)
         with K.threads_for(self.y.size):
             return self._sample_block(state, block, temperature, rng)
 
@@ -220,6 +235,19 @@ class IsingModel:
             return K.gibbs_checkerboard4(state, self.y, block, thr, seed)
         return K.gibbs_colour8(state, self.y, block, thr, seed)
 
+    def _sample_block_ref(self, state, block, temperature, rng, seed=None):
+        """:meth:`_sample_block` by the numpy references (the same decisions and draws)."""
+        args = (self.connectivity, self.beta, self.eta, self.h)
+        if temperature == 0:
+            if block == "raster":
+                return R.raster_sweep_ref(state, self.y, *args)
+            return R.icm_colour_ref(state, self.y, block, *args)
+        if seed is None:
+            seed = int(rng.integers(0, 2**63))
+        if block == "raster":
+            return R.raster_sweep_ref(state, self.y, *args, temperature, seed)
+        return R.gibbs_colour_ref(state, self.y, block, *args, temperature, seed)
+
     def sweep(self, state, temperature: float, rng) -> int:
         """One sweep of every block in order, in place; returns the number of changed spins.
 
@@ -231,8 +259,12 @@ class IsingModel:
         """
         if self.order == "raster" or self.connectivity != 4:
             return sum(int(self.sample_block(state, b, temperature, rng)) for b in self.blocks)
+        if not self._jit():     # both colours, one seed at T > 0, as the fused kernel
+            seed = None if temperature == 0 else int(rng.integers(0, 2**63))
+            return sum(int(self._sample_block_ref(state, b, temperature, rng, seed))
+                       for b in (0, 1))
         with K.threads_for(self.y.size):
-            n_chunks = numba.get_num_threads()
+            n_chunks = K.get_num_threads()
             if temperature == 0:
                 c0, c1 = K.icm_sweep4(state, self.y, *self._row_consts, n_chunks)
             else:
@@ -328,8 +360,13 @@ class IsingModel:
         for _ in range(n_iter):
             d = 0.0
             for colour in range(2 if self.connectivity == 4 else 4):
-                d = max(d, K.mean_field_colour(mp, self.y, self.connectivity, colour,
-                                               self.beta, self.eta, self.h, T, lam))
+                if self._jit():
+                    dc = K.mean_field_colour(mp, self.y, self.connectivity, colour,
+                                             self.beta, self.eta, self.h, T, lam)
+                else:
+                    dc = R.mean_field_colour_ref(mp, self.y, colour, self.connectivity,
+                                                 self.beta, self.eta, self.h, T, lam)
+                d = max(d, dc)
             if d < tol:
                 break
         m = mp[1:-1, 1:-1].copy()

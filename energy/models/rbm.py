@@ -40,7 +40,6 @@ from __future__ import annotations
 import time
 
 import networkx as nx
-import numba
 import numpy as np
 
 from pgm.runtime import (check_alloc, check_array, check_rng, check_scalar, load_npz_checked,
@@ -48,11 +47,11 @@ from pgm.runtime import (check_alloc, check_array, check_rng, check_scalar, load
 
 from energy import autodiff as ad
 from energy.autodiff import Parameter, Tensor
-from energy.models import _rbm_kernels as K
-from energy.models._ising_kernels import stable_sigmoid
+from energy.models import _rbm_kernels_ref as R
+from energy.models._ising_kernels_ref import stable_sigmoid
 from energy.models.rbm_base import RBMBase
-from energy.models.rbm_sampling import (_EMPTY, AnnealedRBMChains, RBMChains, _seed,
-                                         exact_log_partition)
+from energy.models.rbm_sampling import (_EMPTY, AnnealedRBMChains, K, RBMChains, _seed,
+                                         exact_log_partition, small_rbm)
 from energy.models.rbm_training import (cd_epoch_fused, cd_epoch_generic, finish_epoch,
                                         rbm_optimizer)
 from energy.sampling import ais_schedule, annealed_importance_sampling, block_gibbs
@@ -167,7 +166,9 @@ class BernoulliRBM(RBMBase):
         X = check_array(X, name, ndim=2, dtype_kind="biuf")
         X = np.ascontiguousarray(X, dtype=getattr(self, "_dtype", np.dtype(self.dtype)))
         binary = self.visible == "binary"
-        bad = K.first_invalid(X, binary)     # one pass; NaN and inf fail both tests
+        # one read of X: the kernel from 65,536 entries (the energy.rbm threshold / 64)
+        first_invalid = R.first_invalid_ref if small_rbm(X.size, 64) else K.first_invalid
+        bad = first_invalid(X, binary)     # one pass; NaN and inf fail both tests
         if bad >= 0:
             r, c = divmod(int(bad), X.shape[1])
             if not np.isfinite(X[r, c]):
@@ -232,6 +233,9 @@ class BernoulliRBM(RBMBase):
 
     def _sample(self, pre, bias, gen):
         s = np.empty_like(pre)
+        if small_rbm(pre.shape[0], *self.components_.shape):
+            R.draw_layer_ref(pre, bias, _seed(gen), s)
+            return s
         with threads_for(s.size):
             K.sample_layer(pre, bias, _seed(gen), _EMPTY[pre.dtype], s, 1.0)
         return s
@@ -423,7 +427,7 @@ class BernoulliRBM(RBMBase):
         n_batches = n // B          # a last partial batch is left out of this epoch
         # threads pay off only when a batch's products are big (see pgm.runtime.threads)
         parallel = B * H * V >= _PARALLEL_MIN_FLOPS
-        nblk = max(1, min(numba.get_num_threads(), H)) if parallel else 1
+        nblk = max(1, min(K.get_num_threads(), H)) if parallel else 1
         k = int(self.k)
         opt = self._optimizer()
         persistent = bool(self.persistent)
@@ -431,7 +435,9 @@ class BernoulliRBM(RBMBase):
             self._chains = self._sample(np.zeros((B, H), dt), self.intercept_hidden_, gen)
         seeds = gen.integers(0, 2**63, size=(n_batches, 2 * k + 1), dtype=np.uint64)
         good = [p.data.copy() for p in self.parameters()]
-        if self._use_fused(opt):
+        # the fused kernel once an epoch is big enough to repay compiling it (pgm.runtime.jit);
+        # smaller ones run the generic epoch, whose draws are the same
+        if self._use_fused(opt) and not small_rbm(n, V, H):
             total_ce = cd_epoch_fused(self, X, order, seeds, opt, nblk, parallel)
             opt.steps += n_batches      # the kernel made the optimiser's steps
             for p in self.parameters():  # ... in place: graphs made before are stale

@@ -15,14 +15,24 @@ True
 from __future__ import annotations
 
 import numpy as np
-from scipy.special import logsumexp
 
 from pgm.runtime import check_rng, softplus, threads_for
+from pgm.runtime.numerics import logsumexp
+from pgm.runtime.jit import lazy_module, use_jit
 
-from energy.models import _rbm_kernels as K
+from energy.models import _rbm_kernels_ref as R
 from energy.sampling import AISResult
 
 __all__ = ["RBMChains", "AnnealedRBMChains", "AISResult", "exact_log_partition"]
+
+#: the numba kernels, loaded on the first problem big enough for them (pgm.runtime.jit)
+K = lazy_module("energy.models._rbm_kernels")
+
+
+def small_rbm(n, V, H=1) -> bool:
+    """Whether work of ``n`` rows through ``V`` x ``H`` weights takes the numpy references
+    (below the ``energy.rbm`` threshold of :func:`pgm.runtime.jit.use_jit`)."""
+    return not use_jit("energy.rbm", n * V * H)
 
 _EMPTY = {np.dtype(np.float64): np.empty((0, 0)), np.dtype(np.float32): np.empty((0, 0), np.float32)}
 
@@ -83,6 +93,9 @@ class RBMChains:
         else:
             T = float(temperature)
             seed = _seed(rng) if self._seeds is None else next(self._seeds)
+            if small_rbm(x.shape[0], *self.rbm.components_.shape):
+                R.draw_layer_ref(x / T, (bias / T).astype(x.dtype), seed, out)
+                return
             K.sample_layer(np.ascontiguousarray(x / T), (bias / T).astype(x.dtype), seed,
                            _EMPTY[x.dtype], out, 1.0)
 

@@ -20,9 +20,8 @@ import numpy as np
 from pgm.runtime import PARALLEL_MIN_WORK as _PARALLEL_MIN_WORK
 from pgm.runtime import kernel_blas_single, softplus, threads_for
 
-from energy.models import _rbm_kernels as K
 from energy.models.base import contrastive_divergence_loss
-from energy.models.rbm_sampling import RBMChains
+from energy.models.rbm_sampling import K, RBMChains
 from energy.optim import SGD, Adam, Optimizer
 from energy.sampling import block_gibbs
 

@@ -33,6 +33,8 @@ from __future__ import annotations
 
 from numba import njit, prange
 
+from energy.optim._kernels_ref import sgd_step_ref  # noqa: F401  (the reference, beside)
+
 __all__ = ["sgd_run", "sgd_step", "sgd_step_ref"]
 
 
@@ -71,19 +73,3 @@ def sgd_step(a, g, v, lr, mu, wd, sign, nesterov):
         i0 = c * chunk
         i1 = min(n, i0 + chunk)
         sgd_run(a[i0:i1], g[i0:i1], v[i0:i1] if mu != 0 else v, lr, mu, wd, sign, nesterov)
-
-
-def sgd_step_ref(a, g, v, lr, mu, wd, sign, nesterov):
-    """numpy version of :func:`sgd_step` (in place; ``g`` is not modified).
-
-    The terms that are exact no-ops (``sign == 1``, ``wd == 0``) are skipped, which saves
-    whole passes over small parameters and leaves the result unchanged.
-    """
-    d = g if sign == 1 else sign * g
-    if wd != 0:
-        d = d + wd * a
-    if mu != 0:
-        v *= mu
-        v += d
-        d = d + mu * v if nesterov else v
-    a -= lr * d

@@ -21,7 +21,11 @@ import numpy as np
 
 from energy.autodiff import Tensor
 
-from ._kernels import sgd_step, sgd_step_ref
+from pgm.runtime.jit import lazy_module
+
+from ._kernels_ref import sgd_step_ref
+
+_K = lazy_module("energy.optim._kernels")
 from .base import Optimizer
 
 __all__ = ["SGD"]
@@ -83,7 +87,7 @@ class SGD(Optimizer):
             if (a.size >= self._FUSED_MIN and a.flags.c_contiguous and g.flags.c_contiguous
                     and g.shape == a.shape):
                 v, *scalars = self.fused_args(i)
-                sgd_step(a.reshape(-1), g.reshape(-1), v.reshape(-1), *scalars)
+                _K.sgd_step(a.reshape(-1), g.reshape(-1), v.reshape(-1), *scalars)
             else:
                 v = self._velocity(i, a) if mu else None
                 sgd_step_ref(a, g, v, lr, mu, self._decay[i], sign, nesterov)

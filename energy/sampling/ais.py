@@ -23,9 +23,9 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.special import logsumexp
 
 from pgm.runtime import check_array, check_finite, check_rng, check_scalar
+from pgm.runtime.numerics import logsumexp
 
 from energy.sampling.gibbs import block_gibbs
 

@@ -21,8 +21,12 @@ import numpy as np
 from energy.autodiff import Tensor, record_multiplications
 from pgm.runtime import kernel_blas_single
 
+from pgm.runtime.jit import lazy_module
+
 from ..module import _count_product
-from . import _kernels as K
+
+#: the numba kernels, loaded on first use
+K = lazy_module("neural.conv._kernels")
 
 __all__ = ["conv2d", "max_pool2d", "avg_pool2d", "conv_output_size"]
 

@@ -22,9 +22,13 @@ import numpy as np
 from energy import autodiff as ad
 from energy.autodiff import Tensor, record_multiplications
 from pgm.runtime import kernel_blas_single, numba_threads
+from pgm.runtime.jit import lazy_module, use_jit
 
 from ..module import _count_activation, _count_product
-from . import _kernels as K
+
+#: the numba kernels, loaded on the first call big enough for them (pgm.runtime.jit); smaller
+#: calls compose the engine's ops (the ``_*_layer_unfused`` definitions: the same results)
+K = lazy_module("neural.recurrent._kernels")
 
 __all__ = ["lstm_layer", "gru_layer", "rnn_layer"]
 
@@ -55,6 +59,12 @@ def _run_rows(serial, parallel, nchunk, work, *args):
             parallel(*args)
         else:
             serial(*args)
+
+
+def _small(record, work):
+    """Whether a layer call takes the engine's ops in place of the kernels: too little work
+    to repay compiling them (``record`` needs the fused backward)."""
+    return record is None and not use_jit("neural.rnn", work)
 
 
 def _zeros_bias(n, dtype):
@@ -123,6 +133,8 @@ def lstm_layer(x, h0, c0, weight_ih, weight_hh, bias_ih=None, bias_hh=None, reve
             raise TypeError(f"lstm_layer: {name} dtype {a.dtype} differs from x's {dt}")
     bias_ih = bias_ih if bias_ih is not None else _zeros_bias(4 * H, dt)
     bias_hh = bias_hh if bias_hh is not None else _zeros_bias(4 * H, dt)
+    if _small(record, T * B * 4 * H * (I + H)):
+        return _lstm_layer_unfused(x, h0, c0, weight_ih, weight_hh, bias_ih, bias_hh, reverse)
     X2 = _c(X.reshape(T * B, I))
     count_bwd = _count_layer("lstm_layer", T, B, I, H, 4, 5 * H, weight_ih, weight_hh, x)
     nchunk = K.lstm_chunks(B)
@@ -203,6 +215,8 @@ def gru_layer(x, h0, weight_ih, weight_hh, bias_ih=None, bias_hh=None, reverse=F
     dt = X.dtype
     bias_ih = bias_ih if bias_ih is not None else _zeros_bias(3 * H, dt)
     bias_hh = bias_hh if bias_hh is not None else _zeros_bias(3 * H, dt)
+    if _small(record, T * B * 3 * H * (I + H)):
+        return _gru_layer_unfused(x, h0, weight_ih, weight_hh, bias_ih, bias_hh, reverse)
     X2 = X.reshape(T * B, I)
     count_bwd = _count_layer("gru_layer", T, B, I, H, 3, 3 * H, weight_ih, weight_hh, x)
     Xp = (X2 @ W_ih.T).reshape(T, B, 3 * H)
@@ -279,6 +293,9 @@ def rnn_layer(x, h0, weight_ih, weight_hh, bias_ih=None, bias_hh=None, reverse=F
     dt = X.dtype
     bias_ih = bias_ih if bias_ih is not None else _zeros_bias(H, dt)
     bias_hh = bias_hh if bias_hh is not None else _zeros_bias(H, dt)
+    if _small(record, T * B * H * (I + H)):
+        return _rnn_layer_unfused(x, h0, weight_ih, weight_hh, bias_ih, bias_hh, reverse,
+                                  nonlinearity, residual)
     X2 = X.reshape(T * B, I)
     count_bwd = _count_layer("rnn_layer", T, B, I, H, 1, H, weight_ih, weight_hh, x)
     Xp = (X2 @ W_ih.T).reshape(T, B, H)

@@ -29,10 +29,12 @@ import numpy as np
 
 from ..errors import ImpossibleEvidenceError, evidence_message
 from ..factor import EINSUM_MAX
-from ._engine import _Engine
-from ._jt_kernels import JTIndex, calibrate_flat, pack
+from ..runtime.jit import lazy_module, use_jit
+from ._engine import _Engine, _add
 from ._jt_reference import _NumpyCalibration
 from .orders import elimination_cliques, elimination_order
+
+_K = lazy_module("pgm.inference._jt_kernels")
 
 __all__ = ["JunctionTree"]
 
@@ -240,7 +242,10 @@ class JunctionTree(_NumpyCalibration, _Engine):
                 sub_cpd[p] += sub_cpd[i]
         # (a Markov network's factors are no conditional distributions: nothing is barren)
         self._barren = [a == b and c.directed for a, b in zip(sub_top, sub_cpd)]
-        self._build_flat()
+        self._flat = None       # the fused calibration's layout (small trees: never built)
+        self._entries = sum(math.prod(c.cards[u] for u in cl) for cl in cliques)
+        if self._fused():
+            self._build_flat()
 
     def _build_flat(self):
         """The :class:`~pgm.inference._jt_kernels.JTIndex` of the forest (built field by
@@ -364,7 +369,7 @@ class JunctionTree(_NumpyCalibration, _Engine):
             marg_off.append(o)
             o += k
         self._wsize = o
-        ix = JTIndex(
+        ix = _K.JTIndex(
             parent=parent, kid_ptr=kid_ptr, kid_list=kid_list, kid_sbase=kid_sbase,
             kid_str=kid_str, ax_ptr=ax_ptr, ax_var=ax_var, ax_dim=ax_dim, ax_pstr=ax_pstr,
             ax_own=ax_own, ax_priv=ax_priv, blk=self._blk, pot_off=pot_base, xc_ptr=xc_ptr,
@@ -374,7 +379,7 @@ class JunctionTree(_NumpyCalibration, _Engine):
             priv_ptr=priv_ptr, priv_var=priv_var, priv_stride=priv_stride, marg_off=marg_off,
             card=card, home_clique=[home_i[v] for v in nodes], barren=self._barren,
             max_nd=[max_nd], max_in=[max_in + 1], max_out=[max_out + 1], max_blk=[max_blk])
-        self._flat, self._offs = pack(ix)
+        self._flat, self._offs = _K.pack(ix)
         self._card = card
         self._marg_off = marg_off
 
@@ -421,6 +426,14 @@ class JunctionTree(_NumpyCalibration, _Engine):
             both = [v for v in variables if v in ev]
             if both:
                 raise ValueError(f"variables: {both} are also evidence variables")
+        if not self._fused():       # a small tree: the numpy calibration, same marginals
+            beliefs, _ = self.calibrate(evidence, self._needed(variables))
+            out = {}
+            for v in variables:
+                i, axes, _ = self._home[v]
+                m = _add(beliefs[i], axes) if axes else beliefs[i].copy()
+                out[v] = m / m.sum()
+            return out
         W, _ = self._run(ev, variables)
         mo, card = self._marg_off, self._card
         vid = self._var_id
@@ -431,9 +444,16 @@ class JunctionTree(_NumpyCalibration, _Engine):
             out[v] = W[o:o + int(card[k])].copy()
         return out
 
+    def _fused(self) -> bool:
+        """Whether the tables are big enough to repay compiling the fused calibration
+        (:func:`pgm.runtime.jit.use_jit`); else the numpy one runs (same results)."""
+        return use_jit("pgm.junction_tree", self._entries)
+
     def _run(self, ev, variables):
         """The fused (numba) calibration: workspace with the marginals of ``variables``, log P(e)."""
         c = self._c
+        if self._flat is None:
+            self._build_flat()
         vid = self._var_id
         nv = len(vid)
         ev_state = np.full(nv, -1, dtype=np.int64)
@@ -445,7 +465,7 @@ class JunctionTree(_NumpyCalibration, _Engine):
         needed = np.asarray(self._needed(variables), dtype=np.bool_)
         W = np.empty(self._wsize)
         W[:self._cpt.size] = self._cpt
-        status, log_z = calibrate_flat(W, self._flat, self._offs, ev_state, needed, want)
+        status, log_z = _K.calibrate_flat(W, self._flat, self._offs, ev_state, needed, want)
         if status >= 0:
             raise self._zero_z(ev) or ImpossibleEvidenceError(
                 f"evidence: {evidence_message(ev, c.names)} has probability zero under the model")
@@ -454,6 +474,8 @@ class JunctionTree(_NumpyCalibration, _Engine):
     def log_evidence(self, evidence=None) -> float:
         """log P(evidence) (0 without evidence); on a Markov network log Z(evidence)."""
         self._compiled()
+        if not self._fused():
+            return self.calibrate(evidence, [False] * len(self.cliques))[1]
         return self._run(self.model.encode_evidence(evidence), [])[1]
 
     def log_partition_function(self, evidence=None) -> float:

@@ -25,7 +25,11 @@ import networkx as nx
 import numpy as np
 
 from ..dag import moral_adjacency
-from ._order_kernels import WEIGHT_CAP, greedy_elimination
+from ..runtime.jit import lazy_module, use_jit
+
+_K = lazy_module("pgm.inference._order_kernels")
+#: clique weights saturate here (the kernel's ``WEIGHT_CAP``; a test checks they agree)
+WEIGHT_CAP = 1 << 62
 
 __all__ = ["elimination_order", "elimination_cliques", "moral_adjacency"]
 
@@ -59,7 +63,8 @@ def elimination_order(adj, to_eliminate=None, heuristic="min_fill", cards=None, 
     The elimination runs in a numba kernel (:func:`pgm.inference._order_kernels.greedy_elimination`) on a
     0/1 adjacency matrix; ``_elimination_order_ref`` is its plain-Python reference, and the
     function used for graphs of more than 4,096 nodes, where the kernel's dense O(n²) tables
-    would take hundreds of megabytes (same orders either way).
+    would take hundreds of megabytes, and for graphs too small to repay compiling the kernel
+    (:func:`pgm.runtime.jit.use_jit`; same orders either way).
 
     Examples
     --------
@@ -70,7 +75,7 @@ def elimination_order(adj, to_eliminate=None, heuristic="min_fill", cards=None, 
     if heuristic not in ("min_fill", "min_degree", "min_weight"):
         raise ValueError(f"heuristic: expected 'min_fill', 'min_degree' or 'min_weight', got {heuristic!r}")
     nb = adj.adj if isinstance(adj, nx.Graph) else adj
-    if len(nb) > _KERNEL_MAX_NODES:
+    if len(nb) > _KERNEL_MAX_NODES or not use_jit("pgm.elimination_order", len(nb)):
         return _elimination_order_ref(adj, to_eliminate, heuristic, cards, _cliques)
     nodes = list(nb)
     idx = {v: i for i, v in enumerate(nodes)}
@@ -93,7 +98,7 @@ def elimination_order(adj, to_eliminate=None, heuristic="min_fill", cards=None, 
         rank[k] = r
     card = np.array([int(cards[v]) if cards else 2 for v in nodes], dtype=np.int64)
     h = ("min_fill", "min_degree", "min_weight").index(heuristic)
-    order, ptr, clq = greedy_elimination(A, mask, card, rank, h)
+    order, ptr, clq = _K.greedy_elimination(A, mask, card, rank, h)
     if _cliques is not None:
         clq = clq.tolist()
         ptr = ptr.tolist()

@@ -10,11 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-
-import numba
-import scipy
-import scipy.linalg.cython_blas  # noqa: F401  (load the BLAS numba's np.dot calls)
-from threadpoolctl import ThreadpoolController
+import sys
 
 #: default threshold: sites, elements or multiply-adds of one call
 PARALLEL_MIN_WORK = 1 << 15
@@ -24,6 +20,12 @@ PARALLEL_MIN_WORK = 1 << 15
 def threads_for(n_work: int, min_work: int = PARALLEL_MIN_WORK):
     """Context in which numba kernels use one thread when ``n_work < min_work``
     (the thread count is restored afterwards, also on errors)."""
+    numba = sys.modules.get("numba")
+    if numba is None:
+        # no kernel loaded yet (numba is imported with the first): the block runs numpy
+        # references, or loads its kernel inside, whose first call then keeps numba's default
+        yield
+        return
     before = numba.get_num_threads()
     if n_work >= min_work or before == 1:
         yield
@@ -39,6 +41,8 @@ def numba_threads() -> int:
     """numba's current thread count, without starting its pool when it has not been started
     (``numba.get_num_threads`` starts it; an idle OpenMP pool next to another library's
     spins and slows that library)."""
+    # lazy: numba costs ~0.3 s of import, paid only once a kernel is needed
+    import numba
     from numba.np.ufunc import parallel  # numba internals, read only when asked
     if not getattr(parallel, "_is_initialized", True):
         return int(numba.config.NUMBA_NUM_THREADS)
@@ -61,6 +65,11 @@ def _kernel_blas_libs():
     SciPy's BLAS cannot be told apart (a shared system BLAS), every BLAS is limited."""
     global _KERNEL_BLAS
     if _KERNEL_BLAS is None:
+        # lazy: scipy.linalg costs ~0.15 s of import; loaded here so that the BLAS numba's
+        # np.dot calls is in the process when the controllers are listed
+        import scipy
+        import scipy.linalg.cython_blas  # noqa: F401
+        from threadpoolctl import ThreadpoolController
         blas = ThreadpoolController().select(user_api="blas").lib_controllers
         d = os.path.dirname(os.path.realpath(scipy.__file__))
         own = [lib for lib in blas if os.path.realpath(lib.filepath).startswith(

@@ -83,6 +83,7 @@ def test_jt_index_round_trips_through_the_flat_transport():
     # the calibration kernel receives the forest's JTIndex packed into one array: unpacking it
     # (in numba) gives back every field by name
     jt = JunctionTree(random_bn(4, 12))
+    jt._build_flat()        # built on the fused calibration's first use
     back = unpack(jt._flat, jt._offs)
     assert type(back).__name__ == "JTIndex" and back._fields == JTIndex._fields
     for k, f in enumerate(JTIndex._fields):
