@@ -10,7 +10,7 @@ import numpy as np
 
 from pgm.runtime.jit import jit_policy, register_warm
 
-from energy.models import BernoulliRBM, IsingModel
+from energy.models import BernoulliRBM, GridMRF, IsingModel, ab_swap, alpha_expansion
 from energy.optim import SGD
 
 __all__: list = []
@@ -53,6 +53,22 @@ def _rbm_sample():
         m.sample(n_samples=2, n_steps=1, rng=0)
 
 
+def _potts_model():
+    unary = np.random.default_rng(0).random((5, 6, 3))
+    return GridMRF(unary, "truncated_linear", weight=0.5, truncation=2.0, connectivity=8)
+
+
+def _potts_moves():
+    with jit_policy("always"):
+        alpha_expansion(_potts_model())
+        ab_swap(_potts_model())
+
+
+def _potts_sampler():
+    with jit_policy("always"):
+        _potts_model().icm()
+
+
 def _sgd():
     a = np.zeros(SGD._FUSED_MIN)
     opt = SGD([a], lr=0.1, momentum=0.5)
@@ -67,3 +83,8 @@ register_warm("energy.models._rbm_kernels.first_invalid", _rbm)
 register_warm("energy.models._rbm_kernels.cd_epoch", _rbm)
 register_warm("energy.models._rbm_kernels.sample_layer", _rbm_sample)
 register_warm("energy.optim._kernels.sgd_step", _sgd)
+register_warm("energy.models._potts_kernels.expansion_terms", _potts_moves)
+register_warm("energy.models._potts_kernels.swap_terms", _potts_moves)
+register_warm("energy.models._potts_kernels.quantize", _potts_moves)
+register_warm("energy.models._potts_kernels.apply_move", _potts_moves)
+register_warm("energy.models._potts_kernels.sample_colour", _potts_sampler)

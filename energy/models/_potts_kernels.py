@@ -25,8 +25,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-DI = np.array([0, 1, 1, 1], dtype=np.int64)
-DJ = np.array([1, 0, 1, -1], dtype=np.int64)
+from energy.models._potts_kernels_ref import DI, DJ  # the neighbour offsets (one definition)
 
 
 @njit(cache=True)

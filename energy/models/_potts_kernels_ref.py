@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from energy.models._potts_kernels import DI, DJ
+#: the half-neighbourhood offsets (row, column) of the four edge directions: horizontal,
+#: vertical, diagonal, anti-diagonal (the kernels use the same arrays)
+DI = np.array([0, 1, 1, 1], dtype=np.int64)
+DJ = np.array([1, 0, 1, -1], dtype=np.int64)
 
 
 def _pair_slices(H, W, h):

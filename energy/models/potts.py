@@ -45,16 +45,17 @@ import numpy as np
 from pgm import DiscreteFactor, MarkovNetwork
 from pgm.runtime import check_array, check_finite, check_rng, check_scalar
 
-from energy.models import _potts_kernels as PK
+from pgm.runtime.jit import lazy_module, use_jit
+
 from energy.models import _potts_kernels_ref as PR
 from energy.sampling import block_gibbs, temperature_schedule
 
 __all__ = ["GridMRF", "PottsModel", "MRFResult", "contrast_weights", "PAIRWISE"]
 
 PAIRWISE = ("potts", "truncated_linear", "truncated_quadratic")
-#: Grids with fewer sites take the numpy references of the kernels (same results, tested),
-#: so that a small problem never waits for numba to compile.
-SMALL_GRID = 1024
+#: the numba kernels, loaded on first use; grids below JIT_MIN_WORK["energy.potts"] sites
+#: take the numpy references (same results, tested), so a small problem never compiles
+PK = lazy_module("energy.models._potts_kernels")
 _HALF = ((0, 1), (1, 0), (1, 1), (1, -1))
 
 
@@ -382,7 +383,7 @@ class GridMRF:
         """Update one colour in place: the cheapest label at T = 0, a draw at T > 0."""
         u = rng.random(self.shape) if temperature > 0 else np.zeros((1, 1))
         cost = np.empty(self.n_labels)
-        kernels = PR if state.size < SMALL_GRID else PK
+        kernels = PK if use_jit("energy.potts", state.size) else PR
         return int(kernels.sample_colour(state, self.unary, self.wdir, self.V, int(block),
                                     len(self.blocks), float(temperature), u, cost))
 

@@ -32,11 +32,14 @@ import numpy as np
 
 from pgm.runtime import check_rng, check_scalar
 
-from energy.images import _maxflow
+from pgm.runtime.jit import lazy_module, use_jit
+
 from energy.images.graphcut import grid_workspace
-from energy.models import _potts_kernels as PK
 from energy.models import _potts_kernels_ref as PR
-from energy.models.potts import SMALL_GRID, GridMRF, MRFResult
+from energy.models.potts import PK, GridMRF, MRFResult
+
+#: the grid max-flow (numba), loaded on the first cut
+_maxflow = lazy_module("energy.images._maxflow")
 
 __all__ = ["alpha_expansion", "ab_swap"]
 
@@ -57,7 +60,7 @@ class _Mover:
         self.off = _maxflow.grid_offsets(W, model.connectivity)
         self.n_terms = H * W + int(np.count_nonzero(model.wdir))
         self.bound = 0.0
-        self.k = PR if H * W < SMALL_GRID else PK      # numpy references on small grids
+        self.k = PK if use_jit("energy.potts", H * W) else PR  # references on small grids
 
     def move(self, f, energy, alpha, beta=-1):
         """Try one move from ``f`` (energy ``energy``); returns (labels, energy, accepted)."""

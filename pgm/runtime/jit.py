@@ -53,6 +53,8 @@ JIT_MIN_WORK = {
     "pgm.family_counts": 1 << 16,
     # sites of an Ising grid (the 328 x 400 example pictures are below, 512 x 512 above)
     "energy.ising": 1 << 18,
+    # sites of a multi-label grid MRF (alpha-expansion / swap move terms, ICM / Gibbs colours)
+    "energy.potts": 1 << 10,
     # pixels of a graph cut
     "energy.graphcut": 1 << 18,
     # multiply-adds of one RBM epoch (samples x visible x hidden)

@@ -8,8 +8,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-import energy.models.potts as P
-import energy.models.potts_graphcut as G
+from pgm.runtime.jit import jit_policy
 from energy.models.potts import GridMRF, PottsModel, contrast_weights
 from energy.models.potts_graphcut import ab_swap, alpha_expansion
 from energy.sampling import block_gibbs
@@ -265,15 +264,14 @@ def test_bad_labels_and_solver_arguments():
 
 
 @pytest.mark.parametrize("solver", [alpha_expansion, ab_swap, "icm"])
-def test_numba_and_numpy_paths_give_the_same_result(solver, monkeypatch):
+def test_numba_and_numpy_paths_give_the_same_result(solver):
     rng = np.random.default_rng(9)
     m = GridMRF(rng.random((36, 40, 4)) * 3, "truncated_quadratic", weight=0.6, truncation=2.0,
                 connectivity=8)
-    assert m.shape[0] * m.shape[1] >= P.SMALL_GRID           # the numba kernels
     run = m.icm if solver == "icm" else (lambda: solver(m))
-    fast = run()
-    monkeypatch.setattr(P, "SMALL_GRID", 10**9)
-    monkeypatch.setattr(G, "SMALL_GRID", 10**9)
-    ref = run()
+    with jit_policy("always"):                               # the numba kernels
+        fast = run()
+    with jit_policy("never"):                                # the numpy references
+        ref = run()
     assert np.array_equal(fast.labels, ref.labels) and fast.energy == ref.energy
     assert fast.energy < m.energy(m.initial_state())
