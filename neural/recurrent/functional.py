@@ -67,6 +67,14 @@ def _small(record, work):
     return record is None and not use_jit("neural.rnn", work)
 
 
+def _count_unfused(T, B, I, H, gates, units, weight_ih, weight_hh):
+    """Report a layer that takes the engine's ops to count_macs / count_backward_macs (the
+    same figures as the fused layer; the engine's own ops report to the multiplication
+    counter themselves)."""
+    _count_product(T * B * gates * H * (I + H), weight_ih, weight_hh)
+    _count_activation(T * B * units)
+
+
 def _zeros_bias(n, dtype):
     return Tensor(np.zeros(n, dtype))
 
@@ -134,6 +142,7 @@ def lstm_layer(x, h0, c0, weight_ih, weight_hh, bias_ih=None, bias_hh=None, reve
     bias_ih = bias_ih if bias_ih is not None else _zeros_bias(4 * H, dt)
     bias_hh = bias_hh if bias_hh is not None else _zeros_bias(4 * H, dt)
     if _small(record, T * B * 4 * H * (I + H)):
+        _count_unfused(T, B, I, H, 4, 5 * H, weight_ih, weight_hh)
         return _lstm_layer_unfused(x, h0, c0, weight_ih, weight_hh, bias_ih, bias_hh, reverse)
     X2 = _c(X.reshape(T * B, I))
     count_bwd = _count_layer("lstm_layer", T, B, I, H, 4, 5 * H, weight_ih, weight_hh, x)
@@ -216,6 +225,7 @@ def gru_layer(x, h0, weight_ih, weight_hh, bias_ih=None, bias_hh=None, reverse=F
     bias_ih = bias_ih if bias_ih is not None else _zeros_bias(3 * H, dt)
     bias_hh = bias_hh if bias_hh is not None else _zeros_bias(3 * H, dt)
     if _small(record, T * B * 3 * H * (I + H)):
+        _count_unfused(T, B, I, H, 3, 3 * H, weight_ih, weight_hh)
         return _gru_layer_unfused(x, h0, weight_ih, weight_hh, bias_ih, bias_hh, reverse)
     X2 = X.reshape(T * B, I)
     count_bwd = _count_layer("gru_layer", T, B, I, H, 3, 3 * H, weight_ih, weight_hh, x)
@@ -294,6 +304,7 @@ def rnn_layer(x, h0, weight_ih, weight_hh, bias_ih=None, bias_hh=None, reverse=F
     bias_ih = bias_ih if bias_ih is not None else _zeros_bias(H, dt)
     bias_hh = bias_hh if bias_hh is not None else _zeros_bias(H, dt)
     if _small(record, T * B * H * (I + H)):
+        _count_unfused(T, B, I, H, 1, H, weight_ih, weight_hh)
         return _rnn_layer_unfused(x, h0, weight_ih, weight_hh, bias_ih, bias_hh, reverse,
                                   nonlinearity, residual)
     X2 = X.reshape(T * B, I)

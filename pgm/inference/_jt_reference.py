@@ -144,7 +144,7 @@ class _NumpyCalibration:
                 raw = _add(t, self._sum_axes[i]) if self._sum_axes[i] else t
                 z = float(_add(raw, None))
                 if not z > 0:
-                    raise ImpossibleEvidenceError(
+                    raise self._zero_z(ev) or ImpossibleEvidenceError(
                         f"evidence: {evidence_message(ev, c.names)} has probability zero under the model")
                 log_z += math.log(z)
                 lz_in[p] += lz_in[i] + math.log(z)
@@ -157,7 +157,7 @@ class _NumpyCalibration:
             else:  # a root: its total is P(evidence) over its tree (checked for every tree)
                 z = float(_add(t, None))
                 if not z > 0:
-                    raise ImpossibleEvidenceError(
+                    raise self._zero_z(ev) or ImpossibleEvidenceError(
                         f"evidence: {evidence_message(ev, c.names)} has probability zero under the model")
                 log_z += math.log(z)
                 msgs[i] = z
