@@ -50,12 +50,14 @@ def grid_png(images, path, title):
     plt.close(fig)
 
 
-def run(seed, Xtr, ytr, Xte, yte, epochs, verbose):
+def run(seed, Xtr, ytr, Xte, yte, epochs, verbose, batch_size=32, lambda_cont=0.0):
     t0 = time.perf_counter()
-    model = InfoGAN(64, noise_dim=16, n_categorical=10, n_continuous=2, hidden_sizes=(128, 128),
-                    lambda_cat=1.0, lambda_cont=0.1, lr=1e-3, lr_d=2e-4, image_shape=(8, 8),
-                    rng=seed)
-    model.fit(Xtr, epochs=epochs, batch_size=64, verbose=verbose)
+    model = InfoGAN(64, noise_dim=16, n_categorical=10, n_continuous=2, hidden_sizes=(256, 128),
+                    d_hidden_sizes=(128, 256), generator_batchnorm=True,
+                    discriminator_batchnorm=True, q_batchnorm=True, info_update="joint",
+                    lambda_cat=1.0, lambda_cont=lambda_cont, lr=1e-3, lr_d=2e-4, lr_info=2e-4,
+                    image_shape=(8, 8), rng=seed)
+    model.fit(Xtr, epochs=epochs, batch_size=batch_size, verbose=verbose)
     secs = time.perf_counter() - t0
     mapping, train_acc = match_codes(model.predict_code(Xtr), ytr, 10, 10)
     acc = float(np.mean(mapping[model.predict_code(Xte)] == yte))
@@ -67,6 +69,8 @@ def main(argv=None):
     ap.add_argument("--quick", action="store_true", help="a few epochs, one seed (a smoke run)")
     ap.add_argument("--epochs", type=int, default=None)
     ap.add_argument("--seeds", type=int, nargs="+", default=None)
+    ap.add_argument("--batch-size", type=int, default=32)
+    ap.add_argument("--lambda-cont", type=float, default=0.0)
     ap.add_argument("-o", "--prefix", default="infogan_digits")
     ap.add_argument("--verbose", action="store_true")
     a = ap.parse_args(argv)
@@ -77,7 +81,8 @@ def main(argv=None):
     res = {"acc": {}, "train_acc": {}, "seconds": {}}
     with threadpool_limits(2):
         for seed in seeds:
-            model, mapping, acc, tr, secs = run(seed, Xtr, ytr, Xte, yte, epochs, a.verbose)
+            model, mapping, acc, tr, secs = run(seed, Xtr, ytr, Xte, yte, epochs, a.verbose,
+                                                 a.batch_size, a.lambda_cont)
             res["acc"][seed], res["train_acc"][seed], res["seconds"][seed] = acc, tr, secs
             print(f"seed {seed}: held-out accuracy {acc:.4f} (train {tr:.4f}), {epochs} epochs "
                   f"in {secs:.1f}s", flush=True)
