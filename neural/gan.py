@@ -14,7 +14,8 @@ deviation, per continuous code). The variational lower bound of the mutual infor
 I(c; G(z, c)) is L_I = H(c) + E log Q(c | G(z, c)); :func:`mutual_info_loss` returns its
 negative (without the constant H(c)) as the categorical cross-entropy and the continuous codes'
 Gaussian negative log-likelihood, and both G's and D/Q's objectives add it, weighted by
-λ (``lambda_cat``, ``lambda_cont``), as in the paper. The categorical head serves as an
+λ (``lambda_cat``, ``lambda_cont``), as in the paper (or a third Adam step minimises it over G,
+the trunk and Q together: ``info_update="joint"``). The categorical head serves as an
 unsupervised classifier (``InfoGAN.predict_code``, :func:`match_codes`).
 
 Every random draw (z, codes, minibatch order) comes from the ``rng=`` stream (None, int or
