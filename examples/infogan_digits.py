@@ -22,21 +22,21 @@ examples/infogan_digits.py`` (seed 0) trains in 35-48 s (under a minute in all w
 figures); ``--seeds 0 1 2 3 4``: held-out accuracy 0.741, 0.783, 0.769, 0.707, 0.794, mean
 0.759, min 0.707 (λ_cont 0: 0.756, 0.785, 0.738, 0.749, 0.610, mean 0.728; λ_cont 0 at batch 32:
 0.648, 0.712, 0.752, 0.616, 0.714, mean 0.688; 4 continuous codes: 0.63, 0.77, 0.59 for seeds
-0-2; noise 4 and λ_cont 0: 0.59, 0.55 for seeds 0, 1). The targets (mean >= 0.88, min >= 0.82)
-are NOT met. Q recognises G's codes almost perfectly (with λ_cont 0 its loss falls to 0.03-0.06)
-and transfers to the real digits, but G's codes do not line up with the digits: a logistic
-regression trained on the real digits (96 % held out) labels G's samples of each code with a
-Hungarian purity of 0.80 (λ_cont 0, seed 0: one code mixes 4, 8 and 9; 3 and 9 share two codes),
-the same as Q's accuracy on the real digits (0.76). The same network and step in PyTorch
-(benchmarks/bench_gan.py checks that ours equals it) gave, mean of 4 seeds: with BN in G only
-(batch 64) 0.48 at 150 epochs; BN in D and Q too, λ·L_I added to the D and G losses, 0.33; with
-the joint step 0.61, 0.68 with λ_cont 0, 0.72 at batch 32 after 100 epochs (0.69 at 200, 0.60 at
-300); G 1024 -> 128 and D 256 -> 1024 (batch 64) 0.71 at 150 epochs and at 600 (0.58-0.85 per
-seed). Against the joint step's 0.61 (batch 64, λ_cont 0.1, 150 epochs): noise 4 0.67, noise 62
-0.63, λ_cont 1 0.62, [-1, 1] tanh data 0.59, lr_G 2e-4 0.57, the information step at 1e-3 0.50.
-Ours with λ_cont 0, batch 32, 200 epochs, seeds 0-2: λ_cat 2 0.63, 0.68, 0.65; noise 4 0.67,
-0.76, 0.64; noise 62 (seeds 0, 1) 0.64, 0.74. Batch 16 at 150-200 epochs (seeds 3, 4):
-0.63-0.73.
+0-2; noise 4 and λ_cont 0: 0.59, 0.55 for seeds 0, 1; λ_cont 0.3: mean 0.712, min 0.672; λ_cat
+2: mean 0.693, min 0.667). The targets (mean >= 0.88, min >= 0.82) are NOT met. Q recognises G's
+codes almost perfectly (with λ_cont 0 its loss falls to 0.03-0.06) and transfers to the real
+digits, but G's codes do not line up with the digits: a logistic regression trained on the real
+digits (96 % held out) labels G's samples of each code with a Hungarian purity of 0.80 (λ_cont
+0, seed 0: one code mixes 4, 8 and 9; 3 and 9 share two codes), the same as Q's accuracy on the
+real digits (0.76). The same network and step in PyTorch (benchmarks/bench_gan.py checks that
+ours equals it) gave, mean of 4 seeds: with BN in G only (batch 64) 0.48 at 150 epochs; BN in D
+and Q too, λ·L_I added to the D and G losses, 0.33; with the joint step 0.61, 0.68 with λ_cont
+0, 0.72 at batch 32 after 100 epochs (0.69 at 200, 0.60 at 300); G 1024 -> 128 and D 256 -> 1024
+(batch 64) 0.71 at 150 epochs and at 600 (0.58-0.85 per seed). Against the joint step's 0.61
+(batch 64, λ_cont 0.1, 150 epochs): noise 4 0.67, noise 62 0.63, λ_cont 1 0.62, [-1, 1] tanh
+data 0.59, lr_G 2e-4 0.57, the information step at 1e-3 0.50. Ours with λ_cont 0, batch 32, 200
+epochs, seeds 0-2: λ_cat 2 0.63, 0.68, 0.65; noise 4 0.67, 0.76, 0.64; noise 62 (seeds 0, 1)
+0.64, 0.74. Batch 16 at 150-200 epochs (seeds 3, 4): 0.63-0.73.
 
 Returns a dict: ``acc[seed]`` held-out accuracy, ``train_acc[seed]``, ``seconds[seed]``.
 """
