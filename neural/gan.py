@@ -14,7 +14,8 @@ deviation, per continuous code). The variational lower bound of the mutual infor
 I(c; G(z, c)) is L_I = H(c) + E log Q(c | G(z, c)); :func:`mutual_info_loss` returns its
 negative (without the constant H(c)) as the categorical cross-entropy and the continuous codes'
 Gaussian negative log-likelihood, and both G's and D/Q's objectives add it, weighted by
-λ (``lambda_cat``, ``lambda_cont``), as in the paper. The categorical head serves as an
+λ (``lambda_cat``, ``lambda_cont``), as in the paper (or a third Adam step minimises it over G,
+the trunk and Q together: ``info_update="joint"``). The categorical head serves as an
 unsupervised classifier (``InfoGAN.predict_code``, :func:`match_codes`).
 
 Every random draw (z, codes, minibatch order) comes from the ``rng=`` stream (None, int or
@@ -320,6 +321,10 @@ class GAN(Module):
     def _d_logits(self, x):
         return self.discriminator(x), None
 
+    def _d_pair(self, xb, fake):
+        """D's outputs on real rows then fake rows (one batch here)."""
+        return self._d_logits(np.concatenate([xb, fake]))
+
     def _info(self, q, codes):
         """(weighted Q loss Tensor, its float) of Q's outputs q for the drawn codes; a plain
         GAN has none."""
@@ -330,9 +335,10 @@ class GAN(Module):
         with no_grad():
             fake = self.generator(self._g_input(z, codes)).data
         self.opt_d.zero_grad()
-        logits, q = self._d_logits(np.concatenate([xb, fake]))
+        logits, q = self._d_pair(xb, fake)
         loss = discriminator_loss(logits[:n], logits[n:])
-        qt, qv = self._info(None if q is None else q[n:], codes)
+        qt, qv = (None, float("nan")) if self._joint_info else \
+            self._info(None if q is None else q[n:], codes)
         total = loss if qt is None else loss + qt
         dv = float(loss.data)
         if np.isfinite(dv) and (qt is None or np.isfinite(qv)):
@@ -348,7 +354,7 @@ class GAN(Module):
         try:
             logits, q = self._d_logits(self.generator(self._g_input(z, codes)))
             loss = generator_loss(logits)
-            qt, qv = self._info(q, codes)
+            qt, qv = (None, float("nan")) if self._joint_info else self._info(q, codes)
             gv = float(loss.data)
             if np.isfinite(gv) and (qt is None or np.isfinite(qv)):
                 (loss if qt is None else loss + qt).backward()
@@ -398,6 +404,8 @@ class GAN(Module):
                     z, codes = self._draw(len(xb), gen)
                     dv, qd = self._d_step(xb, z, codes)
                     gv, qg = self._g_step(z, codes) if np.isfinite(dv) else (dv, qd)
+                    if self._joint_info and np.isfinite(gv):
+                        qd = qg = self._info_step(len(xb), gen)
                     losses = {"D": dv, "G": gv}
                     if self._has_q:
                         losses["Q"] = qd if not np.isfinite(qd) else qg
@@ -428,6 +436,7 @@ class GAN(Module):
         return self
 
     _has_q = False
+    _joint_info = False
 
     # ------------------------------------------------------------------ use
     def generate(self, z, codes=None):

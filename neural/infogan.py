@@ -5,8 +5,14 @@ values, one-hot) and ``n_continuous`` codes uniform in ``continuous_range``. The
 has a shared trunk and two heads: the real/fake logit and Q(c | x) (the categorical logits and a
 Gaussian mean per continuous code, with a learned or a fixed standard deviation). The negative
 mutual-information bound -L_I (:func:`neural.gan.mutual_info_loss`), weighted by λ
-(``lambda_cat``, ``lambda_cont``), is added to both G's and D/Q's objectives; G uses the
-non-saturating loss; both are updated with Adam (training loop: :meth:`neural.GAN.fit`).
+(``lambda_cat``, ``lambda_cont``), is added to both G's and D/Q's objectives
+(``info_update="objectives"``), or minimised by a third Adam step over G, the trunk and Q
+together after each D and G step (``info_update="joint"``, as most public implementations); G
+uses the non-saturating loss; all are updated with Adam (training loop: :meth:`neural.GAN.fit`).
+The paper's architecture choices are options: batch normalisation in G
+(``generator_batchnorm``), in D's trunk after every layer but the first
+(``discriminator_batchnorm``; D then sees the real and the fake half of a step in two batches,
+so that each has its own batch statistics) and in Q's hidden layer (``q_batchnorm``).
 
 Examples
 --------
@@ -26,10 +32,11 @@ import numpy as np
 
 from energy import autodiff as ad
 from energy.autodiff import Tensor, no_grad
+from energy.optim import Adam
 from pgm.runtime import check_array, check_finite, check_rng, check_scalar
 
-from .gan import GAN, _OUTPUTS, _mlp, _probe, mutual_info_loss
-from .layers import LeakyReLU, Linear, ReLU, Sequential
+from .gan import GAN, _OUTPUTS, _mlp, _probe, _sizes, mutual_info_loss
+from .layers import BatchNorm1d, LeakyReLU, Linear, ReLU, Sequential
 from .module import Module
 
 __all__ = ["InfoGAN"]
@@ -53,8 +60,19 @@ class InfoGAN(GAN):
     lambda_cat, lambda_cont : float, default 1.0 and 0.1
         Weights λ of the categorical and continuous mutual-information terms.
     hidden_sizes : int or sequence of int, default (256, 256)
-        Widths of G's hidden layers; D's trunk uses them reversed. Q has one hidden layer of
-        ``q_hidden`` units (default: hidden_sizes[0] // 2) on the trunk.
+        Widths of G's hidden layers. Q has one hidden layer of ``q_hidden`` units (default:
+        hidden_sizes[0] // 2) on the trunk.
+    d_hidden_sizes : int or sequence of int, optional
+        Widths of D's trunk (LeakyReLU 0.2); default: hidden_sizes reversed, then the last
+        width once more.
+    discriminator_batchnorm : bool, default False
+        Batch normalisation after every trunk layer but the first (as the paper's D).
+    q_batchnorm : bool, default False
+        Batch normalisation in Q's hidden layer (as the paper's Q).
+    info_update : {"objectives", "joint"}, default "objectives"
+        "objectives": λ·(-L_I) is added to D/Q's and to G's loss (their own Adam steps);
+        "joint": D and G steps use their GAN losses alone, and a third Adam (step ``lr_info``,
+        default ``lr_d``) updates G, the trunk and Q together on λ·(-L_I) of fresh draws.
     output, generator, generator_batchnorm, lr, lr_d, betas, image_shape, rng, dtype
         As :class:`GAN`
         (``generator`` maps (n, noise_dim + n_categorical + n_continuous) to (n, n_features)).
@@ -71,8 +89,9 @@ class InfoGAN(GAN):
     def __init__(self, n_features, noise_dim=62, n_categorical=10, n_continuous=2, *,
                  continuous_range=(-1.0, 1.0), q_std=1.0, lambda_cat=1.0, lambda_cont=0.1,
                  hidden_sizes=(256, 256), q_hidden=None, output="sigmoid", generator=None,
-                 generator_batchnorm=False, lr=2e-4, lr_d=None, betas=(0.5, 0.999),
-                 image_shape=None, rng=None, dtype=np.float32):
+                 generator_batchnorm=False, d_hidden_sizes=None, discriminator_batchnorm=False,
+                 q_batchnorm=False, info_update="objectives", lr=2e-4, lr_d=None, lr_info=None,
+                 betas=(0.5, 0.999), image_shape=None, rng=None, dtype=np.float32):
         Module.__init__(self)
         self._setup(n_features, noise_dim, hidden_sizes, output, image_shape, rng, dtype)
         if isinstance(n_categorical, bool) or not isinstance(n_categorical, (int, np.integer)) \
@@ -94,6 +113,12 @@ class InfoGAN(GAN):
         else:
             check_scalar(q_std, "q_std", low=0, low_inclusive=False)
         check_scalar(lambda_cat, "lambda_cat", low=0)
+        if info_update not in ("objectives", "joint"):
+            raise ValueError(f"info_update: expected 'objectives' or 'joint', got "
+                             f"{info_update!r}")
+        self.info_update = info_update
+        object.__setattr__(self, "_joint_info", info_update == "joint")
+        self.discriminator_batchnorm = bool(discriminator_batchnorm)
         check_scalar(lambda_cont, "lambda_cont", low=0)
         self.noise_dim, self.n_categorical = int(noise_dim), int(n_categorical)
         self.n_continuous, self.continuous_range = int(n_continuous), (low, high)
@@ -108,24 +133,64 @@ class InfoGAN(GAN):
             _probe(generator, self.input_dim, self.n_features, dt, "generator",
                    "noise_dim + n_categorical + n_continuous")
         self.generator = generator
-        trunk_sizes = [self.n_features] + hs[::-1]
-        self.trunk = _mlp(trunk_sizes + [trunk_sizes[-1]], lambda: LeakyReLU(0.2), gen, dt)
-        self.trunk.append(LeakyReLU(0.2))
-        width = trunk_sizes[-1]
+        ds = hs[::-1] + hs[:1] if d_hidden_sizes is None else \
+            _sizes(d_hidden_sizes, "d_hidden_sizes")
+        self.d_hidden_sizes = ds
+        layers, width = [], self.n_features
+        for i, w in enumerate(ds):
+            layers.append(Linear(width, w, rng=gen, dtype=dt))
+            if i > 0 and self.discriminator_batchnorm:
+                layers.append(BatchNorm1d(w, dtype=dt))
+            layers.append(LeakyReLU(0.2))
+            width = w
+        self.trunk = Sequential(*layers)
         self.d_head = Linear(width, 1, rng=gen, dtype=dt)
         qh = max(1, hs[0] // 2) if q_hidden is None else int(q_hidden)
         n_q = self.n_categorical + self.n_continuous * (2 if q_std == "learned" else 1)
-        self.q_head = Sequential(Linear(width, qh, rng=gen, dtype=dt), LeakyReLU(0.2),
-                                 Linear(qh, n_q, rng=gen, dtype=dt))
+        self.q_head = Sequential(Linear(width, qh, rng=gen, dtype=dt),
+                                 *([BatchNorm1d(qh, dtype=dt)] if q_batchnorm else []),
+                                 LeakyReLU(0.2), Linear(qh, n_q, rng=gen, dtype=dt))
         self._make_optimizers(lr, lr_d, betas)
+        lr_info = self.opt_d.lr if lr_info is None else lr_info
+        check_scalar(lr_info, "lr_info", low=0, low_inclusive=False)
+        object.__setattr__(self, "opt_i", Adam(self.generator.parameters()
+                                               + self.trunk.parameters()
+                                               + self.q_head.parameters(), lr=lr_info,
+                                               betas=betas) if self._joint_info else None)
 
     def d_parameters(self):
+        """The trunk's and both heads' parameters (D's optimiser leaves Q's head to the
+        joint information step when ``info_update="joint"``)."""
         return self.trunk.parameters() + self.d_head.parameters() + self.q_head.parameters()
+
+    def _make_optimizers(self, lr, lr_d, betas):
+        super()._make_optimizers(lr, lr_d, betas)
+        if self._joint_info:
+            object.__setattr__(self, "opt_d", Adam(self.trunk.parameters()
+                                                   + self.d_head.parameters(),
+                                                   lr=self.opt_d.lr, betas=betas))
 
     # ------------------------------------------------------------------ pieces
     def _d_logits(self, x):
         h = self.trunk(x)
         return self.d_head(h), self.q_head(h)
+
+    def _d_pair(self, xb, fake):
+        if not self.discriminator_batchnorm:
+            return super()._d_pair(xb, fake)
+        (lr_, qr), (lf, qf) = self._d_logits(xb), self._d_logits(fake)
+        return ad.concat([lr_, lf], axis=0), ad.concat([qr, qf], axis=0)
+
+    def _info_step(self, n, gen):
+        """One Adam step of G, the trunk and Q on λ·(-L_I) of n fresh draws; its value."""
+        z, codes = self._draw(n, gen)
+        self.opt_i.zero_grad()
+        _, q = self._d_logits(self.generator(self._g_input(z, codes)))
+        qt, qv = self._info(q, codes)
+        if np.isfinite(qv):
+            qt.backward()
+            self.opt_i.step()
+        return qv
 
     def _draw(self, n, gen):
         z = gen.standard_normal((n, self.noise_dim)).astype(self.dtype)
