@@ -67,7 +67,7 @@ sphinx_gallery_conf = {
     "gallery_dirs": "auto_examples",
     "filename_pattern": _pattern,
     # helpers shared by the scripts of a folder (``_common.py``) are not examples
-    "ignore_pattern": r"(__init__|[/\\]_[^/\\]*)\.py$",
+    "ignore_pattern": r"^_.*\.py$",
     # the examples save their figures with savefig and close them: the file scraper takes
     # the PNG files a block wrote; figures left open are taken by matplotlib's scraper
     "image_scrapers": ("gallery_files.png_file_scraper",),

@@ -6,7 +6,7 @@ blocks to 256 x 256 and shipped with the project (``energy.images.load_gray_exam
 ``--full`` uses the 512 x 512 original, which needs scikit-image. Gaussian noise of standard deviation
 sigma (0-255 scale) is added; the labels are K grey levels (the centres of K equal bins), the
 unary cost is the Gaussian negative log-likelihood (y_p - v_k)^2 / (2 sigma^2), and the prior
-a truncated linear cost w min(|a - b|, T) on the label indices (4-neighbours). The weight w
+a truncated linear cost ``w min(|a - b|, T)`` on the label indices (4-neighbours). The weight w
 and truncation T are fixed for every sigma (they were picked by looking at sigma = 20 on this
 picture). Compared, by PSNR against the clean picture:
 

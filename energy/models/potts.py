@@ -8,7 +8,7 @@ the labels of neighbouring sites and a weight w_pq per edge:
 on the 4-neighbour grid (``connectivity=8`` adds the diagonals), free borders. V is one of
 
 * ``"potts"``: V(a, b) = [a != b] (a metric);
-* ``"truncated_linear"``: V(a, b) = min(|v_a - v_b|, T) (a metric);
+* ``"truncated_linear"``: ``V(a, b) = min(|v_a - v_b|, T)`` (a metric);
 * ``"truncated_quadratic"``: V(a, b) = min((v_a - v_b)^2, T) (a semi-metric only);
 * or a (K, K) array, symmetric, non-negative, zero on the diagonal;
 
@@ -103,7 +103,7 @@ def _pad_weights(w, H, W, h):
 
 
 def contrast_weights(image, *, scale: float = 1.0, beta=None, connectivity: int = 4):
-    """Contrast-sensitive edge weights w_pq = scale * exp(-beta |I_p - I_q|^2) / dist(p, q).
+    """Contrast-sensitive edge weights ``w_pq = scale * exp(-beta |I_p - I_q|^2) / dist(p, q)``.
 
     The prior is weak across strong edges of the image (Boykov & Jolly 2001; GrabCut).
 
@@ -114,7 +114,7 @@ def contrast_weights(image, *, scale: float = 1.0, beta=None, connectivity: int 
     scale : float
         Weight of a pair of equal intensities (>= 0).
     beta : float, optional
-        Contrast sensitivity (>= 0); by default 1 / (2 <|I_p - I_q|^2>), the mean over all
+        Contrast sensitivity (>= 0); by default ``1 / (2 <|I_p - I_q|^2>)``, the mean over all
         pairs (0 for a constant image).
     connectivity : {4, 8}
 
