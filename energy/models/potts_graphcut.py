@@ -96,6 +96,13 @@ def _setup(model, labels0, max_cycles):
     return model.initial_state(labels0), n
 
 
+def _result(model, f, method, energies, converged, t0, mover, moves):
+    """The :class:`MRFResult` of a graph-cut minimiser (its energy recomputed exactly)."""
+    return MRFResult(f, model._energy(f), method, np.array(energies), converged,
+                     time.perf_counter() - t0,
+                     {"quantization_bound": mover.bound, "moves": moves,
+                      "metric": model.is_metric})
+
 def alpha_expansion(model: GridMRF, labels0=None, *, max_cycles: int = 100,
                     order: str = "sequential", rng=None) -> MRFResult:
     """Minimise E by alpha-expansion moves.
@@ -146,10 +153,7 @@ def alpha_expansion(model: GridMRF, labels0=None, *, max_cycles: int = 100,
         if not improved:
             converged = True
             break
-    return MRFResult(f, model._energy(f), "alpha_expansion", np.array(energies), converged,
-                     time.perf_counter() - t0,
-                     {"quantization_bound": mover.bound, "moves": moves,
-                      "metric": model.is_metric})
+    return _result(model, f, "alpha_expansion", energies, converged, t0, mover, moves)
 
 
 def ab_swap(model: GridMRF, labels0=None, *, max_cycles: int = 100) -> MRFResult:
@@ -183,7 +187,4 @@ def ab_swap(model: GridMRF, labels0=None, *, max_cycles: int = 100) -> MRFResult
         if not improved:
             converged = True
             break
-    return MRFResult(f, model._energy(f), "ab_swap", np.array(energies), converged,
-                     time.perf_counter() - t0,
-                     {"quantization_bound": mover.bound, "moves": moves,
-                      "metric": model.is_metric})
+    return _result(model, f, "ab_swap", energies, converged, t0, mover, moves)

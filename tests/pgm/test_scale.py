@@ -7,21 +7,10 @@ from scipy import stats
 
 import dask.array as da
 import dask.dataframe as dd
-from dask.distributed import Client, LocalCluster
 
 from pgm import BayesianNetwork, DAG, JunctionTree, TabularCPD
 from pgm import fit_mle as fit_in_memory
 from pgm.scale import fit_mle, forward_sample, log_prob, posteriors
-
-
-@pytest.fixture(scope="module")
-def client():
-    cluster = LocalCluster(processes=False, n_workers=1, threads_per_worker=2,
-                           dashboard_address=":0")
-    c = Client(cluster)
-    yield c
-    c.close()
-    cluster.close()
 
 
 @pytest.fixture(scope="module")

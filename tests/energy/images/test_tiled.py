@@ -8,7 +8,6 @@ import pytest
 
 import dask.array as da
 import zarr
-from dask.distributed import Client, LocalCluster
 
 from energy.cli import main
 from energy.images import add_flip_noise, load_example
@@ -16,16 +15,6 @@ from energy.images import tiled
 from energy.models import IsingModel
 from energy.models import _ising_kernels as K
 from energy.models import _ising_kernels_ref as R
-
-
-@pytest.fixture(scope="module")
-def client():
-    cluster = LocalCluster(processes=False, n_workers=1, threads_per_worker=2,
-                           dashboard_address=":0")
-    c = Client(cluster)
-    yield c
-    c.close()
-    cluster.close()
 
 
 @pytest.fixture(scope="module")
