@@ -58,7 +58,7 @@ import zlib
 
 import numpy as np
 
-from .counting import _backward_phase
+from .counting import _Active, _backward_phase
 
 __all__ = ["Tensor", "Parameter", "no_grad", "enable_grad", "is_grad_enabled", "tensor",
            "to_networkx"]
@@ -405,8 +405,11 @@ class Tensor:
                 order.append(node)
 
         # one reversed loop: each op's VJP maps its output gradient to its inputs' gradients
-        with _backward_phase():
+        if _Active.counter is None:     # the usual case: no multiplication counter to tell
             self._run_backward(order, g)
+        else:
+            with _backward_phase():
+                self._run_backward(order, g)
 
     def _run_backward(self, order, g):
         grads = {id(self): g}
