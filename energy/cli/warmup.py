@@ -19,7 +19,7 @@ from pgm.runtime.jit import warm_entries
 
 # the packages whose imports register their kernels' warm-ups; neural is above energy in the
 # layers, so the command line (the top of the stack, though it lives in energy/cli) names it
-# by string, and leaves it out when it is not installed
+# by string; all three ship in this distribution, so a failing import is an error, not skipped
 _PACKAGES = ("pgm", "energy", "neural")
 
 
@@ -35,10 +35,7 @@ def add_parser(sub) -> None:
 def selected(only=None) -> list:
     """``(name, warm-up)`` of the registered kernels, those containing one of ``only``."""
     for pkg in _PACKAGES:
-        try:
-            importlib.import_module(pkg)
-        except ImportError:
-            pass
+        importlib.import_module(pkg)
     entries = warm_entries()
     if only:
         entries = [(n, f) for n, f in entries if any(t in n for t in only)]

@@ -208,3 +208,12 @@ def read_int_states(names, fail):
             fail(f"integer state names (the variable is marked state_type = int), got {s!r}")
         out.append(int(t))
     return out
+
+
+def is_float(t) -> bool:
+    """Whether the token ``t`` parses as a float (the parsers use it to name a bad number)."""
+    try:
+        float(t)
+        return True
+    except ValueError:
+        return False

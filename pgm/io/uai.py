@@ -67,7 +67,7 @@ from ..cpd import MAX_PARENTS, TabularCPD
 from ..factor import DiscreteFactor
 from ..markov import MarkovNetwork
 from ._common import (DEFAULT_MAX_BYTES, DEFAULT_MAX_ENTRIES, check_column_sums, check_limit,
-                      read_limited, table_size, unravel, write_atomic)
+                      is_float, read_limited, table_size, unravel, write_atomic)
 
 __all__ = ["UAIError", "read_uai", "loads_uai", "write_uai", "dumps_uai",
            "read_evid", "loads_evid", "write_evid", "dumps_evid"]
@@ -133,18 +133,10 @@ class _Tokens:
         try:
             vals = np.array(seg, dtype=np.float64)
         except ValueError:
-            k = next(k for k, t in enumerate(seg) if not _is_float(t))
+            k = next(k for k, t in enumerate(seg) if not is_float(t))
             self.fail(f"a number in {what}", start + k)
         self.i += count
         return vals, seg, start
-
-
-def _is_float(t):
-    try:
-        float(t)
-        return True
-    except ValueError:
-        return False
 
 
 def _names(names, n):

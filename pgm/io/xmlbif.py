@@ -44,7 +44,8 @@ import numpy as np
 from ..bayesnet import BayesianNetwork
 from ..cpd import TabularCPD
 from ._common import (DEFAULT_MAX_BYTES, INT_STATES, check_column_sums, int_states,
-                      read_int_states, read_limited, table_size, unravel, write_atomic)
+                      is_float, read_int_states, read_limited, table_size, unravel,
+                      write_atomic)
 from .bif import BIFError
 
 __all__ = ["read_xmlbif", "loads_xmlbif", "write_xmlbif", "dumps_xmlbif", "XMLBIFError"]
@@ -198,7 +199,7 @@ class _Reader:
         try:
             vals = np.array(lits, dtype=np.float64)
         except ValueError:
-            bad = next(t for t in lits if not _is_float(t))
+            bad = next(t for t in lits if not is_float(t))
             self.fail(tab, f"expected numbers in the table of {child!r}, got {bad!r}")
         arr = vals.reshape(ncols, card).T  # the FOR variable runs fastest
         sn = {child: variables[child][0], **{u: variables[u][0] for u in parents}}
@@ -215,14 +216,6 @@ class _Reader:
             return TabularCPD(child, card, arr, parents, pcards, state_names=sn, atol=tol)
         except ValueError as exc:
             self.fail(tab, str(exc))
-
-
-def _is_float(t):
-    try:
-        float(t)
-        return True
-    except ValueError:
-        return False
 
 
 def loads_xmlbif(text, atol=None, source="<string>") -> BayesianNetwork:
