@@ -59,6 +59,11 @@ CASES = {
         from energy import IsingModel, load_example
         horse = load_example("horse")
         """, "IsingModel(horse).graphcut()"),
+    "alpha_expansion + ab_swap, 6x7 Potts, K=3": ("""
+        import numpy as np
+        from energy.models import GridMRF, ab_swap, alpha_expansion
+        mrf = GridMRF(np.random.default_rng(0).random((6, 7, 3)), "potts", weight=0.5)
+        """, "alpha_expansion(mrf); ab_swap(mrf)"),
     "BernoulliRBM(4, n_iter=1).fit(100x16)": ("""
         import numpy as np
         from energy import BernoulliRBM

@@ -42,14 +42,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-FREE, S_TREE, T_TREE = 0, 1, 2
-
-
-def grid_offsets(W: int, connectivity: int) -> np.ndarray:
-    """Index offsets of the neighbours on the padded grid of width ``W + 2``; int64 (K,)."""
-    Wp = W + 2
-    off = [1, -1, Wp, -Wp, Wp + 1, -Wp - 1, Wp - 1, -Wp + 1]
-    return np.array(off[:connectivity], dtype=np.int64)
+from ._maxflow_ref import FREE, S_TREE, T_TREE, grid_offsets  # noqa: F401 (one definition)
 
 
 @njit(cache=True)

@@ -16,7 +16,10 @@ Two solvers:
 
 * ``solver="grid"`` (default): Boykov–Kolmogorov max-flow written for the implicit grid
   (:mod:`energy.images._maxflow`), no graph is built; about 38 bytes per pixel for 4-connectivity
-  and 54 for 8 (:func:`grid_maxflow_memory_bytes`).
+  and 54 for 8 (:func:`grid_maxflow_memory_bytes`). Below ``JIT_MIN_WORK["energy.graphcut"]``
+  pixels (and until its reference runs have cost ``JIT_BUY_SECONDS``) it runs the kernel's
+  reference instead, which compiles nothing (:mod:`energy.images._maxflow_ref`: scipy's
+  max-flow on the same integer capacities, hence the same labeling and flow).
 * ``solver="scipy"``: the reference, the explicit graph as a sparse matrix and
   :func:`scipy.sparse.csgraph.maximum_flow`.
 
@@ -35,9 +38,12 @@ from __future__ import annotations
 import numpy as np
 
 from pgm.runtime import check_array, check_finite, check_scalar
-from pgm.runtime.jit import lazy_module
+from pgm.runtime.jit import lazy_module, timed_reference, use_jit
 
-#: the grid solver's numba kernels, loaded on its first use
+from . import _maxflow_ref
+
+#: the grid solver's numba kernels, loaded on its first use; grids below
+#: JIT_MIN_WORK["energy.graphcut"] pixels run the reference (scipy's max-flow, same answers)
 _maxflow = lazy_module("energy.images._maxflow")
 
 __all__ = ["ising_map_graphcut", "grid_maxflow", "grid_maxflow_memory_bytes", "grid_workspace",
@@ -164,21 +170,32 @@ def grid_maxflow_memory_bytes(H: int, W: int, connectivity: int = 4) -> int:
     return (H + 2) * (W + 2) * (4 * connectivity + 4 + 1 + 1 + 4 + 4 + 4 + 4)
 
 
-def _grid_solve(u: np.ndarray, b: float, connectivity: int, scale: float):
-    """Run the grid solver; returns (integer flow, spins int8 (H, W), workspace)."""
+def _grid_solve(u: np.ndarray, b: float, connectivity: int, scale: float, *, ref=None):
+    """Run the grid solver; returns (integer flow, spins int8 (H, W), workspace). ``ref``:
+    True for the reference (scipy), False for the kernel, None to ask the jit policy."""
+    H, W = u.shape
+    if ref is None:
+        ref = not use_jit("energy.graphcut", H * W)
+    if ref:
+        with timed_reference("energy.graphcut"):
+            return _solve_on(_maxflow_ref, u, b, connectivity, scale)
+    return _solve_on(_maxflow, u, b, connectivity, scale)
+
+
+def _solve_on(M, u, b, connectivity, scale):
+    """The grid problem solved by the module ``M`` (the kernels or their reference)."""
     H, W = u.shape
     ws = grid_workspace(H, W, connectivity)
     u = np.ascontiguousarray(u, dtype=np.float64)
     # scaled first (2 u scale == 2 (u scale) exactly, without overflow for |u| near 1e308)
-    _maxflow.fill_capacities(u * scale, 2.0 * (b * scale), 1.0, connectivity, ws["rc"],
-                             ws["tr"])
-    off = _maxflow.grid_offsets(W, connectivity)
-    flow = _maxflow.bk_maxflow(ws["rc"], ws["tr"], ws["tree"], ws["parent"], ws["nxt"],
-                               ws["orph"], ws["ts"], ws["dist"], off, H, W)
+    M.fill_capacities(u * scale, 2.0 * (b * scale), 1.0, connectivity, ws["rc"], ws["tr"])
+    off = M.grid_offsets(W, connectivity)
+    flow = M.bk_maxflow(ws["rc"], ws["tr"], ws["tree"], ws["parent"], ws["nxt"],
+                        ws["orph"], ws["ts"], ws["dist"], off, H, W)
     if flow < 0:
         raise RuntimeError("grid max-flow: internal error (augmenting path without capacity)")
     x = np.empty((H, W), np.int8)
-    _maxflow.source_side(ws["tree"], H, W, x)
+    M.source_side(ws["tree"], H, W, x)
     return int(flow), x, ws
 
 
@@ -231,34 +248,10 @@ def grid_edges(H: int, W: int, connectivity: int = 4):
 
 
 def _scipy_solve(u: np.ndarray, b: float, connectivity: int, scale: float):
-    """Explicit graph + scipy maximum_flow; returns (integer flow, spins int8 (H, W))."""
-    from scipy import sparse  # lazy: the scipy reference solver only
-    from scipy.sparse.csgraph import breadth_first_order, maximum_flow  # lazy: ~0.3 s of import
-
-    H, W = u.shape
-    n = H * W
-    s, t = n, n + 1
-    a_idx, b_idx = grid_edges(H, W, connectivity)
-    ucap = np.rint(2.0 * (np.abs(u).ravel() * scale)).astype(np.int64)
-    pos = u.ravel() > 0                 # +1 costs more: pay on i -> t when i is on the source side
-    rows = [np.where(pos, np.arange(n), s), a_idx, b_idx]
-    cols = [np.where(pos, t, np.arange(n)), b_idx, a_idx]
-    w = int(np.rint(2.0 * (b * scale)))
-    data = [ucap, np.full(a_idx.size, w, np.int64), np.full(a_idx.size, w, np.int64)]
-    rows, cols, data = (np.concatenate(v) for v in (rows, cols, data))
-    keep = data > 0
-    cap = sparse.csr_matrix((data[keep].astype(np.int32), (rows[keep], cols[keep])),
-                            shape=(n + 2, n + 2))
-    cap.sum_duplicates()
-    res = maximum_flow(cap, s, t)
-    residual = (cap - res.flow).tocsr()
-    residual.data[residual.data < 0] = 0
-    residual.eliminate_zeros()
-    reach = breadth_first_order(residual, s, directed=True, return_predecessors=False)
-    source_side = np.zeros(n + 2, dtype=bool)
-    source_side[reach] = True
-    x = np.where(source_side[:n], 1, -1).astype(np.int8).reshape(H, W)
-    return int(res.flow_value), x
+    """The scipy solver: the reference of the grid solver (explicit graph, scipy's
+    maximum_flow) at the scipy solver's scale; returns (integer flow, spins int8 (H, W))."""
+    flow, x, _ = _solve_on(_maxflow_ref, u, b, connectivity, scale)
+    return flow, x
 
 
 # ----------------------------------------------------------------------------- public
@@ -277,8 +270,9 @@ def ising_map_graphcut(unary, beta, *, connectivity: int = 4, solver: str = "gri
         Neighbours up/down/left/right, or also the diagonals (same β).
     solver : {"grid", "scipy"}
         ``"grid"`` is the Boykov–Kolmogorov max-flow on the implicit grid
-        (:mod:`energy.images._maxflow`); ``"scipy"`` builds the explicit graph as a CSR matrix and
-        calls :func:`scipy.sparse.csgraph.maximum_flow` (slower; the reference).
+        (:mod:`energy.images._maxflow`; small grids run its reference, same result);
+        ``"scipy"`` builds the explicit graph as a CSR matrix and calls
+        :func:`scipy.sparse.csgraph.maximum_flow` (slower; the reference).
     scale : float, optional
         Capacities are multiplied by ``scale`` and rounded to integers, and the max-flow is
         exact for these integers. By default the largest capacity maps to 2**29 (grid) or

@@ -34,11 +34,13 @@ from pgm.runtime import check_rng, check_scalar
 
 from pgm.runtime.jit import lazy_module, use_jit
 
+from energy.images import _maxflow_ref
 from energy.images.graphcut import grid_workspace
 from energy.models import _potts_kernels_ref as PR
 from energy.models.potts import PK, GridMRF, MRFResult
 
-#: the grid max-flow (numba), loaded on the first cut
+#: the grid max-flow (numba), loaded on the first cut of a grid of JIT_MIN_WORK["energy.potts"]
+#: sites or more; smaller grids cut with its reference (scipy's max-flow, same answers)
 _maxflow = lazy_module("energy.images._maxflow")
 
 __all__ = ["alpha_expansion", "ab_swap"]
@@ -57,10 +59,12 @@ class _Mover:
         N = (H + 2) * (W + 2)
         self.tu = np.zeros(N)
         self.tp = np.zeros((N, model.connectivity))
-        self.off = _maxflow.grid_offsets(W, model.connectivity)
+        self.off = _maxflow_ref.grid_offsets(W, model.connectivity)
         self.n_terms = H * W + int(np.count_nonzero(model.wdir))
         self.bound = 0.0
-        self.k = PK if use_jit("energy.potts", H * W) else PR  # references on small grids
+        jit = use_jit("energy.potts", H * W)          # references on small grids
+        self.k = PK if jit else PR
+        self.mf = _maxflow if jit else _maxflow_ref
 
     def move(self, f, energy, alpha, beta=-1):
         """Try one move from ``f`` (energy ``energy``); returns (labels, energy, accepted)."""
@@ -75,8 +79,8 @@ class _Mover:
         scale = _TOP / big
         ws = self.ws
         k.quantize(self.tu, self.tp, scale, ws["rc"], ws["tr"])
-        flow = _maxflow.bk_maxflow(ws["rc"], ws["tr"], ws["tree"], ws["parent"], ws["nxt"],
-                                   ws["orph"], ws["ts"], ws["dist"], self.off, self.H, self.W)
+        flow = self.mf.bk_maxflow(ws["rc"], ws["tr"], ws["tree"], ws["parent"], ws["nxt"],
+                                  ws["orph"], ws["ts"], ws["dist"], self.off, self.H, self.W)
         if flow < 0:
             raise RuntimeError("grid max-flow: internal error (augmenting path without capacity)")
         new = f.copy()

@@ -94,13 +94,14 @@ def _quantized_cut(x, u, beta, c, scale):
     return cut + int(np.rint(2.0 * beta * scale)) * int(np.count_nonzero(xf[a] != xf[b]))
 
 
+@pytest.mark.parametrize("ref", [False, True], ids=["kernel", "reference"])
 @pytest.mark.parametrize("c", [4, 8])
-def test_max_flow_equals_min_cut_exactly_and_gives_the_energy(c):
+def test_max_flow_equals_min_cut_exactly_and_gives_the_energy(c, ref):
     rng = np.random.default_rng(c)
     for shape, beta in [((30, 40), 0.7), ((17, 5), 2.5), ((64, 64), 1.3), ((1, 50), 0.4)]:
         u = rng.normal(0, 1, shape)
         scale = _GRID_TOP / max(2 * np.abs(u).max(), 2 * beta)
-        flow, x, _ = _grid_solve(u, beta, c, scale)
+        flow, x, _ = _grid_solve(u, beta, c, scale, ref=ref)
         assert flow == _quantized_cut(x, u, beta, c, scale)          # integers: exact
         flow_e, src = grid_maxflow(u, beta, connectivity=c)
         np.testing.assert_array_equal(src, x > 0)
@@ -129,10 +130,54 @@ def test_same_integer_problem_gives_the_same_minimal_source_set(c):
     rng = np.random.default_rng(20 + c)
     for beta in (0.0, 1.0, 2.0, 5.0):
         u = rng.integers(-6, 7, (25, 31)).astype(np.float64)
-        fg, xg, _ = _grid_solve(u, beta, c, 1.0)
+        fg, xg, _ = _grid_solve(u, beta, c, 1.0, ref=False)        # the numba kernel
         fs, xs = _scipy_solve(u, beta, c, 1.0)
         assert fg == fs
         np.testing.assert_array_equal(xg, xs)
+        fr, xr, _ = _grid_solve(u, beta, c, 1.0, ref=True)         # its reference
+        assert fr == fg
+        np.testing.assert_array_equal(xr, xg)
+
+
+@pytest.mark.parametrize("c", [4, 8])
+def test_kernel_and_reference_agree_on_per_arc_capacities(c):
+    """The Potts moves give every arc its own capacity (zero on some, one-way on others): the
+    kernel and its reference return the same flow, the same source tree, and no site in
+    both trees; the reference fills the capacities as the kernel does."""
+    from energy.images import _maxflow, _maxflow_ref
+    rng = np.random.default_rng(40 + c)
+    H, W = 19, 23
+    for trial in range(6):
+        wss = [grid_workspace(H, W, c) for _ in range(2)]
+        u = rng.normal(0, 1, (H, W))
+        caps = []
+        for M, ws in zip((_maxflow, _maxflow_ref), wss):
+            M.fill_capacities(u * 1000.0, 2000.0 * trial / 3, 1.0, c, ws["rc"], ws["tr"])
+            caps.append((ws["rc"].copy(), ws["tr"].copy()))
+        np.testing.assert_array_equal(caps[0][0], caps[1][0])
+        np.testing.assert_array_equal(caps[0][1], caps[1][1])
+        # random per-arc capacities on the arcs inside the grid, about a third of them zero
+        inside = wss[0]["rc"] > 0 if trial else np.ones_like(wss[0]["rc"], bool)
+        rc = np.where(rng.random(wss[0]["rc"].shape) < 0.3, 0,
+                      rng.integers(1, 50, wss[0]["rc"].shape)).astype(np.int32)
+        rc[~inside] = 0
+        if trial == 0:                  # beta 0: no arcs at all
+            rc[:] = 0
+        for ws in wss:
+            ws["rc"][:] = rc
+        off = _maxflow_ref.grid_offsets(W, c)
+        np.testing.assert_array_equal(off, _maxflow.grid_offsets(W, c))
+        flows = [M.bk_maxflow(ws["rc"], ws["tr"], ws["tree"], ws["parent"], ws["nxt"],
+                              ws["orph"], ws["ts"], ws["dist"], off, H, W)
+                 for M, ws in zip((_maxflow, _maxflow_ref), wss)]
+        assert flows[0] == flows[1]
+        np.testing.assert_array_equal(wss[0]["tree"] == 1, wss[1]["tree"] == 1)
+        xs = []
+        for M, ws in zip((_maxflow, _maxflow_ref), wss):
+            x = np.empty((H, W), np.int8)
+            M.source_side(ws["tree"], H, W, x)
+            xs.append(x)
+        np.testing.assert_array_equal(*xs)
 
 
 def _camera(n=128, rate=0.1, seed=0):

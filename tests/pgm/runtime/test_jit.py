@@ -15,7 +15,8 @@ from pgm.runtime.jit import JIT_MIN_WORK, jit_policy, lazy_module, use_jit
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 
 
-def test_policy_by_size_and_forced():
+def test_policy_by_size_and_forced(monkeypatch):
+    monkeypatch.setattr(jit, "_SPENT", {})      # no reference time spent in this process
     for name, limit in JIT_MIN_WORK.items():
         assert not use_jit(name, limit - 1, mode="auto")
         assert use_jit(name, limit, mode="auto")
@@ -34,6 +35,21 @@ def test_bad_policy_is_named(monkeypatch):
     with pytest.raises(ValueError, match="mode"):
         with jit_policy("sometimes"):
             pass
+
+
+def test_reference_time_buys_the_kernel(monkeypatch):
+    """A dispatch point that times its reference moves to the kernel once the reference has
+    cost JIT_BUY_SECONDS (a loop of small calls compiles once)."""
+    monkeypatch.setattr(jit, "_SPENT", {})
+    name = "energy.graphcut"
+    assert not use_jit(name, 10, mode="auto")
+    with jit.timed_reference(name):
+        pass
+    assert 0 < jit._SPENT[name] < jit.JIT_BUY_SECONDS and not use_jit(name, 10, mode="auto")
+    jit._SPENT[name] += jit.JIT_BUY_SECONDS
+    assert use_jit(name, 10, mode="auto")
+    assert not use_jit(name, 10, mode="never")          # the forced policy still wins
+    assert not use_jit("energy.ising", 10, mode="auto")  # other points keep their own account
 
 
 def test_lazy_module_imports_on_first_attribute():
@@ -93,7 +109,10 @@ def test_small_problems_compile_no_kernel(tmp_path):
         fit_mle(bn, forward_sample(bn, 10, rng=0), pseudo_count=1.0)
 
         m = IsingModel(load_example("horse"))
-        m.icm(); m.gibbs(n_sweeps=2, burn_in=1, rng=0); m.energy(m.y)
+        m.icm(); m.gibbs(n_sweeps=2, burn_in=1, rng=0); m.energy(m.y); m.graphcut()
+        from energy.models import GridMRF, ab_swap, alpha_expansion
+        mrf = GridMRF(np.random.default_rng(0).random((6, 7, 3)), "potts", weight=0.5)
+        alpha_expansion(mrf); ab_swap(mrf); mrf.icm()
 
         X = (np.random.default_rng(0).random((100, 16)) < 0.5).astype(float)
         rbm = BernoulliRBM(n_components=4, n_iter=1).fit(X)
