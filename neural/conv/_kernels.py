@@ -28,6 +28,8 @@ from numba import njit, prange
 
 from pgm.runtime import call as _call
 
+from ._kernels_ref import out_size  # noqa: F401 (one definition, pure Python)
+
 #: below this much work (elements touched, or multiply-adds for the convolutions) a kernel
 #: runs on the calling thread only (see pgm.runtime.threads_for)
 PARALLEL_MIN_WORK = 1 << 17
@@ -36,11 +38,6 @@ PARALLEL_MIN_WORK = 1 << 17
 def call(kernel, work, *args):
     """Run ``kernel(*args)``, on one thread when ``work < PARALLEL_MIN_WORK``."""
     return _call(kernel, work, *args, min_work=PARALLEL_MIN_WORK)
-
-
-def out_size(H, k, s, p, d=1):
-    """floor((H + 2p - d(k-1) - 1)/s + 1), PyTorch's output-size formula."""
-    return (H + 2 * p - d * (k - 1) - 1) // s + 1
 
 
 @njit(cache=True)
@@ -62,7 +59,6 @@ def _fill_plane(row, o0, x, n, c, i, j, sh, sw, ph, pw, dh, dw, Ho, Wo):
             else:
                 row[o + ow] = 0
 
-
 @njit(cache=True, parallel=True)
 def im2col(x, kh, kw, sh, sw, ph, pw, dh, dw, Ho, Wo):
     N, C, H, W = x.shape
@@ -76,7 +72,6 @@ def im2col(x, kh, kw, sh, sw, ph, pw, dh, dw, Ho, Wo):
         for n in range(N):
             _fill_plane(cols[r], n * P, x, n, c, i, j, sh, sw, ph, pw, dh, dw, Ho, Wo)
     return cols
-
 
 @njit(cache=True, parallel=True)
 def col2im(cols, N, C, H, W, kh, kw, sh, sw, ph, pw, dh, dw, Ho, Wo):
@@ -99,7 +94,6 @@ def col2im(cols, N, C, H, W, kh, kw, sh, sw, ph, pw, dh, dw, Ho, Wo):
                         if 0 <= w < W:
                             dx[n, c, h, w] += cols[r, o + ow]
     return dx
-
 
 @njit(cache=True, parallel=True)
 def maxpool_forward(x, kh, kw, sh, sw, ph, pw, Ho, Wo):
@@ -145,7 +139,6 @@ def maxpool_forward(x, kh, kw, sh, sw, ph, pw, Ho, Wo):
                 arg[n, c, oh, ow] = bi
     return out, arg
 
-
 @njit(cache=True, parallel=True)
 def maxpool_backward(g, arg, H, W):
     N, C, Ho, Wo = g.shape
@@ -157,7 +150,6 @@ def maxpool_backward(g, arg, H, W):
             for ow in range(Wo):
                 dx[n, c, arg[n, c, oh, ow]] += g[n, c, oh, ow]
     return dx.reshape((N, C, H, W))
-
 
 @njit(cache=True, parallel=True)
 def avgpool_forward(x, kh, kw, sh, sw, ph, pw, Ho, Wo):
@@ -181,7 +173,6 @@ def avgpool_forward(x, kh, kw, sh, sw, ph, pw, Ho, Wo):
                 out[n, c, oh, ow] = s * inv
     return out
 
-
 @njit(cache=True, parallel=True)
 def avgpool_backward(g, H, W, kh, kw, sh, sw, ph, pw):
     N, C, Ho, Wo = g.shape
@@ -203,7 +194,6 @@ def avgpool_backward(g, H, W, kh, kw, sh, sw, ph, pw):
                             dx[n, c, h, w] += v
     return dx
 
-
 # ----------------------------------------------------------------------------- per image
 # The same im2col + GEMM, one image at a time inside a parallel loop over the batch: each
 # image's column matrix (C·kH·kW, Ho·Wo) is small enough to stay in cache, each thread calls a
@@ -220,7 +210,6 @@ def _im2col_one(x, n, kh, kw, sh, sw, ph, pw, dh, dw, Ho, Wo):
                 r = (c * kh + i) * kw + j
                 _fill_plane(cols[r], 0, x, n, c, i, j, sh, sw, ph, pw, dh, dw, Ho, Wo)
     return cols
-
 
 @njit(cache=True)
 def _col2im_one(cols, dx, n, kh, kw, sh, sw, ph, pw, dh, dw, Ho, Wo):
@@ -239,7 +228,6 @@ def _col2im_one(cols, dx, n, kh, kw, sh, sw, ph, pw, dh, dw, Ho, Wo):
                         if 0 <= w < W:
                             dx[n, c, h, w] += cols[r, o + ow]
 
-
 @njit(cache=True, parallel=True)
 def conv_forward_batched(x, w2, b, kh, kw, sh, sw, ph, pw, dh, dw, Ho, Wo):
     """out[n] = w2 @ im2col(x[n]) + b for every image n; w2 is the (O, C·kH·kW) weight."""
@@ -255,7 +243,6 @@ def conv_forward_batched(x, w2, b, kh, kw, sh, sw, ph, pw, dh, dw, Ho, Wo):
                 for ow in range(Wo):
                     out[n, o, oh, ow] = y[o, oh * Wo + ow] + bo
     return out
-
 
 @njit(cache=True, parallel=True)
 def conv_backward_batched(x, w2, g, kh, kw, sh, sw, ph, pw, dh, dw, need_dx):

@@ -11,6 +11,11 @@ import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 
+def out_size(H, k, s, p, d=1):
+    """floor((H + 2p - d(k-1) - 1)/s + 1), PyTorch's output-size formula."""
+    return (H + 2 * p - d * (k - 1) - 1) // s + 1
+
+
 def _windows(xp, kh, kw, sh, sw, dh, dw, Ho, Wo):
     """View of shape (N, C, kh, kw, Ho, Wo) into a padded (N, C, Hp, Wp) array."""
     N, C, _, _ = xp.shape

@@ -21,12 +21,21 @@ import numpy as np
 from energy.autodiff import Tensor, record_multiplications
 from pgm.runtime import kernel_blas_single
 
-from pgm.runtime.jit import lazy_module
+from pgm.runtime.jit import lazy_module, timed_reference, use_jit
 
 from ..module import _count_product
 
-#: the numba kernels, loaded on first use
+from . import _kernels_ref as R
+
+#: the numba kernels, loaded on first use: calls below JIT_MIN_WORK["neural.conv"] multiply-adds
+#: (or window elements for pooling) run the numpy references and compile nothing
 K = lazy_module("neural.conv._kernels")
+
+
+def _ref(fn, *args):
+    """A reference kernel, its time charged to the dispatch point (pgm.runtime.jit)."""
+    with timed_reference("neural.conv"):
+        return fn(*args)
 
 __all__ = ["conv2d", "max_pool2d", "avg_pool2d", "conv_output_size"]
 
@@ -46,7 +55,7 @@ def _pair(v, name, low=0):
 
 def conv_output_size(H, kernel_size, stride=1, padding=0, dilation=1):
     """Output length ``floor((H + 2p - d(k-1) - 1)/s + 1)`` along one spatial axis."""
-    return K.out_size(H, kernel_size, stride, padding, dilation)
+    return R.out_size(H, kernel_size, stride, padding, dilation)
 
 
 def _check_nchw(x, where, C=None):
@@ -64,7 +73,7 @@ def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1, method=None) -
     weight : Tensor of shape (O, C, kH, kW)
     bias : Tensor of shape (O,), optional
     stride, padding, dilation : int or (int, int)
-    method : {None, 'batched', 'im2col'}
+    method : {None, 'batched', 'im2col', 'numpy'}
         'im2col' builds the (C·kH·kW, N·Ho·Wo) column matrix for the whole batch (numba) and
         does one GEMM; its input gradient is col2im (a numba scatter-add) of Wᵀ·G.
         'batched' does the same per image inside a numba loop that is parallel over the batch:
@@ -72,7 +81,11 @@ def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1, method=None) -
         faster on LeNet-sized layers (benchmarks/bench_cnn.py). The BLAS that numba calls runs
         on one thread during its kernels (:func:`pgm.runtime.kernel_blas_single`: a
         multi-threaded BLAS inside numba's threads oversubscribes the cores, measured 4-6x
-        slower on 2 cores). None: 'batched'.
+        slower on 2 cores). 'numpy': the im2col path with the numpy references (strided views
+        and a loop over the kernel offsets), which compiles nothing. None: 'numpy' below
+        ``JIT_MIN_WORK["neural.conv"]`` multiply-adds (a small first call answers without
+        compiling; :mod:`pgm.runtime.jit`), else 'batched'; same results up to the order of
+        the float sums.
 
     Returns
     -------
@@ -88,7 +101,7 @@ def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1, method=None) -
     O, Cw, kh, kw = weight.shape
     _check_nchw(x, "conv2d", Cw)
     N, C, H, W = x.shape
-    Ho, Wo = K.out_size(H, kh, sh, ph, dh), K.out_size(W, kw, sw, pw, dw)
+    Ho, Wo = R.out_size(H, kh, sh, ph, dh), R.out_size(W, kw, sw, pw, dw)
     if Ho < 1 or Wo < 1:
         raise ValueError(f"conv2d: input of shape {x.shape} is too small for kernel ({kh}, {kw}) "
                          f"with padding ({ph}, {pw}), dilation ({dh}, {dw}): output would be "
@@ -97,12 +110,12 @@ def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1, method=None) -
     Wt = np.ascontiguousarray(weight.data)
     if X.dtype != Wt.dtype:
         raise TypeError(f"conv2d: input dtype {X.dtype} differs from the weight's {Wt.dtype}")
-    if method is None:
-        method = "batched"
-    if method not in ("batched", "im2col"):
-        raise ValueError(f"method: expected 'batched', 'im2col' or None, got {method!r}")
-    parents = (x, weight) if bias is None else (x, weight, bias)
     W2 = Wt.reshape(O, -1)
+    if method is None:
+        method = "batched" if use_jit("neural.conv", N * O * Ho * Wo * W2.shape[1]) else "numpy"
+    if method not in ("batched", "im2col", "numpy"):
+        raise ValueError(f"method: expected 'batched', 'im2col', 'numpy' or None, got {method!r}")
+    parents = (x, weight) if bias is None else (x, weight, bias)
     _count_product(N * O * Ho * Wo * W2.shape[1], weight)
     record_multiplications(N * O * Ho * Wo * W2.shape[1], "conv2d")   # the kernels' products
 
@@ -126,8 +139,11 @@ def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1, method=None) -
             return gx, gw, (g.sum(axis=(0, 2, 3)) if bias.requires_grad else None)
         return Tensor.from_op(out, parents, backward, "conv2d")
 
-    cols = K.call(K.im2col, N * Ho * Wo * W2.shape[1], X, kh, kw, sh, sw, ph, pw, dh, dw, Ho,
-                  Wo)                                                  # (C kh kw, N Ho Wo)
+    if method == "numpy":
+        cols = _ref(R.im2col_ref, X, kh, kw, sh, sw, ph, pw, dh, dw, Ho, Wo)
+    else:
+        cols = K.call(K.im2col, N * Ho * Wo * W2.shape[1], X, kh, kw, sh, sw, ph, pw, dh, dw,
+                      Ho, Wo)                                          # (C kh kw, N Ho Wo)
     out2 = W2 @ cols                                                   # (O, N Ho Wo)
     if bias is not None:
         out2 += bias.data[:, None]
@@ -139,7 +155,9 @@ def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1, method=None) -
         g2 = np.ascontiguousarray(g.transpose(1, 0, 2, 3)).reshape(O, -1)   # (O, N Ho Wo)
         gw = (cols @ g2.T).T.reshape(Wt.shape) if weight.requires_grad else None
         gx = None
-        if x.requires_grad:
+        if x.requires_grad and method == "numpy":
+            gx = _ref(R.col2im_ref, W2.T @ g2, N, C, H, W, kh, kw, sh, sw, ph, pw, dh, dw, Ho, Wo)
+        elif x.requires_grad:
             gx = K.call(K.col2im, g2.size * W2.shape[1], W2.T @ g2, N, C, H, W, kh, kw, sh, sw, ph, pw,
                         dh, dw, Ho, Wo)
         if bias is None:
@@ -166,11 +184,15 @@ def max_pool2d(x, kernel_size, stride=None, padding=0) -> Tensor:
     _check_nchw(x, "max_pool2d")
     kh, kw, sh, sw, ph, pw = _pool_args(kernel_size, stride, padding)
     N, C, H, W = x.shape
-    Ho, Wo = K.out_size(H, kh, sh, ph), K.out_size(W, kw, sw, pw)
+    Ho, Wo = R.out_size(H, kh, sh, ph), R.out_size(W, kw, sw, pw)
     if Ho < 1 or Wo < 1:
         raise ValueError(f"max_pool2d: input of shape {x.shape} is smaller than the window {(kh, kw)}")
-    out, arg = K.call(K.maxpool_forward, x.size, np.ascontiguousarray(x.data), kh, kw, sh, sw, ph, pw,
-                      Ho, Wo)
+    X = np.ascontiguousarray(x.data)
+    if not use_jit("neural.conv", N * C * Ho * Wo * kh * kw):
+        out, arg = _ref(R.maxpool_forward_ref, X, kh, kw, sh, sw, ph, pw, Ho, Wo)
+        return Tensor.from_op(out, (x,), lambda g: (
+            _ref(R.maxpool_backward_ref, np.ascontiguousarray(g), arg, H, W),), "max_pool2d")
+    out, arg = K.call(K.maxpool_forward, x.size, X, kh, kw, sh, sw, ph, pw, Ho, Wo)
     return Tensor.from_op(out, (x,),
                           lambda g: (K.call(K.maxpool_backward, x.size, np.ascontiguousarray(g), arg, H, W),),
                           "max_pool2d")
@@ -182,10 +204,16 @@ def avg_pool2d(x, kernel_size, stride=None, padding=0) -> Tensor:
     _check_nchw(x, "avg_pool2d")
     kh, kw, sh, sw, ph, pw = _pool_args(kernel_size, stride, padding)
     N, C, H, W = x.shape
-    Ho, Wo = K.out_size(H, kh, sh, ph), K.out_size(W, kw, sw, pw)
+    Ho, Wo = R.out_size(H, kh, sh, ph), R.out_size(W, kw, sw, pw)
     if Ho < 1 or Wo < 1:
         raise ValueError(f"avg_pool2d: input of shape {x.shape} is smaller than the window {(kh, kw)}")
-    out = K.call(K.avgpool_forward, x.size, np.ascontiguousarray(x.data), kh, kw, sh, sw, ph, pw, Ho, Wo)
+    X = np.ascontiguousarray(x.data)
+    if not use_jit("neural.conv", N * C * Ho * Wo * kh * kw):
+        out = _ref(R.avgpool_forward_ref, X, kh, kw, sh, sw, ph, pw, Ho, Wo)
+        return Tensor.from_op(out, (x,), lambda g: (
+            _ref(R.avgpool_backward_ref, np.ascontiguousarray(g), H, W, kh, kw, sh, sw, ph,
+                 pw),), "avg_pool2d")
+    out = K.call(K.avgpool_forward, x.size, X, kh, kw, sh, sw, ph, pw, Ho, Wo)
     return Tensor.from_op(
         out, (x,),
         lambda g: (K.call(K.avgpool_backward, x.size, np.ascontiguousarray(g), H, W, kh, kw, sh, sw,

@@ -8,6 +8,7 @@ from energy.autodiff import Tensor, gradcheck
 from neural import AvgPool2d, Conv2d, MaxPool2d, avg_pool2d, conv2d, conv_output_size, max_pool2d
 from neural.conv import _kernels as K
 from neural.conv import _kernels_ref as R
+from pgm.runtime.jit import jit_policy
 from tests.neural.helpers import _x
 
 
@@ -20,7 +21,7 @@ CASES = [
 ]
 
 
-WITH_METHODS = [dict(c, method=m) for c in CASES for m in ("batched", "im2col")]
+WITH_METHODS = [dict(c, method=m) for c in CASES for m in ("batched", "im2col", "numpy")]
 
 
 @pytest.mark.parametrize("kw", WITH_METHODS)
@@ -120,11 +121,34 @@ def test_backward_is_full_convolution_with_rotated_kernel_and_input_correlation(
 
 
 # ----------------------------------------------------------------------------- pooling
-@pytest.mark.parametrize("pool", [lambda x: max_pool2d(x, 2), lambda x: max_pool2d(x, 3, 2, 1),
-                                  lambda x: avg_pool2d(x, 2), lambda x: avg_pool2d(x, (3, 2), 1, 1)])
-def test_pool_gradcheck(pool):
+POOLS = [lambda x: max_pool2d(x, 2), lambda x: max_pool2d(x, 3, 2, 1),
+         lambda x: avg_pool2d(x, 2), lambda x: avg_pool2d(x, (3, 2), 1, 1)]
+
+
+@pytest.mark.parametrize("mode", ["always", "never"], ids=["kernels", "references"])
+@pytest.mark.parametrize("pool", POOLS)
+def test_pool_gradcheck(pool, mode):
     x = np.random.default_rng(0).permutation(2 * 3 * 6 * 7).reshape(2, 3, 6, 7) / 10.0  # no ties
-    assert gradcheck(pool, [x]).passed
+    with jit_policy(mode):
+        assert gradcheck(pool, [x]).passed
+
+
+@pytest.mark.parametrize("pool", POOLS)
+def test_pool_kernels_equal_references(pool):
+    """Pooling forward and backward on the numba kernels (policy always) and on the numpy
+    references (never, what small inputs run): the same numbers."""
+    x = np.random.default_rng(1).permutation(3 * 2 * 9 * 8).reshape(3, 2, 9, 8) / 7.0
+    g = None
+    res = {}
+    for mode in ("always", "never"):
+        xt = Tensor(x, requires_grad=True)
+        with jit_policy(mode):
+            y = pool(xt)
+            g = _x(*y.shape, seed=4) if g is None else g
+            y.backward(g)
+        res[mode] = (y.data, xt.grad)
+    for a, b in zip(res["always"], res["never"]):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-14)
 
 
 def test_max_pool_routes_gradient_to_argmax():
@@ -135,8 +159,25 @@ def test_max_pool_routes_gradient_to_argmax():
     assert AvgPool2d(2)(x).data.item() == pytest.approx(2.75)
 
 
+def test_small_default_runs_the_references(monkeypatch):
+    """Below JIT_MIN_WORK["neural.conv"] the default method is 'numpy': no kernel is called
+    (each would raise here), and the result is that of the kernels."""
+    x, w = _x(2, 2, 6, 6), _x(3, 2, 3, 3, seed=1)
+    with jit_policy("always"):
+        want = max_pool2d(conv2d(x, w), 2).data
+    for name in ("conv_forward_batched", "conv_backward_batched", "im2col", "col2im",
+                 "maxpool_forward", "maxpool_backward"):
+        monkeypatch.setattr(K, name, None)
+    with jit_policy("auto"):
+        xt = Tensor(x, requires_grad=True)
+        y = max_pool2d(conv2d(xt, w), 2)
+        y.backward(np.ones(y.shape))
+    np.testing.assert_allclose(y.data, want, rtol=1e-12)
+    assert xt.grad is not None
+
+
 def test_default_method_is_batched_with_one_blas_thread_restored_after(monkeypatch):
-    """The default method is the batched kernel; the BLAS that numba calls runs on one thread
+    """Above the first-call threshold (forced here) the default method is the batched kernel; the BLAS that numba calls runs on one thread
     during it (pgm.runtime.kernel_blas_single) and the thread counts are restored after.
     (Before, a missing threadpoolctl made the default fall back to im2col; threadpoolctl is a
     dependency, so that fallback is gone.)"""
@@ -153,7 +194,7 @@ def test_default_method_is_batched_with_one_blas_thread_restored_after(monkeypat
             inside.append(blas())
             return _real(*a)
         monkeypatch.setattr(K, name, spy)
-    with threadpool_limits(limits=2, user_api="blas"):
+    with threadpool_limits(limits=2, user_api="blas"), jit_policy("always"):
         before = blas()
         xt = Tensor(x, requires_grad=True)
         y = conv2d(xt, w)

@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from energy.autodiff import Tensor
+from pgm.runtime import jit
 from neural import avg_pool2d, conv2d, max_pool2d
 from neural.conv import _kernels as K
 from neural.conv import _kernels_ref as R
@@ -89,6 +90,7 @@ def test_batched_kernels_match_whole_batch_im2col(g, O, dtype):
 def test_parallel_and_single_thread_paths_agree(monkeypatch, threshold):
     """conv2d / pooling through K.call on many threads (threshold 0) and on one thread."""
     monkeypatch.setattr(K, "PARALLEL_MIN_WORK", threshold)
+    monkeypatch.setattr(jit, "_FORCED", ["always"])       # the kernels, whatever the size
     rng = np.random.default_rng(0)
     x = Tensor(rng.standard_normal((6, 3, 11, 10)), requires_grad=True)
     w = Tensor(rng.standard_normal((5, 3, 3, 3)), requires_grad=True)

@@ -118,6 +118,10 @@ def test_small_problems_compile_no_kernel(tmp_path):
         rbm = BernoulliRBM(n_components=4, n_iter=1).fit(X)
         rbm.transform(X); rbm.sample(n_samples=2, n_steps=2, rng=0)
 
+        from neural import Conv2d, MaxPool2d
+        x = Tensor(np.zeros((2, 1, 8, 8), np.float32), requires_grad=True)
+        MaxPool2d(2)(Conv2d(1, 4, 3, rng=0)(x)).sum().backward()
+
         for cls in (LSTM, GRU, RNN):
             x = Tensor(np.zeros((5, 2, 4), np.float32), requires_grad=True)
             out = cls(4, 8, rng=0)(x)
