@@ -69,6 +69,13 @@ CASES = {
         from energy import BernoulliRBM
         X = (np.random.default_rng(0).random((100, 16)) < 0.5).astype(float)
         """, "BernoulliRBM(n_components=4, n_iter=1).fit(X)"),
+    "Conv2d(1, 4, 3) + MaxPool2d(2) forward + backward (2, 1, 8, 8)": ("""
+        import numpy as np
+        from energy import Tensor
+        from neural import Conv2d, MaxPool2d
+        x = Tensor(np.random.default_rng(0).standard_normal((2, 1, 8, 8)).astype(np.float32),
+                   requires_grad=True)
+        """, "MaxPool2d(2)(Conv2d(1, 4, 3, rng=0)(x)).sum().backward()"),
     "LSTM(4, 8) forward + backward (5, 2, 4)": ("""
         import numpy as np
         from energy import Tensor

@@ -28,13 +28,14 @@ from ..module import _count_product
 from . import _kernels_ref as R
 
 #: the numba kernels, loaded on first use: calls below JIT_MIN_WORK["neural.conv"] multiply-adds
-#: (or window elements for pooling) run the numpy references and compile nothing
+#: (JIT_MIN_WORK["neural.pool"] window elements for pooling) run the numpy references and
+#: compile nothing
 K = lazy_module("neural.conv._kernels")
 
 
-def _ref(fn, *args):
+def _ref(fn, *args, point="neural.conv"):
     """A reference kernel, its time charged to the dispatch point (pgm.runtime.jit)."""
-    with timed_reference("neural.conv"):
+    with timed_reference(point):
         return fn(*args)
 
 __all__ = ["conv2d", "max_pool2d", "avg_pool2d", "conv_output_size"]
@@ -188,10 +189,12 @@ def max_pool2d(x, kernel_size, stride=None, padding=0) -> Tensor:
     if Ho < 1 or Wo < 1:
         raise ValueError(f"max_pool2d: input of shape {x.shape} is smaller than the window {(kh, kw)}")
     X = np.ascontiguousarray(x.data)
-    if not use_jit("neural.conv", N * C * Ho * Wo * kh * kw):
-        out, arg = _ref(R.maxpool_forward_ref, X, kh, kw, sh, sw, ph, pw, Ho, Wo)
+    if not use_jit("neural.pool", N * C * Ho * Wo * kh * kw):
+        out, arg = _ref(R.maxpool_forward_ref, X, kh, kw, sh, sw, ph, pw, Ho, Wo,
+                        point="neural.pool")
         return Tensor.from_op(out, (x,), lambda g: (
-            _ref(R.maxpool_backward_ref, np.ascontiguousarray(g), arg, H, W),), "max_pool2d")
+            _ref(R.maxpool_backward_ref, np.ascontiguousarray(g), arg, H, W,
+                 point="neural.pool"),), "max_pool2d")
     out, arg = K.call(K.maxpool_forward, x.size, X, kh, kw, sh, sw, ph, pw, Ho, Wo)
     return Tensor.from_op(out, (x,),
                           lambda g: (K.call(K.maxpool_backward, x.size, np.ascontiguousarray(g), arg, H, W),),
@@ -208,11 +211,11 @@ def avg_pool2d(x, kernel_size, stride=None, padding=0) -> Tensor:
     if Ho < 1 or Wo < 1:
         raise ValueError(f"avg_pool2d: input of shape {x.shape} is smaller than the window {(kh, kw)}")
     X = np.ascontiguousarray(x.data)
-    if not use_jit("neural.conv", N * C * Ho * Wo * kh * kw):
-        out = _ref(R.avgpool_forward_ref, X, kh, kw, sh, sw, ph, pw, Ho, Wo)
+    if not use_jit("neural.pool", N * C * Ho * Wo * kh * kw):
+        out = _ref(R.avgpool_forward_ref, X, kh, kw, sh, sw, ph, pw, Ho, Wo, point="neural.pool")
         return Tensor.from_op(out, (x,), lambda g: (
             _ref(R.avgpool_backward_ref, np.ascontiguousarray(g), H, W, kh, kw, sh, sw, ph,
-                 pw),), "avg_pool2d")
+                 pw, point="neural.pool"),), "avg_pool2d")
     out = K.call(K.avgpool_forward, x.size, X, kh, kw, sh, sw, ph, pw, Ho, Wo)
     return Tensor.from_op(
         out, (x,),

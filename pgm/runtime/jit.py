@@ -64,9 +64,12 @@ JIT_MIN_WORK = {
     "energy.graphcut": 1 << 18,
     # multiply-adds of one RBM epoch (samples x visible x hidden)
     "energy.rbm": 1 << 22,
-    # multiply-adds of one convolution call (N x O x Ho x Wo x C kH kW), window elements of a
-    # pooling call (LeNet's first layer on a batch of 64 MNIST images: 5.5 M, above)
+    # multiply-adds of one convolution call (N x O x Ho x Wo x C kH kW; LeNet's first layer on
+    # a batch of 64 MNIST images: 5.5 M, above)
     "neural.conv": 1 << 22,
+    # window elements of one pooling call (N x C x Ho x Wo x kH kW; LeNet's first pooling on
+    # a batch of 64: 221 k, above)
+    "neural.pool": 1 << 16,
     # multiply-adds of one recurrent layer call (steps x batch x 4 hidden x (input + hidden))
     "neural.rnn": 1 << 20,
 }
