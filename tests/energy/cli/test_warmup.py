@@ -44,6 +44,14 @@ def test_warmup_compiles_what_it_lists(tmp_path):
     assert any(tmp_path.rglob("*.nbi"))            # numba's cache was filled
 
 
+def test_warmup_of_a_kernel_below_the_first_call_threshold_still_compiles_it(tmp_path):
+    # the convolution warm-up runs a small problem, which the jit policy sends to the numpy
+    # references unless the warm-up forces the kernels (it once did not: "NOT compiled")
+    r = _cli("--only", "neural.conv._kernels.avgpool_backward", cache=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert "NOT compiled" not in r.stderr and "warmup: 1 kernels in" in r.stderr
+
+
 @pytest.mark.slow
 def test_full_warmup_compiles_every_kernel(tmp_path):
     r = _cli(cache=tmp_path)
