@@ -38,7 +38,9 @@ data 0.59, lr_G 2e-4 0.57, the information step at 1e-3 0.50. Ours with λ_cont 
 epochs, seeds 0-2: λ_cat 2 0.63, 0.68, 0.65; noise 4 0.67, 0.76, 0.64; noise 62 (seeds 0, 1)
 0.64, 0.74. Batch 16 at 150-200 epochs (seeds 3, 4): 0.63-0.73.
 
-Returns a dict: ``acc[seed]`` held-out accuracy, ``train_acc[seed]``, ``seconds[seed]``.
+Returns a dict: ``acc[seed]`` held-out accuracy, ``train_acc[seed]``, ``seconds[seed]``,
+``epoch[seed]`` (of the checkpoint kept), ``information[seed]`` ([(epoch, nats)] of every
+checkpoint) and ``kept_information[seed]`` (the kept model's, recomputed).
 """
 
 from __future__ import annotations
@@ -69,18 +71,40 @@ def grid_png(images, path, title):
     plt.close(fig)
 
 
-def run(seed, Xtr, ytr, Xte, yte, epochs, verbose, batch_size=16, lambda_cont=0.1):
+def run(seed, Xtr, ytr, Xte, yte, epochs, verbose, batch_size=16, lambda_cont=0.1, every=10,
+        select="information"):
+    """Train one model; with ``select="information"`` keep the checkpoint (one every ``every``
+    epochs) whose code says most about the training images (InfoGAN.code_information: no
+    labels used), else the last one. Returns (model, mapping, acc, train_acc, secs, epoch,
+    [(epoch, information) of every checkpoint])."""
     t0 = time.perf_counter()
     model = InfoGAN(64, noise_dim=16, n_categorical=10, n_continuous=2, hidden_sizes=(256, 128),
                     d_hidden_sizes=(128, 256), generator_batchnorm=True,
                     discriminator_batchnorm=True, q_batchnorm=True, info_update="joint",
                     lambda_cat=1.0, lambda_cont=lambda_cont, lr=1e-3, lr_d=2e-4, lr_info=2e-4,
                     image_shape=(8, 8), rng=seed)
-    model.fit(Xtr, epochs=epochs, batch_size=batch_size, verbose=verbose)
+    best, done, infos = (-np.inf, None, 0), 0, []
+    while done < epochs:
+        k = min(every, epochs - done)
+        model.fit(Xtr, epochs=k, batch_size=batch_size)
+        done += k
+        info = model.code_information(Xtr)
+        infos.append((done, info))
+        h = model.history_
+        if verbose:
+            print(f"  seed {seed} epoch {done}/{epochs}  D {h.d_loss[-1]:.4f}  G {h.g_loss[-1]:.4f}"
+                  f"  Q {h.q_loss[-1]:.4f}  I(x; c) {info:.4f} nats  {time.perf_counter() - t0:.0f}s",
+                  flush=True)
+        if select == "information" and info > best[0]:
+            best = (info, model.state_dict(), done)
+    epoch = done
+    if select == "information":
+        model.load_state_dict(best[1])
+        epoch = best[2]
     secs = time.perf_counter() - t0
     mapping, train_acc = match_codes(model.predict_code(Xtr), ytr, 10, 10)
     acc = float(np.mean(mapping[model.predict_code(Xte)] == yte))
-    return model, mapping, acc, train_acc, secs
+    return model, mapping, acc, train_acc, secs, epoch, infos
 
 
 def main(argv=None):
@@ -90,21 +114,28 @@ def main(argv=None):
     ap.add_argument("--seeds", type=int, nargs="+", default=None)
     ap.add_argument("--batch-size", type=int, default=16)
     ap.add_argument("--lambda-cont", type=float, default=0.1)
+    ap.add_argument("--select", choices=("information", "last"), default="information",
+                    help="checkpoint kept: the most informative code (no labels) or the last")
+    ap.add_argument("--every", type=int, default=10, help="epochs between checkpoints")
     ap.add_argument("-o", "--prefix", default="infogan_digits")
     ap.add_argument("--verbose", action="store_true")
     a = ap.parse_args(argv)
-    epochs = a.epochs or (3 if a.quick else 100)
+    epochs = a.epochs or (4 if a.quick else 300)
     seeds = a.seeds or [0]
     X, y = load_digits(as_images=False)
     Xtr, Xte, ytr, yte = train_test_split(X, y, test_size=0.25, rng=0, stratify=y)
-    res = {"acc": {}, "train_acc": {}, "seconds": {}}
+    res = {"acc": {}, "train_acc": {}, "seconds": {}, "epoch": {}, "information": {},
+           "kept_information": {}}
     with threadpool_limits(1):              # small matrices: one BLAS thread is fastest
         for seed in seeds:
-            model, mapping, acc, tr, secs = run(seed, Xtr, ytr, Xte, yte, epochs, a.verbose,
-                                                 a.batch_size, a.lambda_cont)
+            model, mapping, acc, tr, secs, ep, infos = run(
+                seed, Xtr, ytr, Xte, yte, epochs, a.verbose, a.batch_size, a.lambda_cont,
+                2 if a.quick else a.every, a.select)
             res["acc"][seed], res["train_acc"][seed], res["seconds"][seed] = acc, tr, secs
-            print(f"seed {seed}: held-out accuracy {acc:.4f} (train {tr:.4f}), {epochs} epochs "
-                  f"in {secs:.1f}s", flush=True)
+            res["epoch"][seed], res["information"][seed] = ep, infos
+            res["kept_information"][seed] = model.code_information(Xtr)
+            print(f"seed {seed}: held-out accuracy {acc:.4f} (train {tr:.4f}), checkpoint of "
+                  f"epoch {ep} of {epochs} ({a.select}), {secs:.1f}s", flush=True)
             if seed == seeds[0]:
                 order = np.argsort(mapping)             # rows sorted by the matched label
                 rows = np.stack([model.sample(10, codes={"categorical": int(k),

@@ -286,6 +286,26 @@ class InfoGAN(GAN):
             std = np.ones(mean.shape) if log_std is None else np.exp(log_std.data)
             return probs, mean.data, std
 
+    def code_information(self, X):
+        """How much Q's categorical code says about the rows of X, in nats: the estimate
+        ``H(mean_x Q(c|x)) - mean_x H(Q(c|x))`` of the mutual information between an image and
+        its code (between 0 and log K; log K when Q spreads X evenly over the K codes and is
+        sure of each). It uses no labels, so it can choose among checkpoints or restarts:
+        on the digits it follows the code's accuracy (correlation 0.76 over 130 checkpoints of
+        5 runs, ``examples/infogan_digits.py``).
+
+        >>> import numpy as np
+        >>> m = InfoGAN(4, noise_dim=2, n_categorical=3, n_continuous=0, hidden_sizes=(8,),
+        ...             rng=0)
+        >>> bool(0.0 <= m.code_information(np.random.default_rng(0).random((20, 4))) <= np.log(3))
+        True
+        """
+        p = self.q_outputs(X)[0].astype(np.float64)
+
+        def entropy(q):
+            return -np.sum(q * np.log(np.where(q > 0, q, 1.0)), axis=-1)
+        return float(max(0.0, entropy(p.mean(axis=0)) - entropy(p).mean()))
+
     def predict_code(self, X):
         """The categorical code Q assigns to each row of X (argmax): int ndarray of shape (n,)."""
         return self.q_outputs(X)[0].argmax(axis=1)

@@ -104,3 +104,22 @@ def test_option_errors_name_the_argument():
         InfoGAN(4, d_hidden_sizes=(8, 0))
     with pytest.raises(ValueError, match="lr_info"):
         InfoGAN(4, info_update="joint", lr_info=0.0)
+
+
+def test_code_information_is_the_mutual_information_of_q(monkeypatch):
+    """log K for a sure Q that spreads the rows evenly, 0 for a Q that says the same thing
+    of every row (sure or not), and the closed form in between."""
+    from neural import InfoGAN
+    m = InfoGAN(4, noise_dim=2, n_categorical=3, n_continuous=0, hidden_sizes=(8,), rng=0)
+    X = np.zeros((6, 4))
+
+    def with_probs(p):
+        monkeypatch.setattr(m, "q_outputs", lambda X: (np.asarray(p, float), None, None))
+        return m.code_information(X)
+    assert with_probs(np.eye(3)[[0, 1, 2, 0, 1, 2]]) == pytest.approx(np.log(3), abs=1e-12)
+    assert with_probs(np.eye(3)[[1] * 6]) == pytest.approx(0.0, abs=1e-12)
+    assert with_probs(np.full((6, 3), 1 / 3)) == pytest.approx(0.0, abs=1e-12)
+    p = np.array([[0.5, 0.5, 0.0], [0.0, 0.0, 1.0]])
+    h = lambda q: -sum(v * np.log(v) for v in q if v > 0)  # noqa: E731
+    want = h([0.25, 0.25, 0.5]) - (h(p[0]) + h(p[1])) / 2
+    assert with_probs(p) == pytest.approx(want, abs=1e-12)
