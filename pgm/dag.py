@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections import deque
 
-import networkx as nx
+from .runtime.jit import nx
 
 __all__ = ["DAG", "moral_adjacency"]
 

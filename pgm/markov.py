@@ -29,11 +29,11 @@ from __future__ import annotations
 
 import math
 
-import networkx as nx
 import numpy as np
 
 from .factor import DiscreteFactor, factor_product
 from .inference import JunctionTree, VariableElimination
+from .runtime.jit import nx
 
 __all__ = ["MarkovNetwork"]
 

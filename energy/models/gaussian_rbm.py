@@ -44,10 +44,10 @@ from __future__ import annotations
 import math
 import time
 
-import networkx as nx
 import numpy as np
 
 from pgm.runtime import check_array, check_finite, check_rng, check_scalar, softplus, threads_for
+from pgm.runtime.jit import nx
 from pgm.runtime.numerics import logsumexp
 
 from energy import autodiff as ad

@@ -29,12 +29,11 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-import networkx as nx
 import numpy as np
 
 from pgm import DiscreteFactor, MarkovNetwork
 from pgm.runtime import check_array, check_finite, check_rng, check_scalar, check_spins
-from pgm.runtime.jit import lazy_module, use_jit
+from pgm.runtime.jit import lazy_module, nx, use_jit
 
 from energy.models import _ising_kernels_ref as R
 from energy.images.graphcut import ising_map_graphcut

@@ -39,13 +39,12 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
-import networkx as nx
 import numpy as np
 
 from pgm import DiscreteFactor, MarkovNetwork
 from pgm.runtime import check_array, check_finite, check_rng, check_scalar
 
-from pgm.runtime.jit import lazy_module, use_jit
+from pgm.runtime.jit import lazy_module, nx, use_jit
 
 from energy.models import _potts_kernels_ref as PR
 from energy.sampling import block_gibbs, temperature_schedule

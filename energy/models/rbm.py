@@ -39,11 +39,11 @@ from __future__ import annotations
 
 import time
 
-import networkx as nx
 import numpy as np
 
 from pgm.runtime import (check_alloc, check_array, check_rng, check_scalar, load_npz_checked,
                          save_npz_atomic, softplus, threads_for)
+from pgm.runtime.jit import nx
 
 from energy import autodiff as ad
 from energy.autodiff import Parameter, Tensor

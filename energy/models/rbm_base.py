@@ -10,10 +10,10 @@ True
 
 from __future__ import annotations
 
-import networkx as nx
 import numpy as np
 
 from pgm.runtime import check_scalar
+from pgm.runtime.jit import nx
 
 from energy.models.base import EnergyModel
 

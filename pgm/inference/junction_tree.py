@@ -24,12 +24,11 @@ from __future__ import annotations
 
 import math
 
-import networkx as nx
 import numpy as np
 
 from ..errors import ImpossibleEvidenceError, evidence_message
 from ..factor import EINSUM_MAX
-from ..runtime.jit import lazy_module, use_jit
+from ..runtime.jit import lazy_module, nx, use_jit
 from ._engine import _Engine, _add
 from ._jt_reference import _NumpyCalibration
 from .orders import elimination_cliques, elimination_order

@@ -21,11 +21,10 @@ from __future__ import annotations
 import heapq
 import math
 
-import networkx as nx
 import numpy as np
 
 from ..dag import moral_adjacency
-from ..runtime.jit import lazy_module, use_jit
+from ..runtime.jit import lazy_module, nx, use_jit
 
 _K = lazy_module("pgm.inference._order_kernels")
 #: clique weights saturate here (the kernel's ``WEIGHT_CAP``; a test checks they agree)

@@ -77,12 +77,12 @@ def _run(code, **env):
     return r.stdout
 
 
-def test_import_loads_neither_numba_nor_heavy_scipy():
+def test_import_loads_neither_numba_nor_heavy_scipy_nor_networkx():
     out = _run("""
         import sys
         import pgm, energy, neural
         print(sorted(m for m in ("numba", "llvmlite", "scipy.linalg", "scipy.special",
-                                 "scipy.sparse", "matplotlib") if m in sys.modules))
+                                 "scipy.sparse", "matplotlib", "networkx") if m in sys.modules))
         """)
     assert out.strip() == "[]"
 
