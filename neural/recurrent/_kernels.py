@@ -34,7 +34,10 @@ from pgm.runtime.numerics import FASTMATH as _FM, fast_sigmoid as _sig, fast_tan
 
 
 # ----------------------------------------------------------------------------- LSTM
-_KW = dict(cache=True, fastmath=_FM, error_model="numpy")
+# no reassociation: with it the compiler ordered the row functions' arithmetic differently
+# when a caller was compiled against a cached callee, and the serial and parallel kernels
+# stopped agreeing to the bit (float32) once one of them came from numba's cache
+_KW = dict(cache=True, fastmath=_FM - {"reassoc"}, error_model="numpy")
 
 
 def lstm_chunks(B):

@@ -63,6 +63,37 @@ def test_lstm_parallel_kernels_equal_serial_for_any_thread_count(reverse):
             np.testing.assert_array_equal(a, b)
 
 
+def test_lstm_serial_and_parallel_equal_when_one_comes_from_the_cache(tmp_path):
+    """The failure this guards: the serial kernel compiled and cached in one process (as
+    ``pgm-energy warmup`` does), the parallel one compiled in the next process against the
+    cached row function, gave float32 results that differed in the last bits (the compiler
+    reassociated the row function's arithmetic differently in the two; the recurrent kernels
+    no longer allow reassociation)."""
+    import os
+    import subprocess
+    import sys
+    import textwrap
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(__file__))))
+    code = textwrap.dedent("""
+        import sys
+        import numpy as np
+        from neural.recurrent import _kernels as K
+        from tests.neural.recurrent.test_kernels import _lstm_kernel_run
+        args = (np.float32, False, 5, 48, 16, 3)
+        a = _lstm_kernel_run(K.lstm_forward, K.lstm_backward, *args)
+        if sys.argv[1] == "second":
+            b = _lstm_kernel_run(K.lstm_forward_par, K.lstm_backward_par, *args)
+            print(all(np.array_equal(x, y) for x, y in zip(a, b)))
+        """)
+    env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path),
+               PYTHONPATH=root + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    for stage in ("first", "second"):
+        r = subprocess.run([sys.executable, "-c", code, stage], env=env, cwd=root,
+                           capture_output=True, text=True, timeout=600)
+        assert r.returncode == 0, r.stderr
+    assert r.stdout.split() == ["True"]
+
+
 def _lstm_products_run(mm, grads, T, B, I, H, nchunk, want):
     dt = np.float32
     X2, Wih = _r(T * B, I, seed=1, dtype=dt), _r(4 * H, I, seed=2, dtype=dt)
