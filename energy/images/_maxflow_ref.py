@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
-FREE, S_TREE, T_TREE = 0, 1, 2
+FREE, S_TREE, T_TREE = 0, 1, 2      # the kernel's tree codes (the reference writes 0 and 1)
 
 #: (row, column) step of each direction d of the padded grid (see the kernel module)
 _STEPS = ((0, 1), (0, -1), (1, 0), (-1, 0), (1, 1), (-1, -1), (1, -1), (-1, 1))
@@ -48,8 +48,9 @@ def fill_capacities(u, two_beta, scale, K, rc, tr):
 
 
 def bk_maxflow(rc, tr, tree, parent, nxt, orph, ts, dist, off, H, W):
-    """Maximum flow (int64) from s to t; writes ``tree`` (1 = reachable from s in the residual
-    graph, 2 = reaches t, 0 = neither). The other work arrays are not used."""
+    """Maximum flow (int64) from s to t; writes ``tree``: 1 (the source tree) for the nodes
+    reachable from s in the residual graph, 0 for all others (the kernel also marks its sink
+    tree 2; every caller reads only the source tree). The other work arrays are not used."""
     from scipy import sparse  # lazy: scipy's sparse graphs only when a cut runs
     from scipy.sparse.csgraph import breadth_first_order, maximum_flow
 
@@ -68,8 +69,6 @@ def bk_maxflow(rc, tr, tree, parent, nxt, orph, ts, dist, off, H, W):
     residual.data[residual.data < 0] = 0
     residual.eliminate_zeros()
     tree[:] = FREE
-    to_t = breadth_first_order(residual.T.tocsr(), t, directed=True, return_predecessors=False)
-    tree[to_t[to_t < N]] = T_TREE
     from_s = breadth_first_order(residual, s, directed=True, return_predecessors=False)
     tree[from_s[from_s < N]] = S_TREE
     return value
