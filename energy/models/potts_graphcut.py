@@ -100,12 +100,30 @@ def _setup(model, labels0, max_cycles):
     return model.initial_state(labels0), n
 
 
-def _result(model, f, method, energies, converged, t0, mover, moves):
-    """The :class:`MRFResult` of a graph-cut minimiser (its energy recomputed exactly)."""
+def _run(model, labels0, max_cycles, method, cycle):
+    """Cycles of moves until one lowers nothing (or ``max_cycles``): ``cycle(K)`` gives each
+    cycle's moves, as the (alpha,) or (alpha, beta) arguments of :meth:`_Mover.move`.
+    Returns the :class:`MRFResult` (its energy recomputed exactly)."""
+    f, n_cycles = _setup(model, labels0, max_cycles)
+    t0 = time.perf_counter()
+    mover = _Mover(model)
+    e = model._energy(f)
+    energies, moves, converged = [], 0, False
+    for _ in range(n_cycles):
+        improved = False
+        for args in cycle(model.n_labels):
+            f, e, acc = mover.move(f, e, *args)
+            moves += 1
+            improved |= acc
+        energies.append(e)
+        if not improved:
+            converged = True
+            break
     return MRFResult(f, model._energy(f), method, np.array(energies), converged,
                      time.perf_counter() - t0,
                      {"quantization_bound": mover.bound, "moves": moves,
                       "metric": model.is_metric})
+
 
 def alpha_expansion(model: GridMRF, labels0=None, *, max_cycles: int = 100,
                     order: str = "sequential", rng=None) -> MRFResult:
@@ -137,27 +155,14 @@ def alpha_expansion(model: GridMRF, labels0=None, *, max_cycles: int = 100,
     >>> res.labels.tolist(), res.energy
     ([[1, 1, 1], [1, 1, 1], [1, 1, 1]], 1.0)
     """
-    f, n_cycles = _setup(model, labels0, max_cycles)
     if order not in ("sequential", "random"):
         raise ValueError(f"order: expected 'sequential' or 'random', got {order!r}")
     gen = check_rng(rng)
-    t0 = time.perf_counter()
-    mover = _Mover(model)
-    e = model._energy(f)
-    energies, moves, converged = [], 0, False
-    K = model.n_labels
-    for _ in range(n_cycles):
-        improved = False
+
+    def cycle(K):
         labels = range(K) if order == "sequential" else gen.permutation(K)
-        for alpha in labels:
-            f, e, acc = mover.move(f, e, int(alpha))
-            moves += 1
-            improved |= acc
-        energies.append(e)
-        if not improved:
-            converged = True
-            break
-    return _result(model, f, "alpha_expansion", energies, converged, t0, mover, moves)
+        return [(int(alpha),) for alpha in labels]
+    return _run(model, labels0, max_cycles, "alpha_expansion", cycle)
 
 
 def ab_swap(model: GridMRF, labels0=None, *, max_cycles: int = 100) -> MRFResult:
@@ -174,21 +179,6 @@ def ab_swap(model: GridMRF, labels0=None, *, max_cycles: int = 100) -> MRFResult
     >>> res.labels.tolist(), res.energy
     ([[0, 0, 0, 0]], 0.0)
     """
-    f, n_cycles = _setup(model, labels0, max_cycles)
-    t0 = time.perf_counter()
-    mover = _Mover(model)
-    e = model._energy(f)
-    energies, moves, converged = [], 0, False
-    K = model.n_labels
-    for _ in range(n_cycles):
-        improved = False
-        for alpha in range(K):
-            for beta in range(alpha + 1, K):
-                f, e, acc = mover.move(f, e, alpha, beta)
-                moves += 1
-                improved |= acc
-        energies.append(e)
-        if not improved:
-            converged = True
-            break
-    return _result(model, f, "ab_swap", energies, converged, t0, mover, moves)
+    def cycle(K):
+        return [(alpha, beta) for alpha in range(K) for beta in range(alpha + 1, K)]
+    return _run(model, labels0, max_cycles, "ab_swap", cycle)
