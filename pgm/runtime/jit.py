@@ -20,6 +20,9 @@ each of its kernels: a small call of its public entry point under ``jit_policy("
 which compiles the kernel (and fills numba's cache) with the types the library uses; that
 registry is what ``pgm-energy warmup`` walks (:func:`warm_entries`).
 
+The same lazy loading serves one third-party import: :data:`nx` is networkx, imported when a
+graph is first built (about 0.1 s that ``import pgm`` no longer pays).
+
 >>> use_jit("energy.ising", 10, mode="auto")
 False
 >>> use_jit("energy.ising", 10, mode="always")
