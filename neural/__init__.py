@@ -21,8 +21,9 @@ from energy.autodiff import Parameter, Tensor, gradcheck, no_grad
 from energy.optim import SGD, Adam, CosineLR, StepLR, clip_grad_norm
 
 from . import data, functional, init
-from .data import (Standardizer, augment, load_digits, load_mnist, minibatches, random_crop,
-                   random_flip, read_idx, train_test_split, write_idx)
+from .data import (Standardizer, augment, load_digits, load_mnist, minibatches,
+                   nearest_neighbours, random_crop, random_flip, read_idx, train_test_split,
+                   write_idx)
 from .train import History, TrainingDiverged, evaluate, fit, predict
 from .conv import AvgPool2d, Conv2d, MaxPool2d, avg_pool2d, conv2d, conv_output_size, max_pool2d
 from .layers import (BatchNorm1d, BatchNorm2d, BCEWithLogitsLoss, CrossEntropyLoss, Dropout,
@@ -32,7 +33,8 @@ from .module import (Module, count_backward_macs, count_macs, count_params, mdrn
                      mlp_backward_cost)
 from .pretrain import PRETRAINERS, mlp_from_dbn, pretrain, register_pretrainer
 from .autoencoder import Autoencoder, DenoisingAutoencoder, LinearAutoencoder
-from .gan import GAN, GANHistory, match_codes
+from .gan import (GAN, GANHistory, code_information_loss, match_codes, mutual_info_loss,
+                  neighbour_consistency_loss)
 from .infogan import InfoGAN
 from .recurrent import (GRU, LSTM, MDRNN, RNN, RecurrentLM, ResidualRNN, TimeDelay, detach_state,
                         hidden_grad_norms, mdrnn, truncated_bptt)
@@ -46,11 +48,12 @@ __all__ = [
     "Dropout", "BatchNorm1d", "BatchNorm2d", "CrossEntropyLoss", "MSELoss", "BCEWithLogitsLoss",
     "Conv2d", "MaxPool2d", "AvgPool2d", "conv2d", "max_pool2d", "avg_pool2d", "conv_output_size",
     "linear", "batch_norm", "data", "Standardizer", "augment", "load_digits", "load_mnist",
-    "minibatches", "random_crop", "random_flip", "read_idx", "train_test_split", "write_idx",
+    "minibatches", "nearest_neighbours", "random_crop", "random_flip", "read_idx", "train_test_split", "write_idx",
     "History", "TrainingDiverged", "evaluate", "fit", "predict",
     "RNN", "LSTM", "GRU", "ResidualRNN", "TimeDelay", "MDRNN", "RecurrentLM", "mdrnn", "truncated_bptt",
     "detach_state", "hidden_grad_norms",
     "pretrain", "register_pretrainer", "PRETRAINERS", "mlp_from_dbn",
     "Autoencoder", "DenoisingAutoencoder", "LinearAutoencoder",
-    "GAN", "InfoGAN", "GANHistory", "match_codes",
+    "GAN", "InfoGAN", "GANHistory", "match_codes", "mutual_info_loss", "code_information_loss",
+    "neighbour_consistency_loss",
 ]

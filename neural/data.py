@@ -184,6 +184,50 @@ def augment(images, crop_padding=0, flip=False, rng=None):
     return random_flip(out, 0.5, gen) if flip else out
 
 
+def nearest_neighbours(X, k, *, block_bytes=1 << 26):
+    """The k nearest other rows of each row of X (Euclidean), nearest first.
+
+    Exact brute force in blocks of rows (each block's distance matrix stays under
+    ``block_bytes``), so memory is O(n k) plus one block; time is O(n² d).
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features), finite
+    k : int, 1 <= k < n_samples
+    block_bytes : int, default 64 MiB
+
+    Returns
+    -------
+    ndarray of int64, shape (n_samples, k)
+        Row indices; a row is never its own neighbour (a duplicate row is, at distance 0).
+        Equal distances come in an unspecified (but repeatable) order.
+
+    Examples
+    --------
+    >>> nearest_neighbours(np.array([[0.0], [1.0], [3.0], [7.0]]), 2).tolist()
+    [[1, 2], [0, 2], [1, 0], [2, 1]]
+    """
+    X = check_array(X, "X", ndim=2, dtype_kind="biuf")
+    check_finite(X, "X")
+    n = len(X)
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 1 <= k < n:
+        raise ValueError(f"k: expected an int with 1 <= k < n_samples = {n}, got {k!r}")
+    k = int(k)
+    Xf = np.asarray(X, dtype=np.float64)
+    sq = np.einsum("ij,ij->i", Xf, Xf)
+    rows = max(1, int(block_bytes) // (8 * n))
+    out = np.empty((n, k), np.int64)
+    for s in range(0, n, rows):
+        e = min(n, s + rows)
+        d = sq[s:e, None] + sq[None, :] - 2.0 * (Xf[s:e] @ Xf.T)
+        np.maximum(d, 0.0, out=d)
+        d[np.arange(e - s), np.arange(s, e)] = np.inf
+        part = np.argpartition(d, k, axis=1)[:, :k + 1]
+        order = np.argsort(np.take_along_axis(d, part, axis=1), axis=1, kind="stable")[:, :k]
+        out[s:e] = np.take_along_axis(part, order, axis=1)
+    return out
+
+
 def load_digits(as_images=True, dtype=np.float32):
     """scikit-learn's bundled 8×8 handwritten digits (1,797 images, 10 classes), offline.
 

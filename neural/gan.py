@@ -124,6 +124,85 @@ def mutual_info_loss(cat_logits, cat_codes, cont_mean=None, cont_codes=None, con
     return cat_term, nll.sum() * (1.0 / n)
 
 
+def _logsumexp(x, axis):
+    """log Σ exp(x) along ``axis`` (a Tensor, the axis dropped), shifted by the data's max."""
+    m = np.max(x.data, axis=axis, keepdims=True)
+    return ad.log(ad.sum_(ad.exp(x - m), axis=axis)) + np.squeeze(m, axis=axis)
+
+
+def _marginal_entropy(log_p):
+    """H(mean_i p_i) of the rows' distributions p_i = exp(log_p[i]), a scalar Tensor."""
+    log_m = _logsumexp(log_p, axis=0) - np.log(log_p.shape[0])
+    return -ad.sum_(ad.exp(log_m) * log_m)
+
+
+def code_information_loss(cat_logits) -> Tensor:
+    """Minus the information of a categorical code on the rows it classifies (RIM / CatGAN).
+
+    With p_i = softmax(cat_logits[i]): ``-(H(mean_i p_i) - mean_i H(p_i))``, between -log K
+    (each row sure of its code, the codes used evenly) and 0 (every row the same p). Adding it
+    to Q's loss on real data asks Q to put each real row in one code and to use all codes
+    evenly (Krause et al. 2010, regularised information maximisation; Springenberg 2016,
+    CatGAN). Its negative on Q's logits of X is :meth:`InfoGAN.code_information`.
+
+    Parameters
+    ----------
+    cat_logits : Tensor or ndarray of shape (n, K)
+
+    Returns
+    -------
+    Tensor, scalar
+
+    Examples
+    --------
+    >>> sure_and_even = Tensor(np.log(np.eye(3) * 0.98 + 0.01))
+    >>> round(float(code_information_loss(sure_and_even).data), 3)   # -log 3 = -1.099 if sure
+    -0.988
+    >>> float(code_information_loss(np.zeros((4, 3))).data)
+    0.0
+    """
+    cat_logits = cat_logits if isinstance(cat_logits, Tensor) else Tensor(cat_logits)
+    log_p = ad.log_softmax(cat_logits, axis=1)
+    cond = -ad.mean(ad.sum_(ad.exp(log_p) * log_p, axis=1))
+    return cond - _marginal_entropy(log_p)
+
+
+def neighbour_consistency_loss(cat_logits, neighbour_logits) -> Tensor:
+    """Agreement of a categorical code between rows and their neighbours (SCAN-style).
+
+    With p_i = softmax(cat_logits[i]) and q_i = softmax(neighbour_logits[i]) (row i's
+    neighbour): ``-mean_i log Σ_c p_ic q_ic - H(mean_i p_i)``. The first term is small when a
+    row and its neighbour put their mass on the same code; the entropy of the mean keeps all
+    codes in use (Van Gansbeke et al. 2020, SCAN, with neighbours taken in input space here).
+
+    Parameters
+    ----------
+    cat_logits, neighbour_logits : Tensor or ndarray of shape (n, K)
+
+    Returns
+    -------
+    Tensor, scalar; -log K at best (sure, agreeing, even), 0 for uniform p and q.
+
+    Examples
+    --------
+    >>> sure = np.log(np.eye(2) * 0.998 + 0.001)
+    >>> round(float(neighbour_consistency_loss(sure, sure).data), 3)   # -log 0.998 - log 2
+    -0.691
+    >>> round(float(neighbour_consistency_loss(sure, sure[::-1]).data), 3)   # -log 0.002 - log 2
+    5.522
+    """
+    cat_logits = cat_logits if isinstance(cat_logits, Tensor) else Tensor(cat_logits)
+    neighbour_logits = neighbour_logits if isinstance(neighbour_logits, Tensor) \
+        else Tensor(neighbour_logits)
+    if cat_logits.shape != neighbour_logits.shape:
+        raise ValueError(f"neighbour_logits: expected the shape of cat_logits "
+                         f"{cat_logits.shape}, got {neighbour_logits.shape}")
+    log_p = ad.log_softmax(cat_logits, axis=1)
+    log_q = ad.log_softmax(neighbour_logits, axis=1)
+    agree = -ad.mean(_logsumexp(log_p + log_q, axis=1))
+    return agree - _marginal_entropy(log_p)
+
+
 def match_codes(codes, labels, n_codes=None, n_labels=None):
     """The one-to-one map code → label that maximises agreement (Hungarian assignment).
 
@@ -325,6 +404,10 @@ class GAN(Module):
         """D's outputs on real rows then fake rows (one batch here)."""
         return self._d_logits(np.concatenate([xb, fake]))
 
+    def _fit_context(self, X):
+        """What :meth:`fit` computes once from the training rows (InfoGAN: neighbours)."""
+        return None
+
     def _info(self, q, codes):
         """(weighted Q loss Tensor, its float) of Q's outputs q for the drawn codes; a plain
         GAN has none."""
@@ -392,6 +475,7 @@ class GAN(Module):
         params = self.parameters()
         hist = GANHistory()
         self.history_ = hist
+        context = self._fit_context(X)
         self.train()
         try:
             for epoch in range(1, int(epochs) + 1):
@@ -399,13 +483,14 @@ class GAN(Module):
                 sums, seen = np.zeros(3), 0
                 order = gen.permutation(len(X))
                 for b, s in enumerate(range(0, len(X), int(batch_size))):
-                    xb = X[order[s:s + int(batch_size)]]
+                    rows = order[s:s + int(batch_size)]
+                    xb = X[rows]
                     good = [p.data.copy() for p in params]
                     z, codes = self._draw(len(xb), gen)
                     dv, qd = self._d_step(xb, z, codes)
                     gv, qg = self._g_step(z, codes) if np.isfinite(dv) else (dv, qd)
                     if self._joint_info and np.isfinite(gv):
-                        qd = qg = self._info_step(len(xb), gen)
+                        qd = qg = self._info_step(X, rows, gen, context)
                     losses = {"D": dv, "G": gv}
                     if self._has_q:
                         losses["Q"] = qd if not np.isfinite(qd) else qg

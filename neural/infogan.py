@@ -35,7 +35,9 @@ from energy.autodiff import Tensor, no_grad
 from energy.optim import Adam
 from pgm.runtime import check_array, check_finite, check_rng, check_scalar
 
-from .gan import GAN, _OUTPUTS, _mlp, _probe, _sizes, mutual_info_loss
+from .data import nearest_neighbours
+from .gan import (GAN, _OUTPUTS, _mlp, _probe, _sizes, code_information_loss, mutual_info_loss,
+                  neighbour_consistency_loss)
 from .layers import BatchNorm1d, LeakyReLU, Linear, ReLU, Sequential
 from .module import Module
 
@@ -73,6 +75,17 @@ class InfoGAN(GAN):
         "objectives": λ·(-L_I) is added to D/Q's and to G's loss (their own Adam steps);
         "joint": D and G steps use their GAN losses alone, and a third Adam (step ``lr_info``,
         default ``lr_d``) updates G, the trunk and Q together on λ·(-L_I) of fresh draws.
+    real_information : float, default 0.0
+        Weight of :func:`code_information_loss` on Q's code for each real minibatch, added to
+        the joint information step (needs ``info_update="joint"``): Q should be sure of a code
+        for each real row and use the codes evenly (RIM / CatGAN). 0 is the paper's InfoGAN.
+    neighbour_consistency : float, default 0.0
+        Weight of :func:`neighbour_consistency_loss` between each real row's code and the code
+        of one of its ``n_neighbours`` nearest training rows (Euclidean, in input space; drawn
+        from ``rng`` each step), also in the joint step. 0 is the paper's InfoGAN.
+    n_neighbours : int, default 5
+        Neighbours per training row for ``neighbour_consistency`` (computed once per
+        :meth:`fit`, exactly, by :func:`neural.nearest_neighbours`).
     output, generator, generator_batchnorm, lr, lr_d, betas, image_shape, rng, dtype
         As :class:`GAN`
         (``generator`` maps (n, noise_dim + n_categorical + n_continuous) to (n, n_features)).
@@ -90,7 +103,8 @@ class InfoGAN(GAN):
                  continuous_range=(-1.0, 1.0), q_std=1.0, lambda_cat=1.0, lambda_cont=0.1,
                  hidden_sizes=(256, 256), q_hidden=None, output="sigmoid", generator=None,
                  generator_batchnorm=False, d_hidden_sizes=None, discriminator_batchnorm=False,
-                 q_batchnorm=False, info_update="objectives", lr=2e-4, lr_d=None, lr_info=None,
+                 q_batchnorm=False, info_update="objectives", real_information=0.0,
+                 neighbour_consistency=0.0, n_neighbours=5, lr=2e-4, lr_d=None, lr_info=None,
                  betas=(0.5, 0.999), image_shape=None, rng=None, dtype=np.float32):
         Module.__init__(self)
         self._setup(n_features, noise_dim, hidden_sizes, output, image_shape, rng, dtype)
@@ -117,6 +131,17 @@ class InfoGAN(GAN):
             raise ValueError(f"info_update: expected 'objectives' or 'joint', got "
                              f"{info_update!r}")
         self.info_update = info_update
+        check_scalar(real_information, "real_information", low=0)
+        check_scalar(neighbour_consistency, "neighbour_consistency", low=0)
+        check_scalar(n_neighbours, "n_neighbours", low=1, integer=True)
+        for name, v in (("real_information", real_information),
+                        ("neighbour_consistency", neighbour_consistency)):
+            if v > 0 and info_update != "joint":
+                raise ValueError(f"{name}: a real-data term is trained in the joint information "
+                                 f"step; it needs info_update='joint', got {info_update!r}")
+        self.real_information = float(real_information)
+        self.neighbour_consistency = float(neighbour_consistency)
+        self.n_neighbours = int(n_neighbours)
         object.__setattr__(self, "_joint_info", info_update == "joint")
         self.discriminator_batchnorm = bool(discriminator_batchnorm)
         check_scalar(lambda_cont, "lambda_cont", low=0)
@@ -181,15 +206,37 @@ class InfoGAN(GAN):
         (lr_, qr), (lf, qf) = self._d_logits(xb), self._d_logits(fake)
         return ad.concat([lr_, lf], axis=0), ad.concat([qr, qf], axis=0)
 
-    def _info_step(self, n, gen):
-        """One Adam step of G, the trunk and Q on λ·(-L_I) of n fresh draws; its value."""
-        z, codes = self._draw(n, gen)
+    def _fit_context(self, X):
+        """The nearest-neighbour table of X when ``neighbour_consistency`` is on, else None."""
+        if not self.neighbour_consistency:
+            return None
+        if len(X) <= self.n_neighbours:
+            raise ValueError(f"X: neighbour_consistency needs more rows than n_neighbours = "
+                             f"{self.n_neighbours}, got {len(X)}")
+        return nearest_neighbours(X, self.n_neighbours)
+
+    def _info_step(self, X, rows, gen, neighbours=None):
+        """One Adam step of G, the trunk and Q on λ·(-L_I) of len(rows) fresh draws, plus the
+        real-data terms on X[rows] (and their neighbours); returns λ·(-L_I), or NaN (and no
+        step) when the total is not finite."""
+        z, codes = self._draw(len(rows), gen)
         self.opt_i.zero_grad()
         _, q = self._d_logits(self.generator(self._g_input(z, codes)))
-        qt, qv = self._info(q, codes)
-        if np.isfinite(qv):
-            qt.backward()
-            self.opt_i.step()
+        total, qv = self._info(q, codes)
+        k = self.n_categorical
+        if self.real_information or self.neighbour_consistency:
+            cat = self._d_logits(X[rows])[1][:, :k]
+            if self.real_information:
+                total = total + code_information_loss(cat) * self.real_information
+            if self.neighbour_consistency:
+                pick = neighbours[rows, gen.integers(neighbours.shape[1], size=len(rows))]
+                other = self._d_logits(X[pick])[1][:, :k]
+                total = total + (neighbour_consistency_loss(cat, other)
+                                 * self.neighbour_consistency)
+        if not np.isfinite(float(total.data)):
+            return float("nan")
+        total.backward()
+        self.opt_i.step()
         return qv
 
     def _draw(self, n, gen):
@@ -300,11 +347,10 @@ class InfoGAN(GAN):
         >>> bool(0.0 <= m.code_information(np.random.default_rng(0).random((20, 4))) <= np.log(3))
         True
         """
-        p = self.q_outputs(X)[0].astype(np.float64)
-
-        def entropy(q):
-            return -np.sum(q * np.log(np.where(q > 0, q, 1.0)), axis=-1)
-        return float(max(0.0, entropy(p.mean(axis=0)) - entropy(p).mean()))
+        X = self._check_X(X)
+        with no_grad():
+            cat = self._d_logits(X)[1].data[:, :self.n_categorical].astype(np.float64)
+            return float(max(0.0, -float(code_information_loss(cat).data)))
 
     def predict_code(self, X):
         """The categorical code Q assigns to each row of X (argmax): int ndarray of shape (n,)."""

@@ -5,7 +5,7 @@ moves, separate batch statistics for real and fake rows, a training smoke test, 
 import numpy as np
 import pytest
 
-from energy.autodiff import gradcheck
+from energy.autodiff import Tensor, gradcheck
 from neural import BatchNorm1d, InfoGAN
 from neural.gan import discriminator_loss
 
@@ -73,7 +73,7 @@ def test_joint_mode_optimisers_and_the_information_step():
     before = {name: [p.data.copy() for p in m.parameters()]
               for name, m in (("G", ig.generator), ("trunk", ig.trunk), ("d_head", ig.d_head),
                               ("Q", ig.q_head))}
-    qv = ig._info_step(8, np.random.default_rng(0))
+    qv = ig._info_step(np.zeros((8, 3)), np.arange(8), np.random.default_rng(0))
     assert np.isfinite(qv)
     for name, m in (("G", ig.generator), ("trunk", ig.trunk), ("Q", ig.q_head)):
         assert any(not np.array_equal(a, p.data) for a, p in zip(before[name], m.parameters()))
@@ -113,8 +113,9 @@ def test_code_information_is_the_mutual_information_of_q(monkeypatch):
     m = InfoGAN(4, noise_dim=2, n_categorical=3, n_continuous=0, hidden_sizes=(8,), rng=0)
     X = np.zeros((6, 4))
 
-    def with_probs(p):
-        monkeypatch.setattr(m, "q_outputs", lambda X: (np.asarray(p, float), None, None))
+    def with_probs(p):            # Q's logits log p (a zero probability as e^-100)
+        logits = Tensor(np.log(np.maximum(np.asarray(p, float), np.exp(-100.0))))
+        monkeypatch.setattr(m, "_d_logits", lambda X: (None, logits))
         return m.code_information(X)
     assert with_probs(np.eye(3)[[0, 1, 2, 0, 1, 2]]) == pytest.approx(np.log(3), abs=1e-12)
     assert with_probs(np.eye(3)[[1] * 6]) == pytest.approx(0.0, abs=1e-12)
