@@ -18,6 +18,7 @@ def test_infogan_digits_quick(tmp_path, monkeypatch):
     spec.loader.exec_module(mod)
     res = mod.main(["--quick", "-o", str(tmp_path / "ig")])     # 4 epochs, checkpoints at 2, 4
     assert set(res["acc"]) == {0} and 0.0 <= res["acc"][0] <= 1.0
+    assert 0.0 <= res["last_acc"][0] <= 1.0
     # the checkpoint kept is the one whose code carries the most information (no labels)
     epochs, infos = zip(*res["information"][0])
     assert epochs == (2, 4) and infos[0] != infos[1]
