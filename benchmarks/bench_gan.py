@@ -11,7 +11,7 @@ go through D as two batches; Adam 2e-4 on the trunk and the real/fake head), a G
 (non-saturating loss, Adam 1e-3) and a joint information step (λ·(-L_I) on fresh draws,
 λ_cat 1, λ_cont 0.1; Adam 2e-4 on G, the trunk and Q) that by default also carries the example's
 two real-data terms (the code's information on the real minibatch, weight 1, and its agreement
-with one of each row's 5 nearest rows, weight 3: two more forward passes of D's trunk and Q;
+with one of each row's 5 nearest rows, weight 5: two more forward passes of D's trunk and Q;
 ``--paper`` leaves them out); betas (0.5, 0.999). Our epoch includes finding the 5 nearest
 neighbours of the 1797 rows (``fit`` does it once per call; PyTorch gets our table before its
 clock, as it gets its draws). Both sides start from
@@ -56,7 +56,7 @@ except ImportError:  # pragma: no cover
 
 NOISE, K, M, BATCH = 16, 10, 2, 16
 LR_G, LR_D, LR_I, LAMBDA_CAT, LAMBDA_CONT = 1e-3, 2e-4, 2e-4, 1.0, 0.1
-LAMBDA_REAL, LAMBDA_NB, N_NB = (0.0, 0.0, 5) if args.paper else (1.0, 3.0, 5)
+LAMBDA_REAL, LAMBDA_NB, N_NB = (0.0, 0.0, 5) if args.paper else (1.0, 5.0, 5)
 
 
 def ours_model(dtype=np.float32):

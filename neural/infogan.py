@@ -14,6 +14,14 @@ The paper's architecture choices are options: batch normalisation in G
 (``discriminator_batchnorm``; D then sees the real and the fake half of a step in two batches,
 so that each has its own batch statistics) and in Q's hidden layer (``q_batchnorm``).
 
+Beyond the paper, two label-free terms on the real rows can join the joint step, for when the
+categorical code is wanted as a classifier: ``real_information`` (Q sure of one code per real
+row, the codes used evenly: :func:`neural.gan.code_information_loss`) and
+``neighbour_consistency`` (a row's code agrees with the code of one of its ``n_neighbours``
+nearest training rows: :func:`neural.gan.neighbour_consistency_loss`). On the digits they
+raise the code's held-out accuracy from 0.79 to 0.88-0.92 (means of 5 seeds,
+``examples/infogan_digits.py``); both default to 0, the paper's InfoGAN.
+
 Examples
 --------
 >>> import numpy as np
