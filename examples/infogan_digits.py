@@ -32,17 +32,17 @@ Measured (2-core VM, two seeds at a time, about 130 s per seed): ``python
 examples/infogan_digits.py --seeds 0 2 4`` and ``--seeds 1 3`` side by side, and the same for
 seeds 5 7 9 / 6 8 (held-out accuracy, kept checkpoint / last epoch):
 
-=====================================  ===========================================  ==========
-run                                    seeds                                        mean / min
-=====================================  ===========================================  ==========
-default, seeds 0-4 (kept)              0.920 0.916 0.907 0.925 0.916                0.917/0.907
-default, seeds 0-4 (last epoch)        0.905 0.916 0.902 0.909 0.927                0.912/0.902
-default, seeds 5-9 (kept)              0.929 0.832 0.914 0.894 0.851                0.884/0.832
-default, seeds 5-9 (last epoch)        0.929 0.834 0.911 0.894 0.827                0.879/0.827
-neighbour weight 3, seeds 0-4 (kept)   0.823 0.909 0.916 0.843 0.918                0.882/0.823
-``--paper``, seeds 0-4 (kept)          0.847 0.783 0.747 0.725 0.858                0.792/0.725
-``--paper``, seeds 0-4 (last epoch)    0.727 0.661 0.683 0.758 0.851                0.736/0.661
-=====================================  ===========================================  ==========
+=====================================  =============================  ===========
+run                                    seeds                          mean / min
+=====================================  =============================  ===========
+default, seeds 0-4 (kept)              0.920 0.916 0.907 0.925 0.916  0.917/0.907
+default, seeds 0-4 (last epoch)        0.905 0.916 0.902 0.909 0.927  0.912/0.902
+default, seeds 5-9 (kept)              0.929 0.832 0.914 0.894 0.851  0.884/0.832
+default, seeds 5-9 (last epoch)        0.929 0.834 0.911 0.894 0.827  0.879/0.827
+neighbour weight 3, seeds 0-4 (kept)   0.823 0.909 0.916 0.843 0.918  0.882/0.823
+``--paper``, seeds 0-4 (kept)          0.847 0.783 0.747 0.725 0.858  0.792/0.725
+``--paper``, seeds 0-4 (last epoch)    0.727 0.661 0.683 0.758 0.851  0.736/0.661
+=====================================  =============================  ===========
 
 The weight 5 was chosen over 3 on seeds 0-4, so seeds 5-9 are the unbiased figure. Where runs
 fall short, the 1s are split: in two PyTorch runs with the information term alone (0.81,
