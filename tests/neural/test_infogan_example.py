@@ -19,6 +19,7 @@ def test_infogan_digits_quick(tmp_path, monkeypatch):
     res = mod.main(["--quick", "-o", str(tmp_path / "ig")])     # 4 epochs, checkpoints at 2, 4
     assert set(res["acc"]) == {0} and 0.0 <= res["acc"][0] <= 1.0
     assert 0.0 <= res["last_acc"][0] <= 1.0
+    assert len(res["continuous"][0]) == 2 and all(-1.0 <= r <= 1.0 for r in res["continuous"][0])
     # the checkpoint kept is the one whose code carries the most information (no labels)
     epochs, infos = zip(*res["information"][0])
     assert epochs == (2, 4) and infos[0] != infos[1]
