@@ -22,7 +22,7 @@ import struct
 import numpy as np
 
 from pgm.runtime import atomic_write
-from pgm.runtime import check_array, check_finite, check_rng
+from pgm.runtime import check_alloc, check_array, check_finite, check_rng, check_scalar
 
 __all__ = ["train_test_split", "minibatches", "Standardizer", "random_crop", "random_flip",
            "augment", "load_digits", "read_idx", "write_idx", "load_mnist"]
@@ -210,9 +210,8 @@ def nearest_neighbours(X, k, *, block_bytes=1 << 26):
     X = check_array(X, "X", ndim=2, dtype_kind="biuf")
     check_finite(X, "X")
     n = len(X)
-    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 1 <= k < n:
-        raise ValueError(f"k: expected an int with 1 <= k < n_samples = {n}, got {k!r}")
-    k = int(k)
+    k = check_scalar(k, "k", low=1, high=n - 1, integer=True)
+    check_alloc((n, k), np.int64, "k", k)
     Xf = np.asarray(X, dtype=np.float64)
     sq = np.einsum("ij,ij->i", Xf, Xf)
     rows = max(1, int(block_bytes) // (8 * n))
